@@ -1,0 +1,251 @@
+"""The ``ovaregen`` command line (INTERCHANGE.md "Outputs"): wiring only.
+
+Exit codes: 0 success (warnings allowed), 1 the input was refused (invalid dataset, unknown
+participant, bad protocol file), 2 usage error. A user never sees a traceback: an unexpected
+failure prints one line and exits 3.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from ovaregen.domain.diagnoses import DiagnosisSettings, ReserveLogic
+from ovaregen.domain.protocols import (
+    PROTOCOL_NAMES,
+    Protocol,
+    ProtocolError,
+    load_protocol,
+    shipped_protocols,
+)
+from ovaregen.io.dataset import Dataset
+
+app = typer.Typer(
+    name="ovaregen",
+    help="Study platform for regenerative ovarian therapies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+protocol_app = typer.Typer(help="Show one study protocol.", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+DatasetArg = Annotated[
+    Path, typer.Argument(help="A dataset folder of CSV files, or one .xlsx workbook.")
+]
+ProtocolOpt = Annotated[
+    str,
+    typer.Option("--protocol", "-p", help=f"{', '.join(PROTOCOL_NAMES)}, or a protocol .yaml."),
+]
+BolognaAfcOpt = Annotated[
+    int | None, typer.Option(help="Bologna AFC cut-off: AFC below it is abnormal (5–7).")
+]
+BolognaAmhOpt = Annotated[
+    float | None,
+    typer.Option(help="Bologna AMH cut-off in ng/mL: AMH below it is abnormal (0.5–1.1)."),
+]
+PoseidonOpt = Annotated[
+    ReserveLogic | None,
+    typer.Option(help="Combine POSEIDON's AFC and AMH markers with 'and' (default) or 'or'."),
+]
+
+
+def _refuse(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    err.print(f"ovaregen: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _protocol(
+    name: str,
+    bologna_afc: int | None = None,
+    bologna_amh: float | None = None,
+    poseidon: ReserveLogic | None = None,
+) -> Protocol:
+    try:
+        protocol = load_protocol(name)
+        current = protocol.settings
+        if bologna_afc is None and bologna_amh is None and poseidon is None:
+            return protocol
+        return protocol.with_settings(
+            DiagnosisSettings(
+                bologna_afc_below=current.bologna_afc_below if bologna_afc is None else bologna_afc,
+                bologna_amh_below_ng_ml=(
+                    current.bologna_amh_below_ng_ml if bologna_amh is None else bologna_amh
+                ),
+                poseidon_reserve=current.poseidon_reserve if poseidon is None else poseidon,
+            )
+        )
+    except ProtocolError as error:
+        _refuse(str(error), EXIT_USAGE)
+    except ValueError as error:
+        _refuse(f"invalid setting: {error}", EXIT_USAGE)
+
+
+def _read(path: Path) -> Dataset:
+    """Read and validate a dataset, or print every error and exit 1 (nothing written)."""
+    from ovaregen.io.findings import render_report
+    from ovaregen.io.reader import validate_dataset
+
+    report = validate_dataset(path)
+    if report.dataset is None:
+        err.print(render_report(report), markup=False)
+        raise typer.Exit(EXIT_REFUSED)
+    if report.findings:
+        err.print(render_report(report), markup=False)
+    return report.dataset
+
+
+@app.command()
+def validate(dataset: DatasetArg) -> None:
+    """Check a study dataset: every error and warning, with file, line, column and value.
+
+    Exit 0 when valid (warnings allowed), 1 when invalid.
+    """
+    from ovaregen.io.findings import render_report
+    from ovaregen.io.reader import validate_dataset
+
+    report = validate_dataset(dataset)
+    out.print(render_report(report), markup=False)
+    if report.dataset is None:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+def screen(
+    dataset: DatasetArg,
+    protocol: ProtocolOpt,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV file for the screening result.")
+    ] = None,
+    explain: Annotated[
+        str | None,
+        typer.Option(help="Print every criterion for this participant: value, inputs, source."),
+    ] = None,
+    bologna_afc: BolognaAfcOpt = None,
+    bologna_amh: BolognaAmhOpt = None,
+    poseidon_reserve: PoseidonOpt = None,
+) -> None:
+    """Diagnoses and eligibility of every participant for a protocol (INTERCHANGE.md)."""
+    from ovaregen.domain.screening import as_interchange, explain as explain_one, screen as run
+    from ovaregen.io.tables import write_csv_atomically
+    from ovaregen.report.text import render_explanation, render_screening_summary
+
+    if out_file is None and explain is None:
+        _refuse("give --out FILE.csv for the result, or --explain PARTICIPANT_ID", EXIT_USAGE)
+    chosen = _protocol(protocol, bologna_afc, bologna_amh, poseidon_reserve)
+    data = _read(dataset)
+    if explain is not None:
+        try:
+            explanation = explain_one(data.participants, chosen, explain)
+        except KeyError:
+            _refuse(f"participant {explain!r} is not in {dataset}")
+        out.print(render_explanation(explanation), markup=False)
+    if out_file is not None:
+        result = run(data.participants, chosen)
+        write_csv_atomically(as_interchange(result), out_file)
+        out.print(render_screening_summary(as_interchange(result), chosen), markup=False)
+        out.print(f"screening written to {out_file}", markup=False)
+
+
+@app.command()
+def derive(
+    dataset: DatasetArg,
+    protocol: ProtocolOpt,
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="CSV file for the participant table.")
+    ],
+    tables: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the cohort tables (G-CSF symptoms by day, live births)."),
+    ] = None,
+) -> None:
+    """The participant table with every derived column: diagnoses, eligibility, endpoints."""
+    from ovaregen.domain.derivation import derive_table
+    from ovaregen.io.tables import write_csv_atomically, write_derived_tables
+    from ovaregen.report.text import render_derived_summary
+
+    chosen = _protocol(protocol)
+    data = _read(dataset)
+    derived = derive_table(
+        data.participants, data.pregnancies, chosen, data.supplied.get("participants")
+    )
+    write_csv_atomically(derived.participants, out_file)
+    if tables is not None:
+        write_derived_tables(derived, tables)
+    out.print(render_derived_summary(derived), markup=False)
+    out.print(f"participant table written to {out_file}", markup=False)
+
+
+@app.command("protocols")
+def list_protocols() -> None:
+    """List the shipped study protocols."""
+    from ovaregen.report.text import render_protocol_list
+
+    out.print(render_protocol_list(shipped_protocols()), markup=False)
+
+
+@protocol_app.command("show")
+def show_protocol(
+    name: Annotated[str, typer.Argument(help=f"{', '.join(PROTOCOL_NAMES)}, or a .yaml file.")],
+) -> None:
+    """Print one protocol: criteria, arms, schedule of assessments, endpoints."""
+    from ovaregen.report.text import render_protocol
+
+    out.print(render_protocol(_protocol(name)), markup=False)
+
+
+@app.command()
+def dictionary(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the Markdown here.")
+    ] = None,
+) -> None:
+    """The data dictionary (every variable, unit, limit) as Markdown."""
+    from ovaregen.report.dictionary import render_data_dictionary
+
+    text = render_data_dictionary()
+    if out_file is None:
+        out.print(text, markup=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        out.print(f"data dictionary written to {out_file}", markup=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's outputs.")] = Path(
+        "build/demo"
+    ),
+) -> None:
+    """Validate, screen and derive the example dataset shipped with ovaregen."""
+    from ovaregen.demo import run_demo
+
+    for line in run_demo(out_dir):
+        out.print(line, markup=False)
+
+
+def main() -> None:
+    """Entry point: run the app; turn any unexpected failure into one clear line."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("ovaregen: interrupted")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
+        err.print(
+            f"ovaregen: internal error ({type(error).__name__}: {error}). "
+            "Nothing was written. Please report this with the command you ran.",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL)
