@@ -1,0 +1,83 @@
+"""``make bench``: run every benchmark and write ``docs/benchmarks.md`` with machine and date."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import polars as pl  # noqa: E402
+
+from bench.harness import Measurement  # noqa: E402
+
+SUITES = {
+    "bench.bench_screen": "Screening (issue 2)",
+    "bench.bench_validate": "Reading and validating a dataset (issue 2)",
+}
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split()[1])
+        memory = f", {total_kb / 1024**2:.0f} GiB memory"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Polars {pl.__version__}"
+    )
+
+
+def table(measurements: list[Measurement]) -> list[str]:
+    lines = [
+        "| what | n | seconds | bar | met | note |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for m in measurements:
+        bar = f"≤ {m.target_seconds:g} s" if m.target_seconds is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[m.passed]
+        lines.append(f"| {m.name} | {m.n:,} | {m.seconds:.3f} | {bar} | {met} | {m.note} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--n", type=int, default=1_000_000)
+    args = parser.parse_args()
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured by `make bench` (`bench/run.py`); each figure is the best of repeated runs",
+        "unless its note says otherwise. Regenerate after a change that touches a hot path.",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+    ]
+    for module_name, title in SUITES.items():
+        module = importlib.import_module(module_name)
+        print(f"running {title} …", flush=True)
+        measurements = module.measure(args.n)
+        for m in measurements:
+            print(f"  {m.name}: {m.seconds:.3f} s {m.note}", flush=True)
+        lines += ["", f"## {title}", "", *table(measurements)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
