@@ -1,0 +1,74 @@
+"""The data dictionary: complete against INTERCHANGE.md, and internally consistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from ovaregen.domain.variables import (
+    AMH_PMOL_L_PER_NG_ML,
+    VARIABLES,
+    DatasetFile,
+    Kind,
+    column_aliases,
+    variable,
+    variables_of,
+)
+
+# Every column INTERCHANGE.md lists for participants.csv, in its words.
+INTERCHANGE_PARTICIPANTS = """participant_id site status arm age_years ethnicity amh_ng_ml afc
+fsh_1_iu_l fsh_1_date fsh_2_iu_l fsh_2_date amenorrhea_months menses prior_oocytes_retrieved
+prior_por_cycles prior_por_cycles_max_stim por_risk_factor hemoglobin_g_dl wbc_10e9_l
+platelets_10e9_l ovary_left_mm ovary_right_mm married consent spontaneous_follicular_activity
+karyotype_abnormal partner_karyotype_abnormal genetic_poi autoimmune_poi autoimmune_disease
+serious_illness endometriosis adenomyosis pelvic_adhesions ovaries_inaccessible
+ovarian_tumor_history uterine_dysplasia hrt_contraindication recent_poi_trial
+partner_severe_male_factor hbsag anti_hbc hcv hiv syphilis lab_abnormality product_allergy
+treatment_date injections cells_injected_millions prp_volume_ml gcsf_d1_ug_kg gcsf_d2_ug_kg
+gcsf_d3_ug_kg gcsf_d4_ug_kg wbc_d1_10e9_l wbc_d2_10e9_l wbc_d3_10e9_l wbc_d4_10e9_l
+wbc_d5_10e9_l symptoms_d1 symptoms_d2 symptoms_d3 symptoms_d4 cd34_d5_per_ul afc_post
+amh_post_ng_ml ivf_after_treatment menses_followup followup_months comp_ovarian_cyst
+comp_ovarian_torsion comp_endometrioma comp_endometriosis comp_ovarian_malignancy comp_pid
+comp_ectopic comp_autoimmune""".split()
+INTERCHANGE_PREGNANCIES = """participant_id conception months_after_treatment outcome
+infants_live_born infant_death_first_year congenital_anomaly""".split()
+ALTERNATIVES = {"amh_pmol_l", "wbc_per_mm3", "platelets_per_mm3", "wbc_d5_per_mm3"}
+
+
+def test_every_interchange_column_is_in_the_dictionary_in_order() -> None:
+    assert [v.name for v in variables_of(DatasetFile.PARTICIPANTS)] == INTERCHANGE_PARTICIPANTS
+    assert [v.name for v in variables_of(DatasetFile.PREGNANCIES)] == INTERCHANGE_PREGNANCIES
+
+
+def test_interchange_alternative_units_are_accepted() -> None:
+    aliases = {column for column, _, _ in column_aliases(DatasetFile.PARTICIPANTS)}
+    assert ALTERNATIVES <= aliases
+    assert not aliases & {v.name for v in VARIABLES}, "an alias may not shadow a variable"
+
+
+def test_conversions() -> None:
+    amh = variable("amh_ng_ml").alternative_for("amh_pmol_l")
+    assert amh is not None and 7.14 * amh.factor == pytest.approx(1.0)
+    assert AMH_PMOL_L_PER_NG_ML == 7.14
+    platelets = variable("platelets_10e9_l").alternative_for("platelets_per_mm3")
+    assert platelets is not None and 247_910 * platelets.factor == pytest.approx(247.91)
+
+
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("age_years", 10, 60), ("amh_ng_ml", 0, 30), ("fsh_1_iu_l", 0, 250), ("afc", 0, 80),
+     ("hemoglobin_g_dl", 3, 25), ("wbc_10e9_l", 0.1, 150), ("platelets_10e9_l", 5, 2000),
+     ("cd34_d5_per_ul", 0, 2000), ("gcsf_d1_ug_kg", 0, 20), ("prp_volume_ml", 0, 20),
+     ("ovary_left_mm", 1, 80), ("followup_months", 0, 240)],
+)
+def test_suggested_hard_limits_of_criteria_md(name: str, low: float, high: float) -> None:
+    hard = variable(name).hard
+    assert hard is not None and (hard.low, hard.high) == (low, high)
+
+
+def test_soft_limits_lie_inside_hard_limits_and_choices_are_lower_case() -> None:
+    for v in VARIABLES:
+        if v.soft and v.hard:
+            assert v.hard.low <= v.soft.low <= v.soft.high <= v.hard.high, v.name
+        assert (v.kind is Kind.CHOICE) == bool(v.choices), v.name
+        assert all(c == c.lower() for c in v.choices)
+        assert v.description, v.name
