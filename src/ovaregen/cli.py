@@ -33,6 +33,8 @@ app = typer.Typer(
 )
 protocol_app = typer.Typer(help="Show one study protocol.", no_args_is_help=True)
 app.add_typer(protocol_app, name="protocol")
+gcsf_app = typer.Typer(help="G-CSF mobilisation support (Study A).", no_args_is_help=True)
+app.add_typer(gcsf_app, name="gcsf")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -203,6 +205,46 @@ def show_protocol(
     from ovaregen.report.text import render_protocol
 
     out.print(render_protocol(_protocol(name)), markup=False)
+
+
+@gcsf_app.command("propose")
+def gcsf_propose(
+    day: Annotated[int, typer.Option(help="Mobilisation day just recorded (1–4).")],
+    dose: Annotated[float, typer.Option(help="Dose in force on that day.")],
+    wbc: Annotated[
+        float | None, typer.Option(help="That day's leukocytes, 10⁹/L (empty: not recorded).")
+    ] = None,
+    symptom: Annotated[
+        str | None, typer.Option(help="That day's symptom grade: none, mild, moderate, severe.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="Unit of --dose.")] = "µg/kg/day",
+    table: Annotated[
+        str, typer.Option(help="Titration table: a shipped name or a .yaml file.")
+    ] = "regenera-gcsf-titration",
+) -> None:
+    """Propose the next day's G-CSF dose and say why; the clinician decides.
+
+    Doses in mg/kg or above the maximum (20 µg/kg/day) are refused (exit 1).
+    """
+    from ovaregen.domain.titration import DoseRefused, load_titration_table, propose_next_dose
+
+    try:
+        titration = load_titration_table(table)
+        proposal = propose_next_dose(
+            titration, day=day, dose_ug_kg=dose, wbc_10e9_l=wbc, symptom=symptom, dose_unit=unit
+        )
+    except DoseRefused as error:
+        _refuse(f"refused: {error}")
+    except (ValueError, OSError) as error:
+        _refuse(f"titration table {table}: {error}", EXIT_USAGE)
+    next_dose = (
+        "none" if proposal.next_dose_ug_kg is None else f"{proposal.next_dose_ug_kg:g} µg/kg/day"
+    )
+    out.print(
+        f"action: {proposal.action.value}\nnext dose: {next_dose}\nreason: {proposal.reason}\n"
+        f"table: {proposal.table_id} v{proposal.table_version} — a proposal; the clinician decides",
+        markup=False,
+    )
 
 
 @app.command()
