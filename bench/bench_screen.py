@@ -9,11 +9,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cohort import synthetic_cohort  # noqa: E402
-from bench.harness import Measurement, best_of  # noqa: E402
-from ovaregen.domain.protocols import PROTOCOL_NAMES, load_protocol  # noqa: E402
-from ovaregen.domain.screening import as_interchange, screen  # noqa: E402
-from tests import oracle  # noqa: E402
+from tests import oracle
+
+from bench.cohort import synthetic_cohort
+from bench.harness import Measurement, best_of
+from ovaregen.domain.protocols import PROTOCOL_NAMES, load_protocol
+from ovaregen.domain.screening import as_interchange, screen
 
 SAMPLE = 20_000
 """Participants screened one by one in plain Python; the per-participant time is scaled up."""
@@ -40,12 +41,16 @@ def measure(n: int = 1_000_000) -> list[Measurement]:
     return [
         Measurement("screen, 3 protocols, vectorised (Polars)", n, vectorised, 5.0),
         Measurement(
-            "screen, 3 protocols, participant by participant in plain Python", n, plain,
+            "screen, 3 protocols, participant by participant in plain Python",
+            n,
+            plain,
             note=f"timed on {SAMPLE:,} participants and scaled; "
             f"vectorised is {plain / vectorised:.0f}× faster (bar: ≥ 50×)",
         ),
         Measurement(
-            "screen one participant, 3 protocols (web-form path)", 1, single,
+            "screen one participant, 3 protocols (web-form path)",
+            1,
+            single,
             note="the same expressions on a one-row frame",
         ),
     ]

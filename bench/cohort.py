@@ -55,7 +55,9 @@ def synthetic_cohort(n: int, seed: int = 1) -> pl.DataFrame:
     columns = {**numbers, **dates, **flags}
     frame = pl.select(pl.int_range(n, dtype=pl.UInt64).alias("i")).select(
         pl.format("P{}", i).alias("participant_id"),
-        *(_missing(expr, i, seed * 1000 + k).alias(name)
-          for k, (name, expr) in enumerate(columns.items())),
+        *(
+            _missing(expr, i, seed * 1000 + k).alias(name)
+            for k, (name, expr) in enumerate(columns.items())
+        ),
     )
     return conform(frame, DatasetFile.PARTICIPANTS)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from bench.harness import Measurement  # noqa: E402
+from bench.harness import Measurement
 
 SUITES = {
     "bench.bench_screen": "Screening (issue 2)",

@@ -16,8 +16,18 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "src/ovaregen/examples/clinic-sample"
 EXCLUSIONS = (
-    "genetic_poi", "autoimmune_poi", "endometriosis", "pelvic_adhesions", "ovaries_inaccessible",
-    "hbsag", "anti_hbc", "hcv", "hiv", "syphilis", "lab_abnormality", "product_allergy",
+    "genetic_poi",
+    "autoimmune_poi",
+    "endometriosis",
+    "pelvic_adhesions",
+    "ovaries_inaccessible",
+    "hbsag",
+    "anti_hbc",
+    "hcv",
+    "hiv",
+    "syphilis",
+    "lab_abnormality",
+    "product_allergy",
 )
 GRADES = ("none", "mild", "moderate")
 
@@ -49,7 +59,8 @@ def woman(rng: random.Random, number: int) -> tuple[dict[str, object], list[dict
     if kind == "poi":
         fsh_date = start - timedelta(days=rng.randint(60, 120))
         row |= {
-            "fsh_1_iu_l": round(rng.uniform(30, 90), 1), "fsh_1_date": fsh_date.isoformat(),
+            "fsh_1_iu_l": round(rng.uniform(30, 90), 1),
+            "fsh_1_date": fsh_date.isoformat(),
             "fsh_2_iu_l": round(rng.uniform(26, 90), 1),
             "fsh_2_date": (fsh_date + timedelta(days=rng.choice((21, 35, 42)))).isoformat(),
         }
@@ -90,12 +101,17 @@ def woman(rng: random.Random, number: int) -> tuple[dict[str, object], list[dict
     if activated and rng.random() < 0.3:
         conception = "ivf" if row["ivf_after_treatment"] == "true" else "spontaneous"
         outcome = rng.choice(("live_birth", "ongoing", "miscarriage"))
-        pregnancies.append({
-            "participant_id": row["participant_id"], "conception": conception,
-            "months_after_treatment": rng.randint(1, 5), "outcome": outcome,
-            "infants_live_born": 1 if outcome == "live_birth" else 0,
-            "infant_death_first_year": 0, "congenital_anomaly": 0,
-        })
+        pregnancies.append(
+            {
+                "participant_id": row["participant_id"],
+                "conception": conception,
+                "months_after_treatment": rng.randint(1, 5),
+                "outcome": outcome,
+                "infants_live_born": 1 if outcome == "live_birth" else 0,
+                "infant_death_first_year": 0,
+                "congenital_anomaly": 0,
+            }
+        )
     return row, pregnancies
 
 

@@ -15,13 +15,31 @@ Row = dict[str, Any]
 Tri = bool | None
 
 REGENERA_EXCLUSIONS = (
-    "genetic_poi", "autoimmune_poi", "endometriosis", "pelvic_adhesions", "ovaries_inaccessible",
-    "hbsag", "anti_hbc", "hcv", "hiv", "syphilis", "lab_abnormality", "product_allergy",
+    "genetic_poi",
+    "autoimmune_poi",
+    "endometriosis",
+    "pelvic_adhesions",
+    "ovaries_inaccessible",
+    "hbsag",
+    "anti_hbc",
+    "hcv",
+    "hiv",
+    "syphilis",
+    "lab_abnormality",
+    "product_allergy",
 )
 UCMSC_EXCLUSIONS = (
-    "karyotype_abnormal", "partner_karyotype_abnormal", "endometriosis", "adenomyosis",
-    "ovarian_tumor_history", "uterine_dysplasia", "autoimmune_disease", "serious_illness",
-    "hrt_contraindication", "recent_poi_trial", "partner_severe_male_factor",
+    "karyotype_abnormal",
+    "partner_karyotype_abnormal",
+    "endometriosis",
+    "adenomyosis",
+    "ovarian_tumor_history",
+    "uterine_dysplasia",
+    "autoimmune_disease",
+    "serious_illness",
+    "hrt_contraindication",
+    "recent_poi_trial",
+    "partner_severe_male_factor",
 )
 
 
@@ -152,9 +170,7 @@ def judged(row: Row, protocol: str) -> list[tuple[str, Tri, bool]]:
     """(criterion id, value, is_exclusion) in protocol order."""
     age = row.get("age_years")
     if protocol == "regenera":
-        diagnosis = k_or(
-            [bologna(row), dor(row), poi(row, "2016"), fluctuating_poi(row, "2016")]
-        )
+        diagnosis = k_or([bologna(row), dor(row), poi(row, "2016"), fluctuating_poi(row, "2016")])
         criteria = [
             ("incl.ovarian_failure", diagnosis, False),
             ("incl.age", compare(age, ">=", 18), False),
@@ -165,7 +181,10 @@ def judged(row: Row, protocol: str) -> list[tuple[str, Tri, bool]]:
         exclusions = ()
     else:
         ovaries = k_and(
-            [compare(row.get("ovary_left_mm"), ">", 10), compare(row.get("ovary_right_mm"), ">", 10)]
+            [
+                compare(row.get("ovary_left_mm"), ">", 10),
+                compare(row.get("ovary_right_mm"), ">", 10),
+            ]
         )
         criteria = [
             ("incl.poi", poi(row, "2016"), False),
@@ -187,7 +206,7 @@ def judged(row: Row, protocol: str) -> list[tuple[str, Tri, bool]]:
 def screen_one(row: Row, protocol: str) -> dict[str, str]:
     """One participant's screening row, as ``ovaregen screen`` writes it."""
     criteria = judged(row, protocol)
-    failed = [cid for cid, v, excl in criteria if v is (True if excl else False)]
+    failed = [cid for cid, v, excl in criteria if v is bool(excl)]
     unknown = [cid for cid, v, _ in criteria if v is None]
     eligible = k_and([k_not(v) if excl else v for _, v, excl in criteria])
     edition = "2024" if protocol == "mensc" else "2016"

@@ -14,6 +14,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from ovaregen.demo import run_demo
+from ovaregen.domain import screening
+from ovaregen.domain.derivation import derive_table
 from ovaregen.domain.diagnoses import DiagnosisSettings, ReserveLogic
 from ovaregen.domain.protocols import (
     PROTOCOL_NAMES,
@@ -22,7 +25,19 @@ from ovaregen.domain.protocols import (
     load_protocol,
     shipped_protocols,
 )
+from ovaregen.domain.titration import DoseRefused, load_titration_table, propose_next_dose
 from ovaregen.io.dataset import Dataset
+from ovaregen.io.findings import render_report
+from ovaregen.io.reader import validate_dataset
+from ovaregen.io.tables import write_csv_atomically, write_derived_tables
+from ovaregen.report.dictionary import render_data_dictionary
+from ovaregen.report.text import (
+    render_derived_summary,
+    render_explanation,
+    render_protocol,
+    render_protocol_list,
+    render_screening_summary,
+)
 
 app = typer.Typer(
     name="ovaregen",
@@ -96,8 +111,6 @@ def _protocol(
 
 def _read(path: Path) -> Dataset:
     """Read and validate a dataset, or print every error and exit 1 (nothing written)."""
-    from ovaregen.io.findings import render_report
-    from ovaregen.io.reader import validate_dataset
 
     report = validate_dataset(path)
     if report.dataset is None:
@@ -114,8 +127,6 @@ def validate(dataset: DatasetArg) -> None:
 
     Exit 0 when valid (warnings allowed), 1 when invalid.
     """
-    from ovaregen.io.findings import render_report
-    from ovaregen.io.reader import validate_dataset
 
     report = validate_dataset(dataset)
     out.print(render_report(report), markup=False)
@@ -139,9 +150,6 @@ def screen(
     poseidon_reserve: PoseidonOpt = None,
 ) -> None:
     """Diagnoses and eligibility of every participant for a protocol (INTERCHANGE.md)."""
-    from ovaregen.domain.screening import as_interchange, explain as explain_one, screen as run
-    from ovaregen.io.tables import write_csv_atomically
-    from ovaregen.report.text import render_explanation, render_screening_summary
 
     if out_file is None and explain is None:
         _refuse("give --out FILE.csv for the result, or --explain PARTICIPANT_ID", EXIT_USAGE)
@@ -149,14 +157,14 @@ def screen(
     data = _read(dataset)
     if explain is not None:
         try:
-            explanation = explain_one(data.participants, chosen, explain)
+            explanation = screening.explain(data.participants, chosen, explain)
         except KeyError:
             _refuse(f"participant {explain!r} is not in {dataset}")
         out.print(render_explanation(explanation), markup=False)
     if out_file is not None:
-        result = run(data.participants, chosen)
-        write_csv_atomically(as_interchange(result), out_file)
-        out.print(render_screening_summary(as_interchange(result), chosen), markup=False)
+        result = screening.as_interchange(screening.screen(data.participants, chosen))
+        write_csv_atomically(result, out_file)
+        out.print(render_screening_summary(result, chosen), markup=False)
         out.print(f"screening written to {out_file}", markup=False)
 
 
@@ -173,9 +181,6 @@ def derive(
     ] = None,
 ) -> None:
     """The participant table with every derived column: diagnoses, eligibility, endpoints."""
-    from ovaregen.domain.derivation import derive_table
-    from ovaregen.io.tables import write_csv_atomically, write_derived_tables
-    from ovaregen.report.text import render_derived_summary
 
     chosen = _protocol(protocol)
     data = _read(dataset)
@@ -192,7 +197,6 @@ def derive(
 @app.command("protocols")
 def list_protocols() -> None:
     """List the shipped study protocols."""
-    from ovaregen.report.text import render_protocol_list
 
     out.print(render_protocol_list(shipped_protocols()), markup=False)
 
@@ -202,7 +206,6 @@ def show_protocol(
     name: Annotated[str, typer.Argument(help=f"{', '.join(PROTOCOL_NAMES)}, or a .yaml file.")],
 ) -> None:
     """Print one protocol: criteria, arms, schedule of assessments, endpoints."""
-    from ovaregen.report.text import render_protocol
 
     out.print(render_protocol(_protocol(name)), markup=False)
 
@@ -226,7 +229,6 @@ def gcsf_propose(
 
     Doses in mg/kg or above the maximum (20 µg/kg/day) are refused (exit 1).
     """
-    from ovaregen.domain.titration import DoseRefused, load_titration_table, propose_next_dose
 
     try:
         titration = load_titration_table(table)
@@ -254,7 +256,6 @@ def dictionary(
     ] = None,
 ) -> None:
     """The data dictionary (every variable, unit, limit) as Markdown."""
-    from ovaregen.report.dictionary import render_data_dictionary
 
     text = render_data_dictionary()
     if out_file is None:
@@ -271,7 +272,6 @@ def demo(
     ),
 ) -> None:
     """Validate, screen and derive the example dataset shipped with ovaregen."""
-    from ovaregen.demo import run_demo
 
     for line in run_demo(out_dir):
         out.print(line, markup=False)
@@ -284,7 +284,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("ovaregen: interrupted")
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
+    except Exception as error:
         err.print(
             f"ovaregen: internal error ({type(error).__name__}: {error}). "
             "Nothing was written. Please report this with the command you ran.",

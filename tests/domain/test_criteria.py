@@ -20,12 +20,15 @@ def kleene_count(values: tuple[bool | None, ...], k: int) -> bool | None:
 
 @pytest.mark.parametrize("values", list(itertools.product(VALUES, repeat=3)))
 def test_truth_tables(values: tuple[bool | None, ...]) -> None:
-    frame = pl.DataFrame({f"c{i}": [v] for i, v in enumerate(values)},
-                         schema={f"c{i}": pl.Boolean for i in range(3)})
+    frame = pl.DataFrame(
+        {f"c{i}": [v] for i, v in enumerate(values)}, schema={f"c{i}": pl.Boolean for i in range(3)}
+    )
     columns = [pl.col(f"c{i}") for i in range(3)]
     row = frame.select(
-        all_of(columns).alias("all"), any_of(columns).alias("any"),
-        at_least(2, columns).alias("two"), at_least(1, columns).alias("one"),
+        all_of(columns).alias("all"),
+        any_of(columns).alias("any"),
+        at_least(2, columns).alias("two"),
+        at_least(1, columns).alias("one"),
     ).row(0, named=True)
     assert row["all"] is (False if False in values else (True if all(values) else None))
     assert row["any"] is (True if True in values else (False if set(values) == {False} else None))
@@ -41,6 +44,8 @@ def test_empty_conjunction_and_disjunction() -> None:
 
 def test_truth_labels() -> None:
     frame = pl.DataFrame({"v": [True, False, None]}, schema={"v": pl.Boolean})
-    assert frame.select(truth_labels(pl.col("v"))).to_series().to_list() == [
-        truth_label(True), truth_label(False), truth_label(None)
-    ] == ["true", "false", "unknown"]
+    assert (
+        frame.select(truth_labels(pl.col("v"))).to_series().to_list()
+        == [truth_label(True), truth_label(False), truth_label(None)]
+        == ["true", "false", "unknown"]
+    )

@@ -34,10 +34,20 @@ def test_shipped_protocols_load_with_their_editions() -> None:
 def test_exclusions_follow_criteria_md() -> None:
     regenera = load_protocol("regenera").rules()
     assert [c.id for c in regenera.exclusion] == [
-        f"excl.{n}" for n in (
-            "genetic_poi", "autoimmune_poi", "endometriosis", "pelvic_adhesions",
-            "ovaries_inaccessible", "hbsag", "anti_hbc", "hcv", "hiv", "syphilis",
-            "lab_abnormality", "product_allergy",
+        f"excl.{n}"
+        for n in (
+            "genetic_poi",
+            "autoimmune_poi",
+            "endometriosis",
+            "pelvic_adhesions",
+            "ovaries_inaccessible",
+            "hbsag",
+            "anti_hbc",
+            "hcv",
+            "hiv",
+            "syphilis",
+            "lab_abnormality",
+            "product_allergy",
         )
     ]
     assert load_protocol("mensc").rules().exclusion == ()
@@ -64,22 +74,36 @@ def base() -> dict[str, Any]:
         ({"poi_edition": "eshre-1999"}, "eshre-1999"),
         ({"exclusion": ["smoking"]}, "'smoking' is not an exclusion condition"),
         ({"settings": {"bologna_afc_below": 9}}, "outside the guideline's 5–7"),
-        ({"inclusion": [{"id": "incl.x", "description": "x", "diagnosis": "pcos"}]},
-         "unknown diagnosis pcos"),
-        ({"inclusion": [{"id": "incl.x", "description": "x", "variable": "age_years"}]},
-         "a range needs"),
-        ({"inclusion": [{"id": "incl.x", "description": "x", "variable": "bmi", "above": 1}]},
-         "'bmi' is not a variable"),
-        ({"inclusion": [{"id": "incl.x", "description": "x", "flag": "age_years"}]},
-         "age_years is a number variable"),
+        (
+            {"inclusion": [{"id": "incl.x", "description": "x", "diagnosis": "pcos"}]},
+            "unknown diagnosis pcos",
+        ),
+        (
+            {"inclusion": [{"id": "incl.x", "description": "x", "variable": "age_years"}]},
+            "a range needs",
+        ),
+        (
+            {"inclusion": [{"id": "incl.x", "description": "x", "variable": "bmi", "above": 1}]},
+            "'bmi' is not a variable",
+        ),
+        (
+            {"inclusion": [{"id": "incl.x", "description": "x", "flag": "age_years"}]},
+            "age_years is a number variable",
+        ),
         ({"inclusion": [{"id": "x", "description": "x", "flag": "consent"}]}, "start with 'incl.'"),
-        ({"inclusion": [{"id": "incl.x", "description": "x", "flag": "consent", "colour": 1}]},
-         "unknown keys colour"),
-        ({"schedule": [{"id": "v", "label": "V", "records": ["weight_kg"]}]},
-         "'weight_kg' is not a variable"),
+        (
+            {"inclusion": [{"id": "incl.x", "description": "x", "flag": "consent", "colour": 1}]},
+            "unknown keys colour",
+        ),
+        (
+            {"schedule": [{"id": "v", "label": "V", "records": ["weight_kg"]}]},
+            "'weight_kg' is not a variable",
+        ),
     ],
 )
-def test_bad_protocol_files_are_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
+def test_bad_protocol_files_are_refused_with_the_reason(
+    change: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ProtocolError, match=message):
         protocol_from_mapping(base() | change, "test.yaml")
 

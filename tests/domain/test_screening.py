@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -75,12 +76,16 @@ def test_an_empty_cohort_screens_to_an_empty_table() -> None:
 
 def test_eligible_when_every_criterion_is_met() -> None:
     woman = {
-        "age_years": 32.0, "amenorrhea_months": 8.0, "fsh_1_iu_l": 60.0, "fsh_2_iu_l": 70.0,
-        "married": True, "consent": True, "spontaneous_follicular_activity": False,
-        "ovary_left_mm": 15.0, "ovary_right_mm": 14.0,
+        "age_years": 32.0,
+        "amenorrhea_months": 8.0,
+        "fsh_1_iu_l": 60.0,
+        "fsh_2_iu_l": 70.0,
+        "married": True,
+        "consent": True,
+        "spontaneous_follicular_activity": False,
+        "ovary_left_mm": 15.0,
+        "ovary_right_mm": 14.0,
     }
-    from datetime import date
-
     woman |= {"fsh_1_date": date(2024, 1, 1), "fsh_2_date": date(2024, 2, 15)}
     excluded = dict.fromkeys(oracle.UCMSC_EXCLUSIONS, False)
     (result,) = screened([woman | excluded], "ucmsc-rct")

@@ -94,9 +94,14 @@ def live_birth_table(measures: Sequence[LiveBirthMeasure]) -> pl.DataFrame:
             for m in measures
         ],
         schema={
-            "id": pl.String, "label": pl.String, "numerator": pl.Int64,
-            "numerator_label": pl.String, "denominator": pl.Int64,
-            "denominator_label": pl.String, "proportion": pl.Float64, "unknown": pl.Int64,
+            "id": pl.String,
+            "label": pl.String,
+            "numerator": pl.Int64,
+            "numerator_label": pl.String,
+            "denominator": pl.Int64,
+            "denominator_label": pl.String,
+            "proportion": pl.Float64,
+            "unknown": pl.Int64,
             "note": pl.String,
         },
     )

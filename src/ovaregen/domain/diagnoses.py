@@ -104,7 +104,9 @@ def _fsh_2016() -> pl.Expr:
     any_normal = (fsh1 <= POI_FSH_ABOVE_IU_L) | (fsh2 <= POI_FSH_ABOVE_IU_L)
     too_close = fsh1.is_not_null() & fsh2.is_not_null() & (days_apart <= POI_FSH_DAYS_APART)
     confirmed = (
-        (fsh1 > POI_FSH_ABOVE_IU_L) & (fsh2 > POI_FSH_ABOVE_IU_L) & (days_apart > POI_FSH_DAYS_APART)
+        (fsh1 > POI_FSH_ABOVE_IU_L)
+        & (fsh2 > POI_FSH_ABOVE_IU_L)
+        & (days_apart > POI_FSH_DAYS_APART)
     )
     return (
         pl.when(any_normal.fill_null(False) | too_close.fill_null(False))
@@ -183,7 +185,9 @@ def poi_rules(edition: PoiEdition) -> RuleSet:
         age.expression & exactly_one,
         parts=(age.id, cycle.id, fsh.id),
     )
-    return RuleSet(f"poi-{edition.value}", RULES_VERSION, source, (age, cycle, fsh, poi, fluctuating))
+    return RuleSet(
+        f"poi-{edition.value}", RULES_VERSION, source, (age, cycle, fsh, poi, fluctuating)
+    )
 
 
 def bologna_rules(settings: DiagnosisSettings) -> RuleSet:

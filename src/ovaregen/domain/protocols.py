@@ -8,7 +8,8 @@ flag), so that a protocol version is data, not a code path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -23,9 +24,9 @@ from ovaregen.domain.diagnoses import (
     PoiEdition,
     ReserveLogic,
     bologna_rules,
-    poseidon_group,
     dor_rule,
     poi_rules,
+    poseidon_group,
 )
 from ovaregen.domain.variables import EXCLUSION_CONDITIONS, DatasetFile, Kind, variable
 
@@ -138,11 +139,11 @@ def _diagnoses(protocol: Protocol) -> dict[str, Criterion]:
 def _range_rule(spec: CriterionSpec) -> tuple[pl.Expr, tuple[str, ...]]:
     rule = spec.rule
     names = rule.get("variables") or [rule["variable"]]
-    bounds = {
-        "at_least": lambda c, v: c >= v,
-        "above": lambda c, v: c > v,
-        "below": lambda c, v: c < v,
-        "at_most": lambda c, v: c <= v,
+    bounds: dict[str, Callable[[pl.Expr, float], pl.Expr]] = {
+        "at_least": operator.ge,
+        "above": operator.gt,
+        "below": operator.lt,
+        "at_most": operator.le,
     }
     conditions = [
         test(pl.col(name), rule[key])
@@ -252,8 +253,10 @@ def _criterion_spec(data: Mapping[str, Any], where: str, default_source: str) ->
     if not rule:
         raise ProtocolError(f"{where}: no rule (any_of, diagnosis, flag or a range)")
     return CriterionSpec(
-        str(cid), str(_require(data, "description", where)),
-        str(data.get("source", default_source)), rule,
+        str(cid),
+        str(_require(data, "description", where)),
+        str(data.get("source", default_source)),
+        rule,
     )
 
 
@@ -282,8 +285,13 @@ def protocol_from_mapping(data: Mapping[str, Any], origin: str = "protocol") -> 
         for record in records:
             _check_variable(record, f"{where} visit {vid}")
         schedule.append(
-            Visit(vid, str(_require(visit, "label", f"{where} visit {vid}")),
-                  str(visit.get("timing", "")), records, bool(visit.get("pregnancies", False)))
+            Visit(
+                vid,
+                str(_require(visit, "label", f"{where} visit {vid}")),
+                str(visit.get("timing", "")),
+                records,
+                bool(visit.get("pregnancies", False)),
+            )
         )
     protocol = Protocol(
         name=name,
@@ -304,8 +312,9 @@ def protocol_from_mapping(data: Mapping[str, Any], origin: str = "protocol") -> 
         ),
         schedule=tuple(schedule),
         endpoints=tuple(
-            Endpoint(str(e["id"]), str(e["label"]), str(e["definition"]),
-                     bool(e.get("primary", False)))
+            Endpoint(
+                str(e["id"]), str(e["label"]), str(e["definition"]), bool(e.get("primary", False))
+            )
             for e in data.get("endpoints") or ()
         ),
         target_enrolment=data.get("target_enrolment"),

@@ -32,9 +32,7 @@ def _row(v: Variable) -> str:
         notes.append("unique")
     if v.default:
         notes.append(f"empty means `{v.default}`")
-    notes += [
-        f"`{a.column}` ({a.unit}) accepted: × {a.factor:.6g}" for a in v.alternatives
-    ]
+    notes += [f"`{a.column}` ({a.unit}) accepted: × {a.factor:.6g}" for a in v.alternatives]
     cells = (
         f"`{v.name}`",
         _type(v),

@@ -59,8 +59,11 @@ def render_protocol(p: Protocol) -> str:
         f"design: {p.design}",
         f"source: {p.source}",
         "POI edition: "
-        + (f"{edition.value} — {POI_SOURCES[edition]}" if edition else
-           f"none (screening reports POI by {p.label_poi_edition.value}, the default)"),
+        + (
+            f"{edition.value} — {POI_SOURCES[edition]}"
+            if edition
+            else f"none (screening reports POI by {p.label_poi_edition.value}, the default)"
+        ),
         f"settings: {p.settings.describe()}",
     ]
     if p.target_enrolment:
@@ -100,8 +103,10 @@ def render_explanation(explanation: Explanation) -> str:
         head = f"{indent}{_MARK[result.value]} {c.id} = {truth_label(result.value)}"
         lines.append(f"{head}   ({role}) {c.description}" if role else f"{head}   {c.description}")
         if result.depth == 0 or not c.parts:
-            inputs = ", ".join(f"{k} = {_value(v)}{_unit(k) if v is not None else ''}"
-                               for k, v in result.inputs.items())
+            inputs = ", ".join(
+                f"{k} = {_value(v)}{_unit(k) if v is not None else ''}"
+                for k, v in result.inputs.items()
+            )
             lines.append(f"{indent}      inputs: {inputs}")
         lines.append(f"{indent}      source: {c.source}")
     return "\n".join(lines)
@@ -139,7 +144,9 @@ def render_derived_summary(derivation: Derivation) -> str:
     def count(column: str) -> str:
         known = table.filter(pl.col(column).is_not_null())
         yes = known.filter(pl.col(column)).height
-        share = f" ({100 * yes / known.height:.2f}% of {known.height} known)" if known.height else ""
+        share = (
+            f" ({100 * yes / known.height:.2f}% of {known.height} known)" if known.height else ""
+        )
         return f"{yes}{share}; unknown {n - known.height}"
 
     lines = [
