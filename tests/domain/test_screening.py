@@ -36,6 +36,8 @@ def test_vectorised_screening_agrees_with_the_plain_reading(
 
 
 RESULTS = ("poi", "por_bologna", "eligible")
+EMPTY_IS_A_VALUE = {"por_risk_factor"}
+"""CRITERIA.md: "an absent or empty por_risk_factor means no other risk factor" — not unknown."""
 
 
 def ids(listed: str) -> set[str]:
@@ -48,7 +50,11 @@ def ids(listed: str) -> set[str]:
 def test_filling_an_unknown_never_flips_a_definite_result(
     protocol: str, row: dict[str, Any], data: st.DataObject
 ) -> None:
-    unknown = [name for name, value in row.items() if value is None and name in FIELDS]
+    unknown = [
+        name
+        for name, value in row.items()
+        if value is None and name in FIELDS and name not in EMPTY_IS_A_VALUE
+    ]
     if not unknown:
         return
     filled = dict(row)

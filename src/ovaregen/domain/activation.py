@@ -47,16 +47,14 @@ def activation_by_amh(
     Source: CRITERIA.md "Endpoints", oocyte activation, second criterion ("AMH rise ≥ 20%").
     The comparison allows :data:`AMH_TOLERANCE_NG_ML` for floating-point rounding.
 
-    The criterion is a *rise*: it also requires ``amh_post > amh``. This only matters for a
-    baseline of 0 ng/mL (undetectable), where the literal ``post ≥ 1.2 × 0`` would call an
-    unchanged undetectable AMH an activation; with a baseline of 0 any detectable post value
-    counts. Column ``activation_by_amh``.
+    The rule is applied as written, also at a baseline of 0 ng/mL (undetectable), where
+    ``post ≥ 1.2 × 0`` holds for any post value: a result that the analysis must be able to
+    reproduce from outside. A baseline AMH of 0 is a data-quality question for a person, not
+    something the rule silently reinterprets. Column ``activation_by_amh``.
     """
     baseline = pl.col("amh_ng_ml")
     post = pl.col("amh_post_ng_ml")
-    return ((post >= baseline * min_ratio - tolerance) & (post > baseline)).alias(
-        "activation_by_amh"
-    )
+    return (post >= baseline * min_ratio - tolerance).alias("activation_by_amh")
 
 
 def oocyte_activation() -> pl.Expr:
