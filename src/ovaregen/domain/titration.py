@@ -56,7 +56,7 @@ def _dose_hard_limit() -> float:
 DOSE_HARD_LIMIT_UG_KG = _dose_hard_limit()
 """The data dictionary's hard upper limit of the G-CSF dose (CRITERIA.md: 0–20 µg/kg/day)."""
 
-_LAST_DAY = GCSF_DAYS[-1]
+LAST_GCSF_DAY = GCSF_DAYS[-1]
 _MICROGRAM_UNITS = frozenset(
     f"{mass}/kg{per_day}" for mass in ("ug", "μg", "mcg") for per_day in ("", "/day", "/d")
 )
@@ -268,7 +268,7 @@ def propose_next_dose(
     _check_unit(dose_unit)
     _check_dose(dose_ug_kg, table)
     if isinstance(day, bool) or not isinstance(day, int) or day not in GCSF_DAYS:
-        raise DoseRefused(f"day {day!r} is outside the G-CSF days {GCSF_DAYS[0]}–{_LAST_DAY}")
+        raise DoseRefused(f"day {day!r} is outside the G-CSF days {GCSF_DAYS[0]}–{LAST_GCSF_DAY}")
     grade = _check_symptom(symptom)
     _check_wbc(wbc_10e9_l)
     band = None if wbc_10e9_l is None else table.band_for(wbc_10e9_l)
@@ -291,7 +291,7 @@ def propose_next_dose(
 
     next_day = day + 1
     next_dose: float | None = None
-    if day == _LAST_DAY:
+    if day == LAST_GCSF_DAY:
         action = Action.COMPLETE
         outcome = (
             f"day {day} was the last G-CSF day: no further dose; "
@@ -349,115 +349,6 @@ def propose_next_dose(
         table_id=table.id,
         table_version=table.version,
     )
-
-
-@dataclass(frozen=True)
-class MobilisationRecord:
-    """One woman's recorded mobilisation, days 1–4 (None = not recorded; dose 0 = not given)."""
-
-    participant_id: str
-    doses_ug_kg: tuple[float | None, ...]
-    wbc_10e9_l: tuple[float | None, ...]
-    symptoms: tuple[str | None, ...]
-
-    def __post_init__(self) -> None:
-        for name in ("doses_ug_kg", "wbc_10e9_l", "symptoms"):
-            if len(getattr(self, name)) != len(GCSF_DAYS):
-                raise ValueError(f"{self.participant_id}: {name} needs one value per G-CSF day")
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> MobilisationRecord:
-        """Read a canonical row (``gcsf_dN_ug_kg``, ``wbc_dN_10e9_l``, ``symptoms_dN``)."""
-        return cls(
-            participant_id=str(row.get("participant_id", "")),
-            doses_ug_kg=tuple(_optional_number(row.get(f"gcsf_d{d}_ug_kg")) for d in GCSF_DAYS),
-            wbc_10e9_l=tuple(_optional_number(row.get(f"wbc_d{d}_10e9_l")) for d in GCSF_DAYS),
-            symptoms=tuple(_optional_text(row.get(f"symptoms_d{d}")) for d in GCSF_DAYS),
-        )
-
-
-@dataclass(frozen=True)
-class DayReview:
-    """Day ``day``'s proposal beside the dose the clinician recorded for the next day.
-
-    ``followed`` is None when there is nothing to compare: no proposal, ``needs_review``,
-    ``complete`` (no dose after day 4) or no recorded next-day dose.
-    """
-
-    day: int
-    proposal: DoseProposal | None
-    recorded_next_dose_ug_kg: float | None
-    followed: bool | None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class MobilisationReview:
-    """Every day's proposal and whether the recorded next-day dose followed it."""
-
-    participant_id: str
-    days: tuple[DayReview, ...]
-    table_id: str
-    table_version: str
-
-    @property
-    def deviations(self) -> tuple[DayReview, ...]:
-        """Days whose recorded next-day dose differs from the proposal."""
-        return tuple(review for review in self.days if review.followed is False)
-
-
-def evaluate_mobilisation(
-    table: TitrationTable, record: MobilisationRecord, *, tolerance_ug_kg: float = 0.05
-) -> MobilisationReview:
-    """Propose for each recorded day and compare with the clinician's next-day dose.
-
-    The dose in force is the day's recorded dose; on a day recorded as 0 it is the last dose
-    given (a hold), unless G-CSF was stopped after a ``stop`` proposal. A refused input is noted
-    on its day, not raised. Doses within ``tolerance_ug_kg`` of the proposal count as followed.
-    """
-    reviews: list[DayReview] = []
-    in_force: float | None = None
-    stopped_after: int | None = None
-    for index, day in enumerate(GCSF_DAYS):
-        given = record.doses_ug_kg[index]
-        recorded_next = record.doses_ug_kg[index + 1] if day != _LAST_DAY else None
-        if given is None:
-            in_force = None
-        elif given != 0:
-            in_force, stopped_after = given, None
-        if in_force is None or stopped_after is not None:
-            note = (
-                f"G-CSF stopped after day {stopped_after}"
-                if stopped_after is not None
-                else f"no dose in force on day {day} (dose not recorded or none given yet)"
-            )
-            reviews.append(DayReview(day, None, recorded_next, None, note))
-            continue
-        try:
-            proposal = propose_next_dose(
-                table,
-                day=day,
-                dose_ug_kg=in_force,
-                wbc_10e9_l=record.wbc_10e9_l[index],
-                symptom=record.symptoms[index],
-            )
-        except DoseRefused as refused:
-            reviews.append(DayReview(day, None, recorded_next, None, f"refused: {refused}"))
-            continue
-        followed = _followed(proposal, recorded_next, tolerance_ug_kg)
-        reviews.append(DayReview(day, proposal, recorded_next, followed))
-        if proposal.action is Action.STOP and recorded_next == 0:
-            stopped_after = day
-    return MobilisationReview(record.participant_id, tuple(reviews), table.id, table.version)
-
-
-def _followed(proposal: DoseProposal, recorded: float | None, tolerance: float) -> bool | None:
-    if recorded is None or proposal.action in (Action.NEEDS_REVIEW, Action.COMPLETE):
-        return None
-    if proposal.action in (Action.HOLD_24H, Action.STOP):
-        return recorded == 0
-    assert proposal.next_dose_ug_kg is not None
-    return abs(recorded - proposal.next_dose_ug_kg) <= tolerance
 
 
 def _most_restrictive(*actions: Action) -> Action:
@@ -534,7 +425,7 @@ def _fmt(value: float) -> str:
     return "∞" if math.isinf(value) else f"{round(value, 3):g}"
 
 
-def _optional_number(value: Any) -> float | None:
+def optional_number(value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -542,7 +433,7 @@ def _optional_number(value: Any) -> float | None:
     return float(value)
 
 
-def _optional_text(value: Any) -> str | None:
+def optional_text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return None
     return str(value)
