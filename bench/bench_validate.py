@@ -29,7 +29,8 @@ def _maybe_empty(expr: pl.Expr, salt: int, rate: float = 0.03) -> pl.Expr:
 
 
 def _number(salt: int, low: float, high: float, decimals: int) -> pl.Expr:
-    return (low + _uniform(salt) * (high - low)).round(decimals).cast(pl.String)
+    value = (low + _uniform(salt) * (high - low)).round(decimals)
+    return (value.cast(pl.Int64) if decimals == 0 else value).cast(pl.String)
 
 
 def _whole(salt: int, low: int, high: int) -> pl.Expr:

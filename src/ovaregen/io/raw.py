@@ -1,0 +1,131 @@
+"""A dataset file as read, before any parsing: every cell as stripped text, with its line.
+
+Rules (INTERCHANGE.md "Conventions"): surrounding whitespace is not part of a value, an empty
+cell is unknown (null), and a row with no value at all carries nothing (blank lines, rows of
+bare commas that spreadsheets export). Header names are matched to the data dictionary
+case-insensitively (``AFC`` is ``afc``); other names are kept as written. A header must not
+repeat a name, and a column with values must have a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from ovaregen.domain.variables import DatasetFile, column_aliases, variables_of
+from ovaregen.io.dataset import Finding, Severity
+
+LINE = "\x00line"
+"""Name of the column holding each row's line (CSV, header = 1) or worksheet row."""
+
+_NEEDS_CLEANING = r"^\s|\s$|^$"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One file of a dataset as text.
+
+    ``frame`` has :data:`LINE` (Int64) first, then one String column per distinct header
+    name, in file order: values stripped, empty as null, empty rows dropped.
+    """
+
+    file: DatasetFile
+    label: str
+    frame: pl.DataFrame
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c != LINE]
+
+
+def known_columns(file: DatasetFile) -> dict[str, str]:
+    """Lower-cased name → dictionary name, for every canonical and alternative-unit column."""
+    names = [v.name for v in variables_of(file)] + [c for c, _, _ in column_aliases(file)]
+    return {name.lower(): name for name in names}
+
+
+def line_word(label: str) -> str:
+    """How a file's rows are located: ``line`` in a CSV file, ``row`` in a worksheet."""
+    return "line" if label.lower().endswith(".csv") else "row"
+
+
+def column_number(position: int) -> str:
+    """How a CSV column is named when it has no usable header: ``column 3``."""
+    return f"column {position + 1}"
+
+
+def build_table(
+    file: DatasetFile,
+    label: str,
+    header: Sequence[str | None],
+    cells: pl.DataFrame,
+    lines: pl.Series,
+    header_line: int = 1,
+    position_name: Callable[[int], str] = column_number,
+) -> tuple[RawTable, list[Finding]]:
+    """Name, clean and trim the text cells of one file.
+
+    ``cells`` holds one String column per header position (any names), ``lines`` the line of
+    each of its rows. Returns the table and the findings about its header.
+    """
+    findings: list[Finding] = []
+    known = known_columns(file)
+    positional = cells.columns
+    cleaned = _clean(cells)
+    has_values = cleaned.select(pl.all().is_not_null().any()).row(0) if cleaned.width else ()
+    chosen: dict[str, str] = {}
+    first_position: dict[str, int] = {}
+    for position, written in enumerate(header):
+        name = (written or "").strip()
+        name = known.get(name.lower(), name)
+        if not name:
+            if has_values[position]:
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        label,
+                        f"{position_name(position)} has values but no name in the header row; "
+                        "give it a name or delete it",
+                        line=header_line,
+                    )
+                )
+            continue
+        if name in first_position:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    label,
+                    f'the header names "{name}" twice ({position_name(first_position[name])} '
+                    f"and {position_name(position)}); each column needs its own name",
+                    line=header_line,
+                    column=name,
+                    expected="distinct column names",
+                )
+            )
+            continue
+        first_position[name] = position
+        chosen[name] = positional[position]
+    frame = cleaned.select(pl.col(source).alias(name) for name, source in chosen.items())
+    frame = frame.insert_column(0, lines.cast(pl.Int64).alias(LINE))
+    if chosen:
+        frame = frame.filter(pl.any_horizontal(pl.col(list(chosen)).is_not_null()))
+    else:
+        frame = frame.clear()
+    return RawTable(file, label, frame), findings
+
+
+def _clean(cells: pl.DataFrame) -> pl.DataFrame:
+    """Strip whitespace and turn empty text into null, touching only the columns that need it."""
+    if cells.width == 0:
+        return cells
+    dirty = cells.select(pl.all().str.contains(_NEEDS_CLEANING).any()).row(0)
+    targets = [name for name, flag in zip(cells.columns, dirty, strict=True) if flag]
+    if not targets:
+        return cells
+    stripped = [pl.col(name).str.strip_chars() for name in targets]
+    return cells.with_columns(
+        pl.when(s.str.len_bytes() > 0).then(s).alias(name)
+        for name, s in zip(targets, stripped, strict=True)
+    )

@@ -1,0 +1,55 @@
+"""Units of a column: the canonical one or an alternative, and how they are written in messages.
+
+CRITERIA.md "Units and plausibility": the unit is part of the column name, and
+``canonical = value × factor`` for an alternative unit (``domain.variables.AlternativeUnit``).
+The canonical unit is treated as the alternative with factor 1, so every column of a variable
+has a unit of the same shape.
+"""
+
+from __future__ import annotations
+
+from ovaregen.domain.variables import AlternativeUnit, Limits, Variable
+
+
+def canonical_unit(variable: Variable) -> AlternativeUnit:
+    """The variable's own column and unit, as an "alternative" with factor 1."""
+    return AlternativeUnit(variable.name, variable.unit or "", 1.0)
+
+
+def units_of(variable: Variable) -> tuple[AlternativeUnit, ...]:
+    """Every unit a variable may be written in, canonical first."""
+    return (canonical_unit(variable), *variable.alternatives)
+
+
+def unit_of_column(variable: Variable, column: str) -> AlternativeUnit:
+    """The unit announced by ``column``, one of the variable's columns."""
+    for unit in units_of(variable):
+        if unit.column == column:
+            return unit
+    raise KeyError(f"{column!r} is not a column of {variable.name}")
+
+
+def in_unit(limits: Limits, unit: AlternativeUnit) -> Limits:
+    """``limits`` (canonical) expressed in ``unit``."""
+    return Limits(limits.low / unit.factor, limits.high / unit.factor)
+
+
+def range_text(limits: Limits, unit: AlternativeUnit) -> str:
+    """An inclusive range in a column's unit, e.g. ``5–2000 10⁹/L``."""
+    shown = in_unit(limits, unit)
+    return f"{number_text(shown.low)}–{number_text(shown.high)} {unit.unit}".rstrip()
+
+
+def quantity_text(value: float, unit: AlternativeUnit) -> str:
+    """A value with its unit, e.g. ``247.91 10⁹/L``."""
+    return f"{number_text(value)} {unit.unit}".rstrip()
+
+
+def number_text(value: float) -> str:
+    """A number as a person would write it: no ``.0``, five significant digits, no exponent
+    for large values."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 1e5:
+        return f"{value:.0f}"
+    return f"{value:.5g}"

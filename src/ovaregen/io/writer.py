@@ -1,0 +1,81 @@
+"""Writing a dataset as a folder of CSV files in interchange form (INTERCHANGE.md).
+
+Conventions: UTF-8 without byte-order mark, comma-separated, header row; booleans
+``true``/``false``, dates ``YYYY-MM-DD``, empty cell for unknown; values in canonical units and
+columns under their canonical names (an AMH read from ``amh_pmol_l`` is written to
+``amh_ng_ml``). Each file gets the canonical columns its source supplied
+(``Dataset.supplied``; all canonical columns when the dataset does not say), then the extra
+columns it carried. Reading the written folder gives back equal frames.
+
+Writing is atomic: a new folder is written under a temporary name and renamed into place; in an
+existing folder each file is written to a temporary file and renamed over the old one, so a
+reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from ovaregen.domain.variables import DatasetFile, variables_of
+from ovaregen.io.dataset import Dataset
+
+
+def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
+    """Write ``dataset`` to ``folder`` as participants.csv (and pregnancies.csv)."""
+    target = Path(folder)
+    files = {f"{DatasetFile.PARTICIPANTS.value}.csv": interchange_frame(dataset, "participants")}
+    pregnancies = f"{DatasetFile.PREGNANCIES.value}.csv"
+    if (
+        DatasetFile.PREGNANCIES.value in dataset.supplied
+        or not dataset.pregnancies.is_empty()
+        or (target / pregnancies).exists()  # never leave a stale file beside new participants
+    ):
+        files[pregnancies] = interchange_frame(dataset, "pregnancies")
+    if target.is_dir():
+        for name, frame in files.items():
+            _replace_file(frame, target / name)
+    else:
+        _create_folder(files, target)
+
+
+def interchange_frame(dataset: Dataset, file: str) -> pl.DataFrame:
+    """The columns of one file as they are written: supplied canonical ones, then extras."""
+    frame = dataset.participants if file == DatasetFile.PARTICIPANTS.value else dataset.pregnancies
+    canonical = [v.name for v in variables_of(DatasetFile(file))]
+    supplied = set(dataset.supplied.get(file, canonical))
+    extras = [c for c in frame.columns if c not in canonical]
+    return frame.select([c for c in canonical if c in supplied and c in frame.columns] + extras)
+
+
+def _write_csv(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_csv(path, include_header=True, null_value="", line_terminator="\n")
+
+
+def _replace_file(frame: pl.DataFrame, path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        _write_csv(frame, Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _create_folder(files: dict[str, pl.DataFrame], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        for name, frame in files.items():
+            _write_csv(frame, temporary / name)
+        os.rename(temporary, target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

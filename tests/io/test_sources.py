@@ -1,0 +1,55 @@
+"""Finding the files of a dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ovaregen.io.reader import validate_dataset
+from tests.io.helpers import assert_located, csv_folder, only_error, only_warning, workbook
+
+PARTICIPANTS = "participant_id,afc\nP1,3\n"
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    report = validate_dataset(missing)
+    assert_located(only_error(report), str(missing), None, None, "does not exist")
+    assert report.dataset is None
+
+
+def test_folder_without_participants(tmp_path: Path) -> None:
+    csv_folder(tmp_path, None, "participant_id\nP1\n")
+    finding = only_error(validate_dataset(tmp_path))
+    assert_located(finding, "participants.csv", None, None, "missing from the folder")
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    assert "missing" in only_error(validate_dataset(tmp_path)).message
+
+
+def test_a_single_csv_file_is_not_a_dataset(tmp_path: Path) -> None:
+    path = csv_folder(tmp_path, PARTICIPANTS) / "participants.csv"
+    assert "give a folder of CSV files" in only_error(validate_dataset(path)).message
+
+
+def test_other_csv_files_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    csv_folder(tmp_path, PARTICIPANTS)
+    (tmp_path / "visits.csv").write_text("x\n1\n")
+    report = validate_dataset(tmp_path)
+    assert report.valid
+    assert_located(only_warning(report), "visits.csv", None, None, "not a file of the dataset")
+
+
+def test_csv_files_win_over_a_workbook(tmp_path: Path) -> None:
+    csv_folder(tmp_path, PARTICIPANTS)
+    workbook(tmp_path / "old.xlsx", {"participants": [["participant_id"], ["X"]]})
+    report = validate_dataset(tmp_path)
+    assert report.dataset is not None
+    assert report.dataset.participants.get_column("participant_id").to_list() == ["P1"]
+    assert "old.xlsx" in only_warning(report).file
+
+
+def test_file_names_match_case_insensitively(tmp_path: Path) -> None:
+    (tmp_path / "Participants.CSV").write_text(PARTICIPANTS)
+    report = validate_dataset(tmp_path)
+    assert report.valid and report.findings == ()
