@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ovaregen.io.reader import read_dataset
-from tests.io.helpers import assert_located, errors, only_error, validate_csv
+from ovaregen.io.reader import read_dataset, validate_dataset
+from tests.io.helpers import assert_located, csv_folder, errors, only_error, validate_csv
 
 HEADER = "participant_id,site,afc\n"
 
@@ -21,11 +21,11 @@ def test_utf8_bom_is_accepted_silently(tmp_path: Path) -> None:
 
 
 def test_latin1_byte_names_line_byte_column_and_the_fix(tmp_path: Path) -> None:
-    data = HEADER.encode() + b"P1,Bern,3\nP2,Gen\xe8ve,4\n"
+    data = HEADER.encode() + b"P1,Bern,3\nP2,Montr\xe9al,4\n"
     report = validate_csv(tmp_path, data)
     finding = only_error(report)
     assert_located(
-        finding, "participants.csv", 3, "site", "byte 7 of the line", "0xE8", "è", "saved as UTF-8"
+        finding, "participants.csv", 3, "site", "byte 9 of the line", "0xE9", "é", "saved as UTF-8"
     )
 
 
@@ -141,3 +141,28 @@ def test_values_under_an_empty_header_name(tmp_path: Path) -> None:
 def test_unnamed_empty_column_is_dropped_silently(tmp_path: Path) -> None:
     report = validate_csv(tmp_path, "participant_id,afc,\nP1,1,\nP2,2,\n")
     assert report.findings == ()
+
+
+def test_unclosed_quote_names_the_line_where_the_row_starts(tmp_path: Path) -> None:
+    report = validate_csv(tmp_path, HEADER + 'P1,a,1\nP2,"Bern,2\nP3,c,3\n')
+    assert_located(
+        only_error(report),
+        "participants.csv",
+        3,
+        None,
+        "participants.csv line 3: the row starting on this line cannot be read as CSV",
+        "must close with one",
+    )
+
+
+def test_a_file_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = csv_folder(tmp_path, HEADER)
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    finding = only_error(validate_dataset(folder))
+    assert_located(
+        finding, "participants.csv", None, None, "the file cannot be read: Permission denied"
+    )

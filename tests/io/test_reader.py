@@ -38,7 +38,8 @@ def test_one_error_refuses_the_whole_dataset_with_every_finding(tmp_path: Path) 
     ]
     assert error.report.dataset is None
     assert str(error).startswith(
-        f"{folder}: invalid: 3 errors, 2 warnings (first: participants.csv 3:"
+        f"{folder}: invalid: 3 errors, 2 warnings (first: participants.csv line 3, column afc: "
+        'value "x" is not a number'
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from ovaregen.io.reader import validate_dataset
 from tests.io.helpers import assert_located, csv_folder, only_error, only_warning, workbook
@@ -53,3 +56,14 @@ def test_file_names_match_case_insensitively(tmp_path: Path) -> None:
     (tmp_path / "Participants.CSV").write_text(PARTICIPANTS)
     report = validate_dataset(tmp_path)
     assert report.valid and report.findings == ()
+
+
+def test_a_folder_that_cannot_be_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Path) -> Iterator[Path]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    finding = only_error(validate_dataset(tmp_path))
+    assert_located(
+        finding, str(tmp_path), None, None, "the folder cannot be read: Permission denied"
+    )

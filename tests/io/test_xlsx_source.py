@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,22 @@ def test_folder_with_two_workbooks_is_ambiguous(tmp_path: Path) -> None:
 )
 def test_cell_text(cell: object, text: str | None) -> None:
     assert cell_text(cell) == text
+
+
+def test_two_sheets_for_one_file(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "s.xlsx", {"participants": PARTICIPANTS, "Participants.csv": []})
+    finding = only_error(validate_dataset(path))
+    assert 'sheets "participants" and "Participants.csv" both hold participants' in finding.message
+
+
+def test_damaged_sheet(tmp_path: Path) -> None:
+    intact = workbook(tmp_path / "intact.xlsx", {"participants": PARTICIPANTS})
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(intact) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    finding = only_error(validate_dataset(damaged))
+    assert_located(finding, "damaged.xlsx [participants]", None, None, "the sheet cannot be read")

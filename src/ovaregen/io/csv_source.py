@@ -143,7 +143,7 @@ def _ragged_lines(body: pl.Series, fields: pl.Series, width: int) -> list[tuple[
 
 def _read_slow(text: str, label: str) -> _Read | Finding:
     """Read record by record with the ``csv`` module, noting the first line of each record."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -165,9 +165,9 @@ def _read_slow(text: str, label: str) -> _Read | Finding:
         return Finding(
             Severity.ERROR,
             label,
-            f"cannot be read as CSV ({error}); check the quotes around values on this line "
-            "or the lines before it",
-            line=reader.line_num,
+            f"the row starting on this line cannot be read as CSV ({error}): a value opened "
+            "with a double quote must close with one, followed by a comma or the end of the line",
+            line=end + 1,
         )
     header = header or []
     names = [f"c{i}" for i in range(len(header))]

@@ -20,7 +20,7 @@ from ovaregen.io.dataset import Finding, Severity
 LINE = "\x00line"
 """Name of the column holding each row's line (CSV, header = 1) or worksheet row."""
 
-_NEEDS_CLEANING = r"^\s|\s$|^$"
+_SURROUNDING_SPACE = r"^\s|\s$"
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,11 @@ def _clean(cells: pl.DataFrame) -> pl.DataFrame:
     """Strip whitespace and turn empty text into null, touching only the columns that need it."""
     if cells.width == 0:
         return cells
-    dirty = cells.select(pl.all().str.contains(_NEEDS_CLEANING).any()).row(0)
-    targets = [name for name, flag in zip(cells.columns, dirty, strict=True) if flag]
-    if not targets:
-        return cells
-    stripped = [pl.col(name).str.strip_chars() for name in targets]
-    return cells.with_columns(
-        pl.when(s.str.len_bytes() > 0).then(s).alias(name)
-        for name, s in zip(targets, stripped, strict=True)
-    )
+    spaced = cells.select(pl.all().str.contains(_SURROUNDING_SPACE).any()).row(0)
+    empty = cells.select((pl.all().str.len_bytes() == 0).any()).row(0)
+    cleaned: list[pl.Expr] = []
+    for name, has_space, has_empty in zip(cells.columns, spaced, empty, strict=True):
+        text = pl.col(name).str.strip_chars() if has_space else pl.col(name)
+        if has_space or has_empty:
+            cleaned.append(pl.when(text.str.len_bytes() > 0).then(text).alias(name))
+    return cells.with_columns(cleaned) if cleaned else cells

@@ -23,6 +23,7 @@ from ovaregen.domain.variables import DatasetFile
 from ovaregen.io.checks import count_of, run_checks
 from ovaregen.io.coherence import known_participant_check
 from ovaregen.io.dataset import Dataset, Finding, Severity
+from ovaregen.io.raw import line_word
 from ovaregen.io.sources import load_tables
 from ovaregen.io.validation import ValidatedTable, validate_table
 
@@ -56,12 +57,16 @@ class DatasetInvalid(Exception):  # noqa: N818 - the name the project's API uses
         self.report = report
         self.path = report.source
         self.findings = report.findings
-        first = next(f for f in report.findings if f.severity is Severity.ERROR)
-        where = first.file if first.line is None else f"{first.file} {first.line}"
-        super().__init__(
-            f"{report.source}: invalid: {report.errors} errors, {report.warnings} warnings "
-            f"(first: {where}: {first.message})"
-        )
+        summary = f"{report.source}: invalid: {report.errors} errors, {report.warnings} warnings"
+        first = next((f for f in report.findings if f.severity is Severity.ERROR), None)
+        if first is not None:
+            where = first.file
+            if first.line is not None:
+                where += f" {line_word(first.file)} {first.line}"
+            if first.column is not None:
+                where += f", column {first.column}"
+            summary += f" (first: {where}: {first.message})"
+        super().__init__(summary)
 
 
 def read_dataset(path: str | os.PathLike[str]) -> Dataset:

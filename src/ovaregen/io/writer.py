@@ -29,14 +29,18 @@ from ovaregen.io.dataset import Dataset
 def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
     """Write ``dataset`` to ``folder`` as participants.csv (and pregnancies.csv)."""
     target = Path(folder)
-    files = {f"{DatasetFile.PARTICIPANTS.value}.csv": interchange_frame(dataset, "participants")}
+    files = {
+        f"{DatasetFile.PARTICIPANTS.value}.csv": interchange_frame(
+            dataset, DatasetFile.PARTICIPANTS
+        )
+    }
     pregnancies = f"{DatasetFile.PREGNANCIES.value}.csv"
     if (
         DatasetFile.PREGNANCIES.value in dataset.supplied
         or not dataset.pregnancies.is_empty()
         or (target / pregnancies).exists()  # never leave a stale file beside new participants
     ):
-        files[pregnancies] = interchange_frame(dataset, "pregnancies")
+        files[pregnancies] = interchange_frame(dataset, DatasetFile.PREGNANCIES)
     if target.is_dir():
         for name, frame in files.items():
             _replace_file(frame, target / name)
@@ -44,11 +48,11 @@ def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
         _create_folder(files, target)
 
 
-def interchange_frame(dataset: Dataset, file: str) -> pl.DataFrame:
+def interchange_frame(dataset: Dataset, file: DatasetFile) -> pl.DataFrame:
     """The columns of one file as they are written: supplied canonical ones, then extras."""
-    frame = dataset.participants if file == DatasetFile.PARTICIPANTS.value else dataset.pregnancies
-    canonical = [v.name for v in variables_of(DatasetFile(file))]
-    supplied = set(dataset.supplied.get(file, canonical))
+    frame = dataset.participants if file is DatasetFile.PARTICIPANTS else dataset.pregnancies
+    canonical = [v.name for v in variables_of(file)]
+    supplied = set(dataset.supplied.get(file.value, canonical))
     extras = [c for c in frame.columns if c not in canonical]
     return frame.select([c for c in canonical if c in supplied and c in frame.columns] + extras)
 

@@ -101,6 +101,7 @@ def _read_sheet(sheet: Any, file: DatasetFile, label: str) -> tuple[RawTable | N
     columns: list[list[str | None]] = []
     lines: list[int] = []
     findings: list[Finding] = []
+    sheet.reset_dimensions()  # the stored dimensions may be wrong; read every row there is
     for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [cell_text(value) for value in values]
         if header is None:
