@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from ovaregen.io.reader import read_dataset
 
 from bench.harness import Measurement, stopwatch
+from ovaregen.io.reader import read_dataset
 
 TARGET_SECONDS = 10.0
 SEED = 20240607

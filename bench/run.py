@@ -19,6 +19,7 @@ from bench.harness import Measurement
 SUITES = {
     "bench.bench_screen": "Screening (issue 2)",
     "bench.bench_validate": "Reading and validating a dataset (issue 2)",
+    "bench.bench_derive": "Deriving endpoints (issue 2)",
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import polars as pl
 
 from ovaregen.domain.endpoints import DERIVED_COLUMNS, derive_participants
@@ -124,8 +122,9 @@ def test_partial_frames_are_read_as_unknown() -> None:
     assert row["treated"] is True  # no treatment recorded in the dataset at all
 
 
-def test_a_million_participants_in_seconds() -> None:
-    n, m = 1_000_000, 300_000
+def test_a_large_cohort_with_many_pregnancies_adds_up() -> None:
+    """Counts over a generated cohort match the pregnancy rows (timing is in ``make bench``)."""
+    n, m = 50_000, 15_000
     draw = pl.int_range(pl.len(), dtype=pl.Int64)
     participants = conform(
         pl.DataFrame({"i": range(n)}).select(
@@ -152,12 +151,8 @@ def test_a_million_participants_in_seconds() -> None:
         ),
         DatasetFile.PREGNANCIES,
     )
-    start = time.perf_counter()
     derived = derive_participants(participants, pregnancies)
-    elapsed = time.perf_counter() - start
     assert derived.height == n
     assert derived["pregnant"].sum() == pregnancies["participant_id"].n_unique()
     assert derived["pregnancies"].sum() == m
     assert derived["infants_live_born"].sum() == m
-    # Generous bound (a shared CI machine); about 1 s on two cores. A per-row loop takes minutes.
-    assert elapsed < 20
