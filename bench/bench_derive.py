@@ -15,8 +15,8 @@ from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile
 
 
-def measure(n: int = 1_000_000) -> list[Measurement]:
-    m = n * 3 // 10
+def generated_cohort(n: int, m: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``n`` canonical participants and ``m`` pregnancies spread over them (seeded hashes)."""
     draw = pl.int_range(pl.len(), dtype=pl.Int64)
     participants = conform(
         pl.DataFrame({"i": range(n)}).select(
@@ -43,6 +43,12 @@ def measure(n: int = 1_000_000) -> list[Measurement]:
         ),
         DatasetFile.PREGNANCIES,
     )
+    return participants, pregnancies
+
+
+def measure(n: int = 1_000_000) -> list[Measurement]:
+    m = n * 3 // 10
+    participants, pregnancies = generated_cohort(n, m)
     seconds = best_of(3, lambda: derive_participants(participants, pregnancies))
     return [
         Measurement(

@@ -14,21 +14,10 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from ovaregen.domain.protocols import load_protocol
+
 OUT = Path(__file__).resolve().parent.parent / "src/ovaregen/examples/clinic-sample"
-EXCLUSIONS = (
-    "genetic_poi",
-    "autoimmune_poi",
-    "endometriosis",
-    "pelvic_adhesions",
-    "ovaries_inaccessible",
-    "hbsag",
-    "anti_hbc",
-    "hcv",
-    "hiv",
-    "syphilis",
-    "lab_abnormality",
-    "product_allergy",
-)
+EXCLUSIONS = load_protocol("regenera").exclusion
 GRADES = ("none", "mild", "moderate")
 
 

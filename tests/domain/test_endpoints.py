@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from bench.bench_derive import generated_cohort
 
 from ovaregen.domain.endpoints import DERIVED_COLUMNS, derive_participants
 from ovaregen.domain.schema import conform
@@ -125,32 +126,7 @@ def test_partial_frames_are_read_as_unknown() -> None:
 def test_a_large_cohort_with_many_pregnancies_adds_up() -> None:
     """Counts over a generated cohort match the pregnancy rows (timing is in ``make bench``)."""
     n, m = 50_000, 15_000
-    draw = pl.int_range(pl.len(), dtype=pl.Int64)
-    participants = conform(
-        pl.DataFrame({"i": range(n)}).select(
-            pl.format("P{}", "i").alias("participant_id"),
-            (draw.hash(1) % 10).cast(pl.Int64).alias("afc"),
-            (draw.hash(2) % 14).cast(pl.Int64).alias("afc_post"),
-            ((draw.hash(3) % 300) / 100).alias("amh_ng_ml"),
-            ((draw.hash(4) % 400) / 100).alias("amh_post_ng_ml"),
-            pl.lit(1, pl.Int64).alias("injections"),
-            ((draw.hash(5) % 480) / 10).alias("followup_months"),
-            pl.lit("mild").alias("symptoms_d2"),
-        )
-    )
-    pregnancies = conform(
-        pl.DataFrame({"i": range(m)}).select(
-            pl.format("P{}", draw.hash(6) % n).alias("participant_id"),
-            pl.when(draw % 2 == 0)
-            .then(pl.lit("ivf"))
-            .otherwise(pl.lit("spontaneous"))
-            .alias("conception"),
-            ((draw.hash(7) % 300) / 10).alias("months_after_treatment"),
-            pl.lit("live_birth").alias("outcome"),
-            pl.lit(1, pl.Int64).alias("infants_live_born"),
-        ),
-        DatasetFile.PREGNANCIES,
-    )
+    participants, pregnancies = generated_cohort(n, m)
     derived = derive_participants(participants, pregnancies)
     assert derived.height == n
     assert derived["pregnant"].sum() == pregnancies["participant_id"].n_unique()

@@ -17,6 +17,7 @@ from ovaregen.domain.protocols import (
     shipped_protocols,
 )
 from ovaregen.domain.variables import EXCLUSION_CONDITIONS
+from tests import oracle
 
 
 def test_shipped_protocols_load_with_their_editions() -> None:
@@ -33,25 +34,11 @@ def test_shipped_protocols_load_with_their_editions() -> None:
 
 def test_exclusions_follow_criteria_md() -> None:
     regenera = load_protocol("regenera").rules()
-    assert [c.id for c in regenera.exclusion] == [
-        f"excl.{n}"
-        for n in (
-            "genetic_poi",
-            "autoimmune_poi",
-            "endometriosis",
-            "pelvic_adhesions",
-            "ovaries_inaccessible",
-            "hbsag",
-            "anti_hbc",
-            "hcv",
-            "hiv",
-            "syphilis",
-            "lab_abnormality",
-            "product_allergy",
-        )
-    ]
+    assert [c.id for c in regenera.exclusion] == [f"excl.{n}" for n in oracle.REGENERA_EXCLUSIONS]
     assert load_protocol("mensc").rules().exclusion == ()
-    assert len(load_protocol("ucmsc-rct").rules().exclusion) == 11
+    assert [c.id for c in load_protocol("ucmsc-rct").rules().exclusion] == [
+        f"excl.{n}" for n in oracle.UCMSC_EXCLUSIONS
+    ]
 
 
 def test_schedule_names_only_dictionary_variables() -> None:
