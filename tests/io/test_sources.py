@@ -67,3 +67,18 @@ def test_a_folder_that_cannot_be_listed(tmp_path: Path, monkeypatch: pytest.Monk
     assert_located(
         finding, str(tmp_path), None, None, "the folder cannot be read: Permission denied"
     )
+
+
+def test_na_cells_are_read_as_unknown_with_a_warning(tmp_path: Path) -> None:
+    """R writes NA for a missing value: unknown, never an error, and the user is told."""
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    (folder / "participants.csv").write_text(
+        "participant_id,age_years,consent\nP1,NA,true\nP2,31, n/a \n", encoding="utf-8"
+    )
+    report = validate_dataset(folder)
+    assert report.dataset is not None
+    assert report.dataset.participants["age_years"].to_list() == [None, 31.0]
+    assert report.dataset.participants["consent"].to_list() == [True, None]
+    warned = {f.column: f.message for f in report.findings if f.column in {"age_years", "consent"}}
+    assert "1 cell(s)" in warned["age_years"] and "unknown" in warned["consent"]

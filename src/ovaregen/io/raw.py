@@ -73,7 +73,7 @@ def build_table(
     findings: list[Finding] = []
     known = known_columns(file)
     positional = cells.columns
-    cleaned = _clean(cells)
+    cleaned, markers = _clean(cells)
     has_values = cleaned.select(pl.all().is_not_null().any()).row(0) if cleaned.width else ()
     chosen: dict[str, str] = {}
     first_position: dict[str, int] = {}
@@ -107,6 +107,17 @@ def build_table(
             continue
         first_position[name] = position
         chosen[name] = positional[position]
+        if markers.get(positional[position]):
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    label,
+                    f'{markers[positional[position]]} cell(s) written "NA" or "N/A" read as '
+                    "unknown (an empty cell is the interchange format's unknown)",
+                    column=name,
+                    value="NA",
+                )
+            )
     frame = cleaned.select(pl.col(source).alias(name) for name, source in chosen.items())
     frame = frame.insert_column(0, lines.cast(pl.Int64).alias(LINE))
     if chosen:
@@ -116,15 +127,30 @@ def build_table(
     return RawTable(file, label, frame), findings
 
 
-def _clean(cells: pl.DataFrame) -> pl.DataFrame:
-    """Strip whitespace and turn empty text into null, touching only the columns that need it."""
+MISSING_MARKERS = ("NA", "N/A", "na", "n/a", "Na", "N/a")
+"""Cells that R and some spreadsheets write for a missing value: read as unknown, with a warning."""
+
+
+def _clean(cells: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Strip whitespace and turn empty text (and ``NA``) into null, touching only the columns
+    that need it. Also returns, per positional column, how many ``NA`` cells were read so."""
     if cells.width == 0:
-        return cells
+        return cells, {}
     spaced = cells.select(pl.all().str.contains(_SURROUNDING_SPACE).any()).row(0)
     empty = cells.select((pl.all().str.len_bytes() == 0).any()).row(0)
+    markers = cells.select(
+        (c.str.strip_chars() if has_space else c).is_in(MISSING_MARKERS).sum()
+        for c, has_space in zip((pl.col(n) for n in cells.columns), spaced, strict=True)
+    ).row(0)
     cleaned: list[pl.Expr] = []
-    for name, has_space, has_empty in zip(cells.columns, spaced, empty, strict=True):
-        text = pl.col(name).str.strip_chars() if has_space else pl.col(name)
-        if has_space or has_empty:
+    counts: dict[str, int] = {}
+    for name, has_space, has_empty, n_markers in zip(
+        cells.columns, spaced, empty, markers, strict=True
+    ):
+        text = pl.col(name).str.strip_chars() if has_space or n_markers else pl.col(name)
+        if n_markers:
+            counts[name] = n_markers
+            text = pl.when(~text.is_in(MISSING_MARKERS)).then(text)
+        if has_space or has_empty or n_markers:
             cleaned.append(pl.when(text.str.len_bytes() > 0).then(text).alias(name))
-    return cells.with_columns(cleaned) if cleaned else cells
+    return (cells.with_columns(cleaned) if cleaned else cells), counts
