@@ -13,7 +13,7 @@ import polars as pl
 
 from ovaregen.domain.criteria import Role, truth_label
 from ovaregen.domain.derivation import Derivation
-from ovaregen.domain.diagnoses import POI_SOURCES
+from ovaregen.domain.diagnoses import POI_SOURCES, RULES_VERSION
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import variable
@@ -90,7 +90,8 @@ def render_explanation(explanation: Explanation) -> str:
     """Each criterion with its value, inputs and source, indented by its place in the rule."""
     p = explanation.protocol
     lines = [
-        f"participant {explanation.participant_id} — protocol {p.name} v{p.version}",
+        f"participant {explanation.participant_id} — protocol {p.name} v{p.version}, "
+        f"ovaregen rules {RULES_VERSION}",
         f"eligible: {truth_label(explanation.eligible)}",
         f"POSEIDON group: {explanation.poseidon_group}",
         f"settings: {p.settings.describe()}",
@@ -118,6 +119,7 @@ def render_screening_summary(result: pl.DataFrame, protocol: Protocol) -> str:
     counts.update(dict(result.group_by("eligible").len().iter_rows()))
     lines = [
         f"protocol {protocol.name} v{protocol.version}: {result.height} participants screened",
+        f"rules: ovaregen rules {RULES_VERSION}; POI by {protocol.label_poi_edition.value}",
         f"settings: {protocol.settings.describe()}",
         f"eligible: {counts['true']}   not eligible: {counts['false']}   "
         f"unknown: {counts['unknown']}",
