@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench lock dictionary clean
+.PHONY: install demo test lint bench lock dictionary reference clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ bench: install
 lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python $(BIN)/python
+
+# Regenerate the R reference numbers under tests/reference (needs R with pROC and survival).
+reference:
+	@command -v Rscript >/dev/null || { echo "make reference needs R: apt-get install r-base-core r-cran-proc r-cran-survival"; exit 2; }
+	cd tests/reference && for script in *.R; do echo "Rscript $$script"; Rscript "$$script" || exit 1; done
 
 dictionary: install
 	$(BIN)/ovaregen dictionary --out docs/data-dictionary.md
