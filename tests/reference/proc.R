@@ -121,7 +121,8 @@ singles <- list(
   single("ci_clipped", c(1, 2, 3, 4, 5, 6, 7, 4.5), c(0, 0, 0, 1, 1, 1, 1, 0),
          "AUC near 1: the upper CI bound clipped to 1"),
   single("random_ties_300", marker_r, event_r, "seeded, one decimal, with missing events"),
-  single("study_a_cd34", cd34, activation, "study-A-like CD34+ per uL vs activation")
+  single("study_a_cd34", cd34, activation, "study-A-like CD34+ per uL vs activation"),
+  single("study_a_wbc", wbc, activation, "study-A-like leukocytes per mm3 on day 5")
 )
 
 paireds <- list(

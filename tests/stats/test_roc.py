@@ -216,3 +216,42 @@ def test_benchmark_runs_on_a_small_sample_without_r() -> None:
     (measurement,) = measure(5_000, compare_with_r=False)
     assert measurement.n == 5_000 and measurement.seconds > 0
     assert measurement.target_seconds is None  # the 2 s bar is for 1,000,000
+
+
+pairs = st.lists(
+    st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.booleans()), min_size=4, max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=pairs)
+def test_paired_z_equals_the_quadratic_covariance_formula(
+    rows: list[tuple[int, int, bool]],
+) -> None:
+    """Z = ΔAUC / sqrt(L'SL), S from O(n²) placements (DeLong 1988; pROC's delong.paired)."""
+    first, second, event = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
+    cases, controls = event == 1, event == 0
+    if cases.sum() < 2 or controls.sum() < 2:
+        return
+    placements = []
+    for marker in (first, second):
+        x, y = marker[cases], marker[controls]
+        psi = (x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])
+        placements.append((psi.mean(), psi.mean(axis=1), psi.mean(axis=0)))
+    (auc1, x1, y1), (auc2, x2, y2) = placements
+    s10, s01 = np.cov(np.vstack([x1, x2])), np.cov(np.vstack([y1, y2]))
+    covariance = s10 / cases.sum() + s01 / controls.sum()
+    variance = covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1]
+    result = roc_test_paired(first, second, event)
+    assert result.auc1 == pytest.approx(auc1) and result.auc2 == pytest.approx(auc2)
+    if variance > 1e-12:
+        assert result.statistic == pytest.approx((auc1 - auc2) / np.sqrt(variance), rel=1e-9)
+    elif auc1 == auc2:
+        assert result.statistic == 0.0 and result.p_value == 1.0
+
+
+def test_paired_zero_se_with_unequal_aucs_is_reported_not_raised() -> None:
+    # marker1 separates perfectly, marker2 is perfectly reversed: both placements constant.
+    result = roc_test_paired([1, 2, 3, 4], [4, 3, 2, 1], [0, 0, 1, 1])
+    assert result.auc1 == 1.0 and result.auc2 == 0.0
+    assert result.statistic is None and result.p_value == 0.0 and result.warnings

@@ -197,22 +197,23 @@ def delong_placements(cases: ArrayLike, controls: ArrayLike) -> Placements:
     return _placements(x, y, _Sorted.of(np.concatenate([x, y])))
 
 
-def _float_array(values: ArrayLike, name: str) -> FloatArray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    return array
+def _complete(
+    event: ArrayLike, *markers: ArrayLike
+) -> tuple[list[FloatArray], NDArray[np.bool_], NDArray[np.bool_]]:
+    """The markers as floats and the masks of complete cases and complete controls.
 
-
-def _event_mask(event: ArrayLike, marker: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """The event as floats (NaN = unknown), checked to be 0/1 and as long as the marker."""
-    coded = _float_array(event, "event")
-    if len(coded) != len(marker):
-        raise ValueError("marker and event must have the same length")
-    known = ~np.isnan(coded)
-    if not np.isin(coded[known], (0.0, 1.0)).all():
+    NaN / None is missing; the event must be coded 0/1 (or False/True).
+    """
+    coded = np.asarray(event, dtype=float)
+    arrays = [np.asarray(marker, dtype=float) for marker in markers]
+    if any(a.ndim != 1 or len(a) != len(coded) for a in [coded, *arrays]):
+        raise ValueError("markers and event must be one-dimensional, of the same length")
+    complete = ~np.isnan(coded)
+    if not np.isin(coded[complete], (0.0, 1.0)).all():
         raise ValueError("event must be coded 0/1 (or False/True); missing values allowed")
-    return coded, known
+    for array in arrays:
+        complete &= ~np.isnan(array)
+    return arrays, complete & (coded == 1), complete & (coded == 0)
 
 
 def _curve(m: int, n: int, pooled: _Sorted) -> tuple[RocCurve, float]:
@@ -239,12 +240,6 @@ def _curve(m: int, n: int, pooled: _Sorted) -> tuple[RocCurve, float]:
     return curve, tied
 
 
-def _delong_ci(auc: float, variance: float, conf_level: float) -> tuple[float, float]:
-    z = float(special.ndtri(1 - (1 - conf_level) / 2))
-    half = z * np.sqrt(variance)
-    return float(np.clip(auc - half, 0, 1)), float(np.clip(auc + half, 0, 1))
-
-
 def roc_analysis(marker: ArrayLike, event: ArrayLike, *, conf_level: float = 0.95) -> RocResult:
     """ROC of ``marker`` for ``event`` (1 = case, 0 = control), complete cases.
 
@@ -254,7 +249,8 @@ def roc_analysis(marker: ArrayLike, event: ArrayLike, *, conf_level: float = 0.9
     """
     if not 0 < conf_level < 1:
         raise ValueError("conf_level must lie strictly between 0 and 1")
-    x, y, total = _split(marker, event)
+    (values,), is_case, is_control = _complete(event, marker)
+    x, y = values[is_case], values[is_control]
     m, n = len(x), len(y)
     warnings: list[str] = []
     auc = variance = low = high = cutoff = sensitivity = specificity = youden = tied = None
@@ -273,7 +269,8 @@ def roc_analysis(marker: ArrayLike, event: ArrayLike, *, conf_level: float = 0.9
             warnings.append(f"{m} cases and {n} controls: DeLong variance needs 2 of each")
         else:
             variance = placements.variance
-            low, high = _delong_ci(auc, variance, conf_level)
+            half = special.ndtri(1 - (1 - conf_level) / 2) * np.sqrt(variance)
+            low, high = float(np.clip(auc - half, 0, 1)), float(np.clip(auc + half, 0, 1))
         if tied >= TIES_WARNING_FRACTION:
             warnings.append(f"{tied:.1%} of case-control pairs are tied (each counted 1/2)")
         criterion = curve.sensitivities + curve.specificities
@@ -291,7 +288,7 @@ def roc_analysis(marker: ArrayLike, event: ArrayLike, *, conf_level: float = 0.9
         n=m + n,
         n_cases=m,
         n_controls=n,
-        n_dropped=total - m - n,
+        n_dropped=len(values) - m - n,
         auc=auc,
         auc_variance=variance,
         ci_low=low,
@@ -317,14 +314,6 @@ def roc_analysis(marker: ArrayLike, event: ArrayLike, *, conf_level: float = 0.9
     )
 
 
-def _split(marker: ArrayLike, event: ArrayLike) -> tuple[FloatArray, FloatArray, int]:
-    """Complete-case cases and controls of one marker, and the number of rows given."""
-    values = _float_array(marker, "marker")
-    coded, known = _event_mask(event, values)
-    complete = known & ~np.isnan(values)
-    return values[complete & (coded == 1)], values[complete & (coded == 0)], len(values)
-
-
 def roc_test_paired(
     marker1: ArrayLike, marker2: ArrayLike, event: ArrayLike, *, conf_level: float = 0.95
 ) -> RocTest:
@@ -335,13 +324,9 @@ def roc_test_paired(
     event are dropped from both curves, as pROC's ``are.paired`` does. The SE is that of
     the placement differences, algebraically pROC's L'SL, but never negative by rounding.
     """
-    first = _float_array(marker1, "marker1")
-    second = _float_array(marker2, "marker2")
-    if len(first) != len(second):
-        raise ValueError("marker1 and marker2 must have the same length")
-    coded, known = _event_mask(event, first)
-    complete = known & ~np.isnan(first) & ~np.isnan(second)
-    cases, controls = complete & (coded == 1), complete & (coded == 0)
+    if not 0 < conf_level < 1:
+        raise ValueError("conf_level must lie strictly between 0 and 1")
+    (first, second), cases, controls = _complete(event, marker1, marker2)
     m, n = int(cases.sum()), int(controls.sum())
     warnings: list[str] = []
     auc1 = auc2 = z = p = low = high = None
@@ -352,18 +337,18 @@ def roc_test_paired(
         two = delong_placements(second[cases], second[controls])
         auc1, auc2 = one.auc, two.auc
         difference = auc1 - auc2
-        se = float(
-            np.sqrt(
-                np.var(one.cases - two.cases, ddof=1) / m
-                + np.var(one.controls - two.controls, ddof=1) / n
-            )
-        )
-        z = 0.0 if difference == 0 and se == 0 else difference / se if se > 0 else np.inf
+        dx, dy = one.cases - two.cases, one.controls - two.controls
+        se = float(np.sqrt(np.var(dx, ddof=1) / m + np.var(dy, ddof=1) / n))
+        if se > 0:
+            z = difference / se
+        elif difference == 0:
+            z = 0.0  # pROC: Z = 0 when both the difference and its SE are 0
+        else:
+            z = float(np.copysign(np.inf, difference))
+            warnings.append("zero standard error with unequal AUCs: Z is infinite")
         p = float(2 * special.ndtr(-abs(z)))
         crit = float(special.ndtri(1 - (1 - conf_level) / 2))
         low, high = difference - crit * se, difference + crit * se
-        if se == 0 and difference != 0:
-            warnings.append("zero standard error with unequal AUCs: Z is infinite")
     return RocTest(
         method="DeLong's test for two correlated ROC curves",
         paired=True,
@@ -392,8 +377,9 @@ def roc_test_unpaired(
     = "<"), method = "delong", paired = FALSE)``: D and its df as in the module docstring,
     p = 2·P(T_df > |D|). Each sample is reduced to its complete cases.
     """
-    x1, y1, total1 = _split(marker1, event1)
-    x2, y2, total2 = _split(marker2, event2)
+    (values1,), cases1, controls1 = _complete(event1, marker1)
+    (values2,), cases2, controls2 = _complete(event2, marker2)
+    x1, y1, x2, y2 = values1[cases1], values1[controls1], values2[cases2], values2[controls2]
     counts = ((len(x1), len(x2)), (len(y1), len(y2)))
     warnings: list[str] = []
     auc1 = auc2 = d = df = p = None
@@ -429,7 +415,7 @@ def roc_test_unpaired(
             "alternative": "two.sided",
             "df": "Welch-Satterthwaite-like, N - 1 = cases + controls - 1 per curve",
             "missing": "complete cases per curve",
-            "n_dropped": total1 + total2 - sum(counts[0]) - sum(counts[1]),
+            "n_dropped": len(values1) + len(values2) - sum(counts[0]) - sum(counts[1]),
         },
         warnings=tuple(warnings),
     )
