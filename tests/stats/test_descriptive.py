@@ -1,0 +1,134 @@
+"""Table 1 against base R and tableone's SMD formulas (tests/reference/descriptive.R)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from ovaregen.stats.descriptive import (
+    Categorical,
+    Continuous,
+    RowTest,
+    Summary,
+    TableOneSpec,
+    Variable,
+    table_one,
+)
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[1] / "reference" / "descriptive.json").read_text()
+)
+GROUPS = ("not activated", "activated")
+
+
+def frame() -> pl.DataFrame:
+    data = REFERENCE["data"]
+    return pl.DataFrame(
+        {
+            "group": data["group"],
+            "age_years": data["age_years"],
+            "hemoglobin_g_dl": data["hemoglobin_g_dl"],
+            "menses": [None if m == "NA" else m for m in data["menses"]],
+            "smoker": data["smoker"],
+        },
+        schema_overrides={"age_years": pl.Float64, "hemoglobin_g_dl": pl.Float64},
+    )
+
+
+SPEC = TableOneSpec(
+    group="group",
+    groups=GROUPS,
+    variables=(
+        Variable("age_years", "Age, years", summary=Summary.MEAN_RANGE, test=RowTest.WELCH),
+        Variable(
+            "hemoglobin_g_dl",
+            "Haemoglobin, g/dL",
+            summary=Summary.MEDIAN_IQR,
+            test=RowTest.MANN_WHITNEY,
+        ),
+        Variable(
+            "menses", "Menses", categorical=True, levels=("amenorrhea", "irregular", "regular")
+        ),
+        Variable("smoker", "Smoker", categorical=True, test=RowTest.FISHER),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def table() -> Any:
+    return table_one(frame(), SPEC)
+
+
+@pytest.mark.parametrize("column", ["age_years", "hemoglobin_g_dl"])
+def test_continuous_summaries_match_r(table: Any, column: str) -> None:
+    row = next(r for r in table.rows if r.variable.column == column)
+    expected = REFERENCE[column]
+    for group, summary in zip(GROUPS, row.by_group, strict=True):
+        assert isinstance(summary, Continuous)
+        for key in ("n", "missing", "mean", "sd", "minimum", "maximum", "median", "q1", "q3"):
+            assert getattr(summary, key) == pytest.approx(expected[group][key], rel=1e-12), key
+    assert row.smd == pytest.approx(expected["smd"], rel=1e-12)
+
+
+@pytest.mark.parametrize("column", ["menses", "smoker"])
+def test_categorical_counts_and_smd_match_r(table: Any, column: str) -> None:
+    row = next(r for r in table.rows if r.variable.column == column)
+    expected = REFERENCE[column]
+    for group, summary in zip(GROUPS, row.by_group, strict=True):
+        assert isinstance(summary, Categorical)
+        counts = expected["counts_" + group.replace(" ", "_")]
+        assert {lv.level: lv.count for lv in summary.levels} == counts
+        assert sum(lv.percent or 0 for lv in summary.levels) == pytest.approx(100)
+    assert row.smd == pytest.approx(expected["smd"], rel=1e-9)
+
+
+def test_each_row_names_its_test(table: Any) -> None:
+    methods = {r.variable.column: r.test.method for r in table.rows}
+    assert methods["age_years"].startswith("Welch")
+    assert (
+        "rank sum" in methods["hemoglobin_g_dl"].lower()
+        or "wilcoxon" in methods["hemoglobin_g_dl"].lower()
+    )
+    assert methods["menses"].startswith("Pearson's Chi-squared test")
+    assert "Fisher" in methods["smoker"]
+    assert table.group_sizes == (25, 35)
+
+
+def test_missing_group_values_are_left_out_and_counted() -> None:
+    data = frame().with_columns(
+        pl.when(pl.int_range(pl.len()) < 3).then(None).otherwise(pl.col("group")).alias("group")
+    )
+    result = table_one(data, SPEC)
+    assert result.excluded_missing_group == 3
+    assert sum(result.group_sizes) == 57
+    assert any("left out" in w for w in result.warnings)
+
+
+def test_input_frame_is_not_modified() -> None:
+    data = frame()
+    copy = data.clone()
+    table_one(data, SPEC)
+    assert data.equals(copy)
+
+
+def test_an_unknown_column_is_named() -> None:
+    with pytest.raises(KeyError, match="bmi"):
+        table_one(frame(), TableOneSpec("group", (Variable("bmi", "BMI"),)))
+
+
+def test_three_groups_give_no_two_sample_test_but_a_chi_square() -> None:
+    data = frame().with_columns(
+        pl.when(pl.int_range(pl.len()) % 3 == 0)
+        .then(pl.lit("third"))
+        .otherwise(pl.col("group"))
+        .alias("group")
+    )
+    result = table_one(data, TableOneSpec("group", SPEC.variables[:3]))
+    by_column = {r.variable.column: r for r in result.rows}
+    assert by_column["age_years"].test is None
+    assert by_column["menses"].test is not None and by_column["menses"].smd is None
+    assert any("compares two groups" in w for w in result.warnings)
