@@ -216,6 +216,30 @@ def test_empty_row_or_column_gives_none_and_a_warning(table: list[list[int]]) ->
     assert all_finite_or_none(relative_risk(table))
 
 
+def test_a_single_row_or_column_is_degenerate_not_an_error() -> None:
+    for result in (chi_square([[1, 2, 3]]), chi_square([[4], [5]]), fisher_exact([[4], [5]])):
+        assert (result.statistic, result.p_value, result.estimate) == (None, None, None)
+        assert any("fewer than 2 non-empty rows or columns" in w for w in result.warnings)
+
+
+def test_degenerate_arrays() -> None:
+    every_woman_pregnant = cross_table([True, False, True], [True, True, True])
+    assert every_woman_pregnant.counts == ((2, 0), (1, 0))  # both levels kept
+    assert chi_square(every_woman_pregnant).p_value is None
+    difference = risk_difference(every_woman_pregnant)
+    assert (difference.estimate, difference.ci_low, difference.ci_high) == (0.0, 0.0, 0.0)
+    assert any("zero width" in w for w in difference.warnings)
+    one_arm = cross_table(["HRT", "HRT"], ["resumed", "absent"])
+    assert one_arm.counts == ((1, 1),)
+    for result in (risk_difference(one_arm), relative_risk(one_arm)):
+        assert (result.estimate, result.ci_low, result.ci_high) == (None, None, None)
+        assert any("not a 2 × 2" in w for w in result.warnings)
+    nothing = cross_table([], [])
+    assert nothing.n == 0
+    for result in (chi_square(nothing), fisher_exact(nothing), risk_difference(nothing)):
+        assert result.n == 0 and result.estimate is None and result.warnings
+
+
 def test_empty_group_for_risk_measures() -> None:
     for result in (risk_difference([[0, 0], [3, 4]]), relative_risk([[3, 4], [0, 0]])):
         assert (result.estimate, result.ci_low, result.ci_high) == (None, None, None)
@@ -238,8 +262,8 @@ def test_invalid_tables_raise() -> None:
         chi_square([[1, -1], [2, 3]])
     with pytest.raises(ValueError, match="whole numbers"):
         chi_square([[1.5, 1], [2, 3]])
-    with pytest.raises(ValueError, match="at least 2 rows"):
-        chi_square([[1, 2, 3]])
+    with pytest.raises(ValueError, match="2 dimensions"):
+        chi_square([1, 2, 3])
     with pytest.raises(ValueError, match="2 × 2"):
         fisher_exact([[1, 2, 3], [4, 5, 6]])
 
@@ -265,7 +289,7 @@ def test_any_two_by_two_gives_finite_numbers_or_none(cells: tuple[int, int, int,
         assert result.p_value is None or 0 <= result.p_value <= 1
         low, high = result.ci_low, result.ci_high
         if result.estimate is not None and low is not None and high is not None:
-            assert low <= result.estimate * (1 + 1e-9) + 1e-12
-            assert result.estimate <= high * (1 + 1e-9) + 1e-12
+            slack = 1e-9 * abs(result.estimate) + 1e-12
+            assert low - slack <= result.estimate <= high + slack
     if corrected.statistic is not None and plain.statistic is not None:
         assert corrected.statistic <= plain.statistic + 1e-12

@@ -49,7 +49,8 @@ FISHER_RELATIVE_ERROR = 1 + 1e-7
 SMALL_EXPECTED = 5.0
 CHI_SQUARE = "Pearson's Chi-squared test"
 YATES = " with Yates' continuity correction"
-EMPTY_MARGIN = "a row or column of the table is empty: the statistic is not defined"
+EMPTY_MARGIN = "fewer than 2 non-empty rows or columns: the statistic is not defined"
+NOT_TWO_BY_TWO = "a group or outcome level is absent (not a 2 × 2 table): pass the levels"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _levels(values: Sequence[object], given: Sequence[Any] | None) -> tuple[Any,
         return tuple(given)
     present = set(values)
     if present <= {True, False} and all(isinstance(v, bool) for v in values):
-        return tuple(level for level in (True, False) if level in present)
+        return (True, False)  # both, even when one is absent: a 2 × 2 stays a 2 × 2
     try:
         return tuple(sorted(present))
     except TypeError:
@@ -116,9 +117,10 @@ def cross_table(
 ) -> CrossTable:
     """Cross-tabulate two equally long arrays (lists, numpy, pandas or polars), complete cases.
 
-    Levels default to (True, False) for booleans — so the event and the first group come first —
-    and to sorted order otherwise. Given levels fix the order (and may include absent ones); a
-    value outside the given levels is an error, not a silent drop.
+    Levels default to (True, False) for booleans — so the event and the first group come first,
+    and both are kept even when one is absent — and to the sorted observed values otherwise.
+    Given levels fix the order (and may include absent ones); a value outside the given levels
+    is an error, not a silent drop.
     """
     row_values = [_plain(v) for v in rows]
     column_values = [_plain(v) for v in columns]
@@ -154,10 +156,11 @@ def _counts(table: TableLike) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     if isinstance(table, CrossTable):
         if table.n_incomplete:
             notes = (f"{table.n_incomplete} incomplete cases left out (complete-case analysis)",)
-        table = table.counts
+        shape = (len(table.row_levels), len(table.column_levels))
+        table = np.array(table.counts, dtype=np.int64).reshape(shape)
     matrix = np.asarray(table)
-    if matrix.ndim != 2 or min(matrix.shape) < 2:
-        raise ValueError(f"a table needs at least 2 rows and 2 columns, got shape {matrix.shape}")
+    if matrix.ndim != 2:
+        raise ValueError(f"a table of counts has 2 dimensions, got shape {matrix.shape}")
     if not np.all(np.isfinite(matrix.astype(float))) or np.any(matrix < 0):
         raise ValueError("counts must be finite and non-negative")
     if np.any(matrix != np.round(matrix)):
@@ -166,12 +169,17 @@ def _counts(table: TableLike) -> tuple[NDArray[np.int64], tuple[str, ...]]:
 
 
 def _has_empty_margin(matrix: NDArray[np.int64]) -> bool:
+    """Fewer than 2 rows or columns, or an empty one: no test of independence is defined."""
+    if min(matrix.shape) < 2:
+        return True
     return bool(np.any(matrix.sum(axis=0) == 0) or np.any(matrix.sum(axis=1) == 0))
 
 
-def _two_by_two(matrix: NDArray[np.int64], what: str) -> None:
-    if matrix.shape != (2, 2):
+def _two_by_two(matrix: NDArray[np.int64], what: str) -> bool:
+    """True for a 2 × 2; False for a table lacking a level (degenerate); error when larger."""
+    if max(matrix.shape) > 2:
         raise ValueError(f"{what} needs a 2 × 2 table, got shape {matrix.shape}")
+    return matrix.shape == (2, 2)
 
 
 def chi_square(table: TableLike, *, correct: bool = True) -> ChiSquareResult:
@@ -281,9 +289,17 @@ def risk_difference(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
     :func:`chi_square` (uncorrected, the same p as that ``prop.test``) or :func:`fisher_exact`.
     """
     matrix, notes = _counts(table)
-    _two_by_two(matrix, "a risk difference")
+    square = _two_by_two(matrix, "a risk difference")
     method = "Risk difference with Wald confidence interval"
     options = {"ci": "Wald", "continuity_correction": False, "comparison": "row 1 minus row 2"}
+    if not square:
+        return Estimate(
+            method=method,
+            n=int(matrix.sum()),
+            options=options,
+            conf_level=conf_level,
+            warnings=(*notes, NOT_TWO_BY_TWO),
+        )
     a, n1, c, n2 = _risks(matrix)
     if n1 == 0 or n2 == 0:
         return Estimate(
@@ -320,9 +336,17 @@ def relative_risk(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
     defined and is reported as None with a warning.
     """
     matrix, notes = _counts(table)
-    _two_by_two(matrix, "a relative risk")
+    square = _two_by_two(matrix, "a relative risk")
     method = "Relative risk with log (Katz) confidence interval"
     options = {"ci": "log (Katz)", "zero_cell_correction": None, "comparison": "row 1 / row 2"}
+    if not square:
+        return Estimate(
+            method=method,
+            n=int(matrix.sum()),
+            options=options,
+            conf_level=conf_level,
+            warnings=(*notes, NOT_TWO_BY_TWO),
+        )
     a, n1, c, n2 = _risks(matrix)
     if n1 == 0 or n2 == 0:
         return Estimate(
