@@ -82,3 +82,16 @@ def test_na_cells_are_read_as_unknown_with_a_warning(tmp_path: Path) -> None:
     assert report.dataset.participants["consent"].to_list() == [True, None]
     warned = {f.column: f.message for f in report.findings if f.column in {"age_years", "consent"}}
     assert "1 cell(s)" in warned["age_years"] and "unknown" in warned["consent"]
+
+
+def test_na_in_free_text_is_kept_as_written(tmp_path: Path) -> None:
+    """In a text column "NA" may be an answer (and must round-trip): it is not a missing value."""
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    (folder / "participants.csv").write_text(
+        "participant_id,ethnicity,notes\nP1,NA,NA\n", encoding="utf-8"
+    )
+    report = validate_dataset(folder)
+    assert report.dataset is not None
+    row = report.dataset.participants.row(0, named=True)
+    assert row["ethnicity"] == "NA" and row["notes"] == "NA"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ovaregen.domain.variables import DatasetFile, column_aliases, variables_of
+from ovaregen.domain.variables import DatasetFile, Kind, column_aliases, variables_of
 from ovaregen.io.dataset import Finding, Severity
 
 LINE = "\x00line"
@@ -73,7 +73,13 @@ def build_table(
     findings: list[Finding] = []
     known = known_columns(file)
     positional = cells.columns
-    cleaned, markers = _clean(cells)
+    typed = _typed_names(file)
+    typed_positions = {
+        positional[position]
+        for position, written in enumerate(header)
+        if known.get((written or "").strip().lower()) in typed
+    }
+    cleaned, markers = _clean(cells, typed_positions)
     has_values = cleaned.select(pl.all().is_not_null().any()).row(0) if cleaned.width else ()
     chosen: dict[str, str] = {}
     first_position: dict[str, int] = {}
@@ -131,16 +137,32 @@ MISSING_MARKERS = ("NA", "N/A", "na", "n/a", "Na", "N/a")
 """Cells that R and some spreadsheets write for a missing value: read as unknown, with a warning."""
 
 
-def _clean(cells: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Strip whitespace and turn empty text (and ``NA``) into null, touching only the columns
-    that need it. Also returns, per positional column, how many ``NA`` cells were read so."""
+def _typed_names(file: DatasetFile) -> set[str]:
+    """Dictionary columns (canonical or alternative-unit) whose values are not free text."""
+    typed = {v.name for v in variables_of(file) if v.kind is not Kind.TEXT}
+    return typed | {column for column, v, _ in column_aliases(file) if v.kind is not Kind.TEXT}
+
+
+def _clean(cells: pl.DataFrame, typed: set[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Strip whitespace and turn empty text into null, touching only the columns that need it.
+
+    In ``typed`` columns (numbers, counts, booleans, dates, choices) ``NA``/``N/A`` is also
+    read as null; in free text it may be an answer and is kept. Returns, per positional
+    column, how many ``NA`` cells were read as null.
+    """
     if cells.width == 0:
         return cells, {}
     spaced = cells.select(pl.all().str.contains(_SURROUNDING_SPACE).any()).row(0)
     empty = cells.select((pl.all().str.len_bytes() == 0).any()).row(0)
     markers = cells.select(
-        (c.str.strip_chars() if has_space else c).is_in(MISSING_MARKERS).sum()
-        for c, has_space in zip((pl.col(n) for n in cells.columns), spaced, strict=True)
+        (
+            (pl.col(name).str.strip_chars() if has_space else pl.col(name))
+            .is_in(MISSING_MARKERS)
+            .sum()
+            if name in typed
+            else pl.lit(0, pl.UInt32)
+        ).alias(name)
+        for name, has_space in zip(cells.columns, spaced, strict=True)
     ).row(0)
     cleaned: list[pl.Expr] = []
     counts: dict[str, int] = {}
