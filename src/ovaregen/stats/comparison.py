@@ -18,6 +18,7 @@ of None numbers with a warning, never an exception or a NaN.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -165,7 +166,8 @@ def mann_whitney(
     nx, ny = xs.size, ys.size
     requested = exact
     use_exact = (nx < EXACT_LIMIT and ny < EXACT_LIMIT) if exact is None else exact
-    ties = np.unique(np.concatenate([xs, ys])).size < nx + ny
+    ranks, tie_sizes = midranks(np.concatenate([xs, ys]))
+    ties = bool(tie_sizes.size) and int(tie_sizes.max()) > 1
     cautions = notes
     if ties:
         cautions += (
@@ -188,8 +190,8 @@ def mann_whitney(
             n_x=nx,
             n_y=ny,
         )
-    statistic = float(stats.rankdata(np.concatenate([xs, ys]))[:nx].sum() - nx * (nx + 1) / 2)
-    if np.unique(np.concatenate([xs, ys])).size == 1:
+    statistic = float(ranks[:nx].sum() - nx * (nx + 1) / 2)
+    if tie_sizes.size == 1:
         return TwoSampleResult(
             method=method,
             n=nx + ny,
@@ -199,20 +201,50 @@ def mann_whitney(
             n_x=nx,
             n_y=ny,
         )
-    result = stats.mannwhitneyu(
-        xs,
-        ys,
-        alternative="two-sided",
-        use_continuity=correct,
-        method="exact" if use_exact else "asymptotic",
-    )
+    if use_exact:
+        exact_result = stats.mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
+        p_value = float(exact_result.pvalue)
+    else:
+        p_value = _normal_p_value(statistic, nx, ny, tie_sizes, correct)
     return TwoSampleResult(
         method=method,
         n=nx + ny,
         options=options,
-        statistic=finite(result.statistic),
-        p_value=finite(result.pvalue),
+        statistic=finite(statistic),
+        p_value=finite(p_value),
         warnings=cautions,
         n_x=nx,
         n_y=ny,
     )
+
+
+def midranks(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Ranks with ties given their mean rank, and the size of each group of equal values.
+
+    One sort (``argsort``) serves both, so that a million values rank in a fraction of a second.
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+    sizes = np.diff(bounds)
+    mean_rank = (bounds[:-1] + bounds[1:] + 1) / 2
+    ranks = np.empty(values.size, dtype=np.float64)
+    ranks[order] = np.repeat(mean_rank, sizes)
+    return ranks, sizes.astype(np.int64)
+
+
+def _normal_p_value(
+    statistic: float, nx: int, ny: int, tie_sizes: NDArray[np.int64], correct: bool
+) -> float:
+    """R ``wilcox.test``'s normal approximation: tie-corrected variance, optional 0.5 correction.
+
+    z = (W − nx·ny/2 − sign·0.5) / σ, σ² = nx·ny/12 · ((n + 1) − Σ(t³ − t) / (n(n − 1))),
+    p = 2 · min(Φ(z), 1 − Φ(z)).
+    """
+    n = nx + ny
+    centred = statistic - nx * ny / 2
+    ties = float(np.sum(tie_sizes.astype(np.float64) ** 3 - tie_sizes))
+    sigma = math.sqrt(nx * ny / 12 * ((n + 1) - ties / (n * (n - 1))))
+    correction = math.copysign(0.5, centred) if correct and centred != 0 else 0.0
+    z = (centred - correction) / sigma
+    return float(2 * min(stats.norm.cdf(z), stats.norm.sf(z)))
