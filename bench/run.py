@@ -20,6 +20,8 @@ SUITES = {
     "bench.bench_screen": "Screening (issue 2)",
     "bench.bench_validate": "Reading and validating a dataset (issue 2)",
     "bench.bench_derive": "Deriving endpoints (issue 2)",
+    "bench.bench_roc": "ROC analysis (issue 3)",
+    "bench.bench_table1": "Table 1 (issue 3)",
 }
 
 
