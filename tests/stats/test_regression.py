@@ -18,7 +18,13 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from ovaregen.stats.regression import INTERCEPT, LogisticRegression, logistic_regression
+from ovaregen.stats.regression import (
+    INTERCEPT,
+    LogisticRegression,
+    _finite_maximum_certified,
+    _separation,
+    logistic_regression,
+)
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "reference" / "regression.json").read_text(encoding="utf-8")
@@ -198,3 +204,20 @@ def test_misuse_raises_value_error() -> None:
         logistic_regression(data.assign(y=[0, 1, 1]), "y", ["s"])
     with pytest.raises(ValueError, match="conf_level"):
         logistic_regression(data, "y", ["x"], conf_level=95)
+
+
+def test_fit_certificate_and_linear_programme_agree() -> None:
+    """The shortcut (Stiemke certificate from the fit) only skips an LP that would say "none"."""
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(400), rng.normal(size=(400, 2))])
+    y = (rng.uniform(size=400) < 1 / (1 + np.exp(-x @ [0.2, 0.8, -0.5]))).astype(float)
+    result = logistic_regression(
+        pd.DataFrame({"y": y, "a": x[:, 1], "b": x[:, 2]}), "y", ["a", "b"]
+    )
+    beta = np.array([math.log(t.odds_ratio or math.nan) for t in result.terms])
+    assert _finite_maximum_certified(x, y, beta)
+    assert _separation(x, y) == ("none", set())
+    case = CASES["quasi_complete_separation"]
+    data = frame(case)
+    xq = np.column_stack([np.ones(len(data)), data["dose"], data["weight"]])
+    assert not _finite_maximum_certified(xq, data["response"].to_numpy(), np.zeros(3))

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 
@@ -212,7 +212,10 @@ def _fit(
     params = np.asarray(fitted.params, dtype=float)
     se = np.asarray(fitted.bse, dtype=float)
     converged = bool(fitted.converged)
-    separation, diverging = _separation(xk, y)
+    if _finite_maximum_certified(xk, y, params):
+        separation, diverging = "none", set[int]()
+    else:
+        separation, diverging = _separation(xk, y)
     if separation != "none":
         which = ", ".join(names[kept[j]] for j in diverging)
         kind = "quasi-complete" if separation == "quasi-complete" else "complete"
@@ -287,32 +290,68 @@ def _estimable_columns(x: FloatArray) -> list[int]:
     return kept
 
 
+def _finite_maximum_certified(x: FloatArray, y: FloatArray, beta: FloatArray) -> bool:
+    """True when the fit itself proves that :func:`_separation` would find no direction.
+
+    Stiemke's theorem: no recession direction exists when positive weights ``l`` make
+    ``sum_i l_i s_i x_i`` zero; the residuals ``l = |y - mu|`` at the maximum do. With the score
+    ``g = sum_i l_i s_i x_i`` (after one more Newton step from ``beta``, scaled columns), every
+    direction ``d`` in the box has ``sum_i s_i x_i·d <= |g|_1 / min(l)``: below the LP's
+    tolerance, the LP would answer "none". Saves the LP on large data sets; else it runs.
+    """
+    scale = np.max(np.abs(x), axis=0)
+    scale[scale == 0] = 1.0
+    xs = x / scale
+    with np.errstate(all="ignore"):
+        mu = special.expit(xs @ (beta * scale))
+        weights = mu * (1 - mu)
+        try:
+            step = np.linalg.solve((xs * weights[:, None]).T @ xs, xs.T @ (y - mu))
+        except np.linalg.LinAlgError:
+            return False
+        residual = np.abs(y - special.expit(xs @ (beta * scale + step)))
+        smallest = float(np.min(residual))
+        score = residual @ ((2 * y - 1)[:, None] * xs)
+        bound = float(np.sum(np.abs(score))) / smallest if smallest > 0 else math.inf
+    return math.isfinite(bound) and bound <= _LP_TOLERANCE
+
+
 def _separation(x: FloatArray, y: FloatArray) -> tuple[str, set[int]]:
     """("none" | "complete" | "quasi-complete", columns whose estimate is infinite).
 
     Konis (2007): the recession directions ``d`` satisfy ``s_i * x_i·d >= 0`` with
     ``s = 2y - 1``; a column is infinite when some such ``d`` (in the box ``|d| <= 1``, columns
     scaled to unit maximum) has a non-zero component on it; the separation is complete when
-    some ``d`` makes every ``s_i * x_i·d`` positive.
+    some ``d`` makes every ``s_i * x_i·d`` positive. One linear programme (maximise
+    ``sum_i s_i * x_i·d``) settles the usual case, no separation; the others run only after it.
     """
     scale = np.max(np.abs(x), axis=0)
     scale[scale == 0] = 1.0
     signed = (2 * y - 1)[:, None] * (x / scale)
     p = x.shape[1]
     bounds = [(-1.0, 1.0)] * p
+
+    def recedes(objective: FloatArray) -> bool:
+        # a true direction is a ray of the cone: the optimum scales it out to the box
+        solution = optimize.linprog(
+            objective, A_ub=-signed, b_ub=np.zeros(len(y)), bounds=bounds, method="highs"
+        )
+        return (
+            solution.status == 0
+            and -solution.fun > _LP_TOLERANCE
+            and float(np.max(np.abs(solution.x))) > 0.5
+        )
+
+    if not recedes(-signed.sum(axis=0)):
+        return "none", set()
     diverging: set[int] = set()
     for j in range(p):
         for sign in (1.0, -1.0):
             objective = np.zeros(p)
             objective[j] = -sign
-            solution = optimize.linprog(
-                objective, A_ub=-signed, b_ub=np.zeros(len(y)), bounds=bounds, method="highs"
-            )
-            if solution.status == 0 and -solution.fun > _LP_TOLERANCE:
+            if recedes(objective):
                 diverging.add(j)
                 break
-    if not diverging:
-        return "none", diverging
     # maximise t subject to s_i x_i·d >= t, |d| <= 1, t <= 1
     a_ub = np.hstack([-signed, np.ones((len(y), 1))])
     objective = np.zeros(p + 1)
