@@ -212,3 +212,14 @@ def test_input_frame_is_not_modified_and_result_is_frozen() -> None:
     assert isinstance(result, KaplanMeier)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.median = 1.0  # type: ignore[misc]
+
+
+def test_near_ties_merge_as_r_timefix() -> None:
+    """R: t <- c(1, 1 + 1e-12, 2, 3, 3 - 1e-10); e <- c(1, 1, 0, 1, 1)
+    survfit(Surv(t, e) ~ 1)$time is 1, 2, 2.9999999999 with n.event 2, 0, 2;
+    survdiff(Surv(t, e) ~ c(1, 2, 1, 2, 1))$chisq is 0.11111111111111106."""
+    data = pd.DataFrame({"t": [1, 1 + 1e-12, 2, 3, 3 - 1e-10], "e": [1, 1, 0, 1, 1]})
+    result = kaplan_meier(data.assign(g=[1, 2, 1, 2, 1]), "t", "e")
+    assert [(row.time, row.n_event) for row in result.table] == [(1, 2), (2, 0), (3 - 1e-10, 2)]
+    test = logrank_test(data.assign(g=[1, 2, 1, 2, 1]), "t", "e", "g")
+    assert test.statistic == pytest.approx(0.11111111111111106, rel=1e-9)

@@ -4,8 +4,9 @@ The product-limit estimate and its event table come from lifelines (``KaplanMeie
 rest follows R's ``survival`` package (3.x) exactly:
 
 * the table has a row at every distinct time, event or censoring (the rows of the ``survfit``
-  object); ``std_err`` is the standard error of S(t) by Greenwood's formula, as
-  ``summary(fit)$std.err`` (``S * sqrt(sum d / (n (n - d)))``);
+  object; times closer than ``sqrt(.Machine$double.eps)`` are one time, R's ``timefix``);
+  ``std_err`` is the standard error of S(t) by Greenwood's formula, as ``summary(fit)$std.err``
+  (``S * sqrt(sum d / (n (n - d)))``);
 * the pointwise CI is ``survfit``'s ``conf.type``: ``"log"`` (R's default, ``exp(log S ± z se)``,
   upper limit capped at 1), ``"log-log"`` (lifelines' default, its "exponential Greenwood") or
   ``"plain"`` (``S ± z S se``, within [0, 1]); R's NA (``log`` and ``plain`` at S = 0, ``log-log``
@@ -128,6 +129,7 @@ def kaplan_meier(
     """
     times, events = _time_event(frame, time, event)
     complete = ~(np.isnan(times) | np.isnan(events))
+    times = _r_timefix(times, complete)
     return _fit(
         times[complete],
         events[complete],
@@ -152,6 +154,8 @@ def kaplan_meier_by_group(
     ``survfit(Surv(time, event) ~ group)``; ``n_excluded`` counts a stratum's incomplete rows."""
     times, events = _time_event(frame, time, event)
     labels = _labels(frame, group)
+    usable = ~(np.isnan(times) | np.isnan(events)) & np.array([g is not None for g in labels])
+    times = _r_timefix(times, usable)
     curves = []
     for label in sorted({g for g in labels if g is not None}):
         rows = np.array([g == label for g in labels], dtype=bool)
@@ -175,7 +179,8 @@ def logrank_test(frame: Any, time: str, event: str, group: str) -> Estimate:
     times, events = _time_event(frame, time, event)
     labels = np.array(_labels(frame, group), dtype=object)
     complete = ~(np.isnan(times) | np.isnan(events)) & np.array([g is not None for g in labels])
-    times, events, labels = times[complete], events[complete], labels[complete]
+    times = _r_timefix(times, complete)[complete]
+    events, labels = events[complete], labels[complete]
     method = "Log-rank test (R survdiff, rho = 0)"
     groups = sorted(set(labels))
     options = {"rho": 0, "groups": tuple(groups)}
@@ -367,6 +372,22 @@ def _time_event(frame: Any, time: str, event: str) -> tuple[FloatArray, FloatArr
     if np.any((seen != 0) & (seen != 1)):
         raise ValueError(f"event {event!r} must be 1/True (event) or 0/False (censored)")
     return times, events
+
+
+def _r_timefix(times: FloatArray, used: npt.NDArray[np.bool_]) -> FloatArray:
+    """Merge the used times closer than R's tolerance, as ``survival::aeqSurv`` (``timefix =
+    TRUE`` in ``survfit`` and ``survdiff``, after NA removal): float noise must not split a tie."""
+    unique = np.unique(times[used])
+    if unique.size < 2:
+        return times
+    gaps = np.diff(unique)
+    tied = (gaps <= _TOLERANCE) | (gaps / np.mean(np.abs(unique)) <= _TOLERANCE)
+    if not np.any(tied):
+        return times
+    cuts = unique[np.concatenate([[True], ~tied])]
+    fixed = times.copy()
+    fixed[used] = cuts[np.searchsorted(cuts, times[used], side="right") - 1]
+    return fixed
 
 
 def _numeric(frame: Any, name: str) -> FloatArray:
