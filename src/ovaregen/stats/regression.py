@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 from scipy import optimize, special, stats
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 
+from ovaregen.stats.columns import numeric_column
 from ovaregen.stats.result import Estimate, finite
 
 __all__ = ["INTERCEPT", "LogisticRegression", "LogisticTerm", "logistic_regression"]
@@ -145,8 +145,8 @@ def logistic_regression(
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     covariates = tuple(covariates)
-    y_all = _numeric_column(frame, outcome)
-    columns = [_numeric_column(frame, name) for name in covariates]
+    y_all = numeric_column(frame, outcome)
+    columns = [numeric_column(frame, name) for name in covariates]
     observed = ~np.isnan(y_all)
     if np.any((y_all[observed] != 0) & (y_all[observed] != 1)):
         raise ValueError(f"outcome {outcome!r} must be 0/1 or boolean")
@@ -398,19 +398,3 @@ def _empty(
         separation="none",
         warnings=(*notes, reason),
     )
-
-
-def _numeric_column(frame: Any, name: str) -> FloatArray:
-    """Column ``name`` of a polars or pandas frame as float64, missing values (null, None, NA,
-    NaN) as NaN; booleans as 0/1."""
-    if name not in list(frame.columns):
-        raise ValueError(f"column {name!r} is not in the frame")
-    column = frame[name]
-    if isinstance(column, pl.Series):
-        if not (column.dtype.is_numeric() or column.dtype in (pl.Boolean, pl.Null)):
-            raise ValueError(f"column {name!r} is not numeric or boolean")
-        return np.asarray(column.cast(pl.Float64).to_numpy(), dtype=float)
-    try:  # pandas
-        return np.asarray(column.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"column {name!r} is not numeric or boolean") from error

@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 
+from ovaregen.stats.columns import frame_column, numeric_column
 from ovaregen.stats.result import Estimate, finite
 
 __all__ = [
@@ -365,7 +365,7 @@ def _with_group(curve: KaplanMeier, label: str) -> KaplanMeier:
 
 
 def _time_event(frame: Any, time: str, event: str) -> tuple[FloatArray, FloatArray]:
-    times, events = _numeric(frame, time), _numeric(frame, event)
+    times, events = numeric_column(frame, time), numeric_column(frame, event)
     if np.any(times[~np.isnan(times)] < 0) or np.any(np.isinf(times)):
         raise ValueError(f"times in {time!r} must be finite and non-negative")
     seen = events[~np.isnan(events)]
@@ -390,31 +390,12 @@ def _r_timefix(times: FloatArray, used: npt.NDArray[np.bool_]) -> FloatArray:
     return fixed
 
 
-def _numeric(frame: Any, name: str) -> FloatArray:
-    """Column ``name`` of a polars or pandas frame as float64, missing values as NaN."""
-    column = _column(frame, name)
-    if isinstance(column, pl.Series):
-        if not (column.dtype.is_numeric() or column.dtype in (pl.Boolean, pl.Null)):
-            raise ValueError(f"column {name!r} is not numeric or boolean")
-        return np.asarray(column.cast(pl.Float64).to_numpy(), dtype=float)
-    try:  # pandas
-        return np.asarray(column.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"column {name!r} is not numeric or boolean") from error
-
-
 def _labels(frame: Any, name: str) -> list[str | None]:
     """Group labels as strings; missing (null, None, NaN) as None."""
-    return [None if _missing(v) else str(v) for v in _column(frame, name).to_list()]
+    return [None if _missing(v) else str(v) for v in frame_column(frame, name).to_list()]
 
 
 def _missing(value: Any) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
     return value is None or type(value).__name__ == "NAType"  # pandas.NA
-
-
-def _column(frame: Any, name: str) -> Any:
-    if name not in list(frame.columns):
-        raise ValueError(f"column {name!r} is not in the frame")
-    return frame[name]
