@@ -281,6 +281,26 @@ def _risks(matrix: NDArray[np.int64]) -> tuple[int, int, int, int]:
     return a, a + b, c, c + d
 
 
+def _two_risks(
+    table: TableLike, what: str, method: str, options: dict[str, Any], conf_level: float
+) -> tuple[tuple[int, int, int, int], tuple[str, ...]] | Estimate:
+    """Events and sizes of both groups (a, n₁, c, n₂) with the table's notes, or the result
+    that says why ``what`` is not defined (not a 2 × 2 table, an empty group)."""
+    matrix, notes = _counts(table)
+
+    def undefined(n: int, reason: str) -> Estimate:
+        return Estimate(
+            method=method, n=n, options=options, conf_level=conf_level, warnings=(*notes, reason)
+        )
+
+    if not _two_by_two(matrix, what):
+        return undefined(int(matrix.sum()), NOT_TWO_BY_TWO)
+    a, n1, c, n2 = _risks(matrix)
+    if n1 == 0 or n2 == 0:
+        return undefined(n1 + n2, "a group is empty: its risk is not defined")
+    return (a, n1, c, n2), notes
+
+
 def risk_difference(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
     """Risk difference p₁ − p₂ (first column = event) with the Wald interval.
 
@@ -288,27 +308,12 @@ def risk_difference(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
     ``prop.test(c(a, c), c(n₁, n₂), correct = FALSE)$conf.int``. No test is reported here; use
     :func:`chi_square` (uncorrected, the same p as that ``prop.test``) or :func:`fisher_exact`.
     """
-    matrix, notes = _counts(table)
-    square = _two_by_two(matrix, "a risk difference")
     method = "Risk difference with Wald confidence interval"
     options = {"ci": "Wald", "continuity_correction": False, "comparison": "row 1 minus row 2"}
-    if not square:
-        return Estimate(
-            method=method,
-            n=int(matrix.sum()),
-            options=options,
-            conf_level=conf_level,
-            warnings=(*notes, NOT_TWO_BY_TWO),
-        )
-    a, n1, c, n2 = _risks(matrix)
-    if n1 == 0 or n2 == 0:
-        return Estimate(
-            method=method,
-            n=n1 + n2,
-            options=options,
-            conf_level=conf_level,
-            warnings=(*notes, "a group is empty: its risk is not defined"),
-        )
+    risks = _two_risks(table, "a risk difference", method, options, conf_level)
+    if isinstance(risks, Estimate):
+        return risks
+    (a, n1, c, n2), notes = risks
     p1, p2 = a / n1, c / n2
     difference = p1 - p2
     z = float(stats.norm.ppf((1 + conf_level) / 2))
@@ -335,27 +340,12 @@ def relative_risk(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
     when either group has no event the interval (and, for the second group, the ratio) is not
     defined and is reported as None with a warning.
     """
-    matrix, notes = _counts(table)
-    square = _two_by_two(matrix, "a relative risk")
     method = "Relative risk with log (Katz) confidence interval"
     options = {"ci": "log (Katz)", "zero_cell_correction": None, "comparison": "row 1 / row 2"}
-    if not square:
-        return Estimate(
-            method=method,
-            n=int(matrix.sum()),
-            options=options,
-            conf_level=conf_level,
-            warnings=(*notes, NOT_TWO_BY_TWO),
-        )
-    a, n1, c, n2 = _risks(matrix)
-    if n1 == 0 or n2 == 0:
-        return Estimate(
-            method=method,
-            n=n1 + n2,
-            options=options,
-            conf_level=conf_level,
-            warnings=(*notes, "a group is empty: its risk is not defined"),
-        )
+    risks = _two_risks(table, "a relative risk", method, options, conf_level)
+    if isinstance(risks, Estimate):
+        return risks
+    (a, n1, c, n2), notes = risks
     if c == 0:
         return Estimate(
             method=method,
