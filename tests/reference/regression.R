@@ -2,35 +2,10 @@
 #
 #   Rscript regression.R   (or: make reference)   ->   regression.json
 #
-# Base R only (stats); the JSON writer is below so that no extra package is needed. Every case
+# Base R only (stats); the JSON writer is lib/json.R, so that no extra package is needed. Every case
 # stores its input data, the exact R call, the numbers and the warnings R gave.
 
-json_value <- function(x) {
-  if (is.null(x)) return("null")
-  if (is.list(x)) {
-    keys <- names(x)
-    parts <- vapply(seq_along(x), function(i) json_value(x[[i]]), "")
-    if (is.null(keys)) return(paste0("[", paste(parts, collapse = ", "), "]"))
-    keys <- vapply(keys, json_string, "")
-    return(paste0("{", paste(paste0(keys, ": ", parts), collapse = ", "), "}"))
-  }
-  scalar <- function(v) {
-    if (is.na(v)) return("null")
-    if (is.logical(v)) return(if (v) "true" else "false")
-    if (is.character(v)) return(json_string(v))
-    if (!is.finite(v)) return("null")
-    sprintf("%.17g", v)
-  }
-  parts <- vapply(seq_along(x), function(i) scalar(x[[i]]), "")
-  if (length(x) == 1 && is.null(attr(x, "json_array"))) return(parts)
-  paste0("[", paste(parts, collapse = ", "), "]")
-}
-json_string <- function(s) {
-  s <- gsub("\\\\", "\\\\\\\\", s)
-  s <- gsub("\"", "\\\\\"", s)
-  s <- gsub("\n", "\\\\n", s)
-  paste0("\"", s, "\"")
-}
+source("lib/json.R")
 arr <- function(x) structure(x, json_array = TRUE)
 column <- function(x) arr(unname(x))
 

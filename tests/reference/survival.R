@@ -2,38 +2,13 @@
 #
 #   Rscript survival.R   (or: make reference)   ->   survival.json
 #
-# Needs only base R and `survival`; the JSON writer is below. Every case stores its input data, the
+# Needs only base R and `survival`; the JSON writer is lib/json.R. Every case stores its input data, the
 # exact R calls and the numbers: the survfit table (all distinct times, as in the survfit object),
 # the median with its CI both as quantile(fit, 0.5) and as print(fit) / summary(fit)$table compute
 # it, for conf.type "log" (survfit's default), "log-log" and "plain".
 library(survival)
 
-json_value <- function(x) {
-  if (is.null(x)) return("null")
-  if (is.list(x)) {
-    keys <- names(x)
-    parts <- vapply(seq_along(x), function(i) json_value(x[[i]]), "")
-    if (is.null(keys)) return(paste0("[", paste(parts, collapse = ", "), "]"))
-    keys <- vapply(keys, json_string, "")
-    return(paste0("{", paste(paste0(keys, ": ", parts), collapse = ", "), "}"))
-  }
-  scalar <- function(v) {
-    if (is.na(v)) return("null")
-    if (is.logical(v)) return(if (v) "true" else "false")
-    if (is.character(v)) return(json_string(v))
-    if (!is.finite(v)) return("null")
-    sprintf("%.17g", v)
-  }
-  parts <- vapply(seq_along(x), function(i) scalar(x[[i]]), "")
-  if (length(x) == 1 && is.null(attr(x, "json_array"))) return(parts)
-  paste0("[", paste(parts, collapse = ", "), "]")
-}
-json_string <- function(s) {
-  s <- gsub("\\\\", "\\\\\\\\", s)
-  s <- gsub("\"", "\\\\\"", s)
-  s <- gsub("\n", "\\\\n", s)
-  paste0("\"", s, "\"")
-}
+source("lib/json.R")
 arr <- function(x) structure(unname(x), json_array = TRUE)
 
 km_case <- function(name, time, event, note = "", conf_int = 0.95) {
