@@ -166,6 +166,16 @@ for (xn in list(c(12, 23), c(38, 105), c(99, 145), c(13, 54), c(0, 10), c(10, 10
 }
 
 # ---------------------------------------------------------------------------------------------
+# Counts per unit (exact Poisson interval): Study B's infants per woman and per pregnancy.
+for (xt in list(c(32, 105), c(32, 43), c(0, 12), c(1, 1), c(250, 40))) {
+  x <- xt[1]; units <- xt[2]
+  call <- sprintf("poisson.test(%d, %d)", x, units)
+  r <- run(call)
+  add("rates", "poisson", sprintf("%d_per_%d", x, units), list(count = x, units = units), call,
+      list(estimate = num(r$estimate), ci_low = r$conf.int[1], ci_high = r$conf.int[2]))
+}
+
+# ---------------------------------------------------------------------------------------------
 # Two-sample comparisons.
 set.seed(20240603)
 seeded_x <- round(rnorm(60, 40, 8), 3)
@@ -281,6 +291,6 @@ for (id in c("smooth", "seven")) {
 
 # ---------------------------------------------------------------------------------------------
 out <- list(generated_by = "tests/reference/stats.R", r_version = R.version.string,
-            contingency = cases$contingency, proportions = cases$proportions,
+            contingency = cases$contingency, proportions = cases$proportions, rates = cases$rates,
             comparison = cases$comparison, correlation = cases$correlation)
 writeLines(json_value(out), "stats.json")
