@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from ovaregen.analysis.plans import PLANS, run_plan
 from ovaregen.demo import run_demo
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table
@@ -29,9 +30,10 @@ from ovaregen.domain.titration import DoseRefused, load_titration_table, propose
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_csv_atomically, write_derived_tables
+from ovaregen.io.tables import write_analysis, write_csv_atomically, write_derived_tables
 from ovaregen.report.dictionary import render_data_dictionary
 from ovaregen.report.text import (
+    render_analysis_summary,
     render_derived_summary,
     render_explanation,
     render_protocol,
@@ -192,6 +194,29 @@ def derive(
         write_derived_tables(derived, tables)
     out.print(render_derived_summary(derived), markup=False)
     out.print(f"participant table written to {out_file}", markup=False)
+
+
+@app.command()
+def analyze(
+    dataset: DatasetArg,
+    plan: Annotated[str, typer.Option("--plan", help=f"The analysis plan: {', '.join(PLANS)}.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for results.json and the table CSVs.")
+    ],
+) -> None:
+    """Run a study's analysis plan: DIR/results.json and one CSV per table (INTERCHANGE.md)."""
+
+    if plan not in PLANS:
+        _refuse(f"no analysis plan {plan!r}: choose {', '.join(PLANS)}", EXIT_USAGE)
+    chosen = _protocol(plan)
+    data = _read(dataset)
+    analysis = run_plan(plan, data, chosen)
+    written = write_analysis(analysis, out_dir)
+    out.print(render_analysis_summary(analysis), markup=False)
+    out.print(
+        f"{len(analysis.results)} results and {len(written) - 1} tables written to {out_dir}",
+        markup=False,
+    )
 
 
 @app.command("protocols")

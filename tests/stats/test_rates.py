@@ -1,4 +1,4 @@
-"""Counts per unit against R 4.2 ``poisson.test(x, T)$conf.int`` (``tests/reference/stats.json``)."""
+"""Counts per unit against R 4.2 ``poisson.test(x, T)$conf.int`` (tests/reference/stats.json)."""
 
 from __future__ import annotations
 

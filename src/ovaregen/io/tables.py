@@ -12,7 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
+from ovaregen.analysis.result import Analysis
 from ovaregen.domain.derivation import Derivation, live_birth_table
+from ovaregen.report.results_json import render_results_json
 
 
 def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:
@@ -41,3 +43,34 @@ def write_derived_tables(derivation: Derivation, folder: Path) -> list[Path]:
         write_csv_atomically(table, Path(folder) / name)
         written.append(Path(folder) / name)
     return written
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """Write ``text`` as UTF-8, atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def write_analysis(analysis: Analysis, folder: Path) -> list[Path]:
+    """``folder/results.json`` and one ``<table id>.csv`` per table; returns the paths.
+
+    The tables are written first and ``results.json`` last, so that a ``results.json`` present
+    means the whole output is.
+    """
+    folder = Path(folder)
+    written = []
+    for table in analysis.tables:
+        path = folder / f"{table.id}.csv"
+        write_csv_atomically(table.frame, path)
+        written.append(path)
+    path = folder / "results.json"
+    write_text_atomically(render_results_json(analysis), path)
+    return [*written, path]

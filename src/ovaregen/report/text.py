@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from ovaregen.analysis.result import Analysis
 from ovaregen.domain.criteria import Role, truth_label
 from ovaregen.domain.derivation import Derivation
 from ovaregen.domain.diagnoses import POI_SOURCES, RULES_VERSION
@@ -167,4 +168,46 @@ def render_derived_summary(derivation: Derivation) -> str:
         f"{grade} {n_}" for grade, n_ in derivation.worst_symptom.select("grade", "n").iter_rows()
     )
     lines.append(f"worst G-CSF symptom grade over days 1–4: {worst}")
+    return "\n".join(lines)
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}g}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "  p < 0.0001" if value < 1e-4 else f"  p = {value:.4g}"
+
+
+def render_analysis_summary(analysis: Analysis) -> str:
+    """One line per result: id, estimate [CI] (numerator/denominator), p-value, n."""
+    lines = [
+        f"plan {analysis.plan} — protocol {analysis.protocol_name} version "
+        f"{analysis.protocol_version}, rules {analysis.rules_version}",
+        *(f"population {p.id}: n = {p.n}" for p in analysis.populations),
+    ]
+    for result in analysis.results:
+        text = f"  {result.id}: "
+        if result.extra.get("terms"):
+            text += ", ".join(
+                f"{t['name']} OR {_number(t['estimate'])} "
+                f"[{_number(t['ci_low'])}, {_number(t['ci_high'])}]"
+                for t in result.extra["terms"]
+            )
+        else:
+            text += _number(result.estimate)
+            if result.ci_low is not None or result.ci_high is not None:
+                text += f" [{_number(result.ci_low)}, {_number(result.ci_high)}]"
+            if "numerator" in result.extra and "denominator" in result.extra:
+                text += f" ({result.extra['numerator']}/{result.extra['denominator']})"
+            if result.statistic is not None:
+                text += f"  statistic {_number(result.statistic)}"
+        text += f"{_p(result.p_value)}  n = {result.n}"
+        if result.warnings:
+            text += f"  ({len(result.warnings)} note{'s' if len(result.warnings) > 1 else ''})"
+        lines.append(text)
     return "\n".join(lines)

@@ -304,7 +304,9 @@ def table_one(frame: pl.DataFrame, spec: TableOneSpec) -> TableOne:
             ]
             by_group = tuple(summaries)
             overall = _continuous(
-                _continuous_frame(pl.concat(parts), variable.column, None).row(0, named=True)
+                _continuous_frame(pl.concat(parts) if parts else empty, variable.column, None).row(
+                    0, named=True
+                )
             )
         test, reason = _row_test(variable, series, levels)
         if reason:

@@ -1,0 +1,48 @@
+"""The cohort a plan works on: every canonical column plus every derived one, one row each.
+
+Built once per analysis from a validated :class:`~ovaregen.io.dataset.Dataset` by the domain
+derivation (diagnoses of the protocol's edition and settings, eligibility, endpoints), so
+that plans only select, group and call statistics — never re-derive a clinical rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ovaregen.domain.derivation import Derivation, derive_table
+from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.schema import conform
+from ovaregen.domain.variables import DatasetFile
+from ovaregen.io.dataset import Dataset
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """``people``: canonical participants; ``derived``: the same rows with derived columns;
+    ``pregnancies``: canonical pregnancy rows; ``derivation``: the domain's cohort tables."""
+
+    protocol: Protocol
+    people: pl.DataFrame
+    derived: pl.DataFrame
+    pregnancies: pl.DataFrame
+    derivation: Derivation
+    source: str
+    data_warnings: int
+
+
+def build_cohort(dataset: Dataset, protocol: Protocol) -> Cohort:
+    """Derive every column of ``dataset`` under ``protocol`` (inputs are not modified)."""
+    people = conform(dataset.participants, DatasetFile.PARTICIPANTS)
+    pregnancies = conform(dataset.pregnancies, DatasetFile.PREGNANCIES)
+    derivation = derive_table(people, pregnancies, protocol)
+    return Cohort(
+        protocol=protocol,
+        people=people,
+        derived=derivation.participants,
+        pregnancies=pregnancies,
+        derivation=derivation,
+        source=dataset.source,
+        data_warnings=len(dataset.warnings),
+    )

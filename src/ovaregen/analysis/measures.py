@@ -1,0 +1,383 @@
+"""Building blocks the plans share: rates with their numerator and denominator, comparisons of
+groups, each a :class:`~ovaregen.analysis.result.Result` computed on complete cases.
+
+A group split (:class:`Split`) names its groups in display order, each by a Polars expression;
+a participant in no group (e.g. a missing age) is left out and counted in the result's
+warnings. Comparisons are done on the participants known on both the grouping and the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ovaregen.analysis.result import Population, Result
+from ovaregen.stats.comparison import t_test
+from ovaregen.stats.contingency import chi_square, fisher_exact, relative_risk, risk_difference
+from ovaregen.stats.proportions import proportion
+from ovaregen.stats.rates import count_rate
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of a split: its label and membership expression."""
+
+    label: str
+    member: pl.Expr
+
+
+@dataclass(frozen=True)
+class Split:
+    """A named split of participants into groups (in display order)."""
+
+    name: str
+    groups: tuple[Group, ...]
+
+    def labels(self, frame: pl.DataFrame) -> pl.Series:
+        """Each participant's group label (null when in none)."""
+        expression = pl.lit(None, pl.String)
+        for group in reversed(self.groups):
+            expression = (
+                pl.when(group.member.fill_null(False))
+                .then(pl.lit(group.label))
+                .otherwise(expression)
+            )
+        return frame.select(expression.alias(self.name)).to_series()
+
+
+def split_by_values(column: str, levels: Sequence[tuple[str, Any]]) -> Split:
+    """Groups of participants whose ``column`` equals each value (label, value)."""
+    return Split(column, tuple(Group(label, pl.col(column) == value) for label, value in levels))
+
+
+def split_at(column: str, threshold: float, below: str, at_least: str) -> Split:
+    """Two groups: ``column`` < threshold, and ≥ threshold."""
+    return Split(
+        column,
+        (Group(below, pl.col(column) < threshold), Group(at_least, pl.col(column) >= threshold)),
+    )
+
+
+def _left_out(count: int, what: str) -> tuple[str, ...]:
+    return (f"{count} participants left out: {what} unknown (complete cases)",) if count else ()
+
+
+# --- rates ---------------------------------------------------------------------------------
+
+
+def rate(
+    id: str,
+    title: str,
+    events: int,
+    total: int,
+    population: Population,
+    *,
+    numerator: str,
+    denominator: str,
+    unknown: int = 0,
+    warnings: tuple[str, ...] = (),
+    definition: str = "",
+) -> Result:
+    """``events`` / ``total`` with Wilson's 95% CI; numerator and denominator named."""
+    return Result.of(
+        id,
+        title,
+        proportion(events, total),
+        population.id,
+        warnings=(*_left_out(unknown, numerator), *warnings),
+        numerator=events,
+        denominator=total,
+        numerator_label=numerator,
+        denominator_label=denominator,
+        unknown=unknown,
+        definition=definition,
+    )
+
+
+def rate_of(
+    id: str,
+    title: str,
+    frame: pl.DataFrame,
+    outcome: str,
+    population: Population,
+    *,
+    numerator: str,
+    denominator: str,
+) -> Result:
+    """The proportion of ``frame`` whose Boolean ``outcome`` is true, among those known."""
+    values = frame.get_column(outcome)
+    known = values.drop_nulls()
+    return rate(
+        id,
+        title,
+        int(known.sum()),
+        known.len(),
+        population,
+        numerator=numerator,
+        denominator=denominator,
+        unknown=values.null_count(),
+    )
+
+
+def rate_per_unit(
+    id: str,
+    title: str,
+    count: int,
+    units: int,
+    population: Population,
+    *,
+    numerator: str,
+    denominator: str,
+    unknown: int = 0,
+    definition: str = "",
+) -> Result:
+    """``count`` / ``units`` where a unit may count more than once (exact Poisson CI)."""
+    notes: tuple[str, ...] = ()
+    if unknown:
+        notes += (f"{unknown} of the {denominator} have an unknown count: a lower bound",)
+    return Result.of(
+        id,
+        title,
+        count_rate(count, units),
+        population.id,
+        warnings=notes,
+        numerator=count,
+        denominator=units,
+        numerator_label=numerator,
+        denominator_label=denominator,
+        unknown=unknown,
+        definition=definition,
+    )
+
+
+# --- comparisons of groups ------------------------------------------------------------------
+
+
+def _known(frame: pl.DataFrame, split: Split, outcome: str) -> tuple[pl.DataFrame, int, int]:
+    labelled = frame.select(split.labels(frame), pl.col(outcome))
+    no_group = labelled.get_column(split.name).null_count()
+    no_outcome = labelled.filter(
+        pl.col(split.name).is_not_null() & pl.col(outcome).is_null()
+    ).height
+    return labelled.drop_nulls(), no_group, no_outcome
+
+
+def event_table(
+    frame: pl.DataFrame, split: Split, outcome: str
+) -> tuple[np.ndarray, list[dict[str, Any]], tuple[str, ...]]:
+    """Rows = groups, columns = (event, no event) of Boolean ``outcome``; group summaries."""
+    known, no_group, no_outcome = _known(frame, split, outcome)
+    rows, groups = [], []
+    for group in split.groups:
+        values = known.filter(pl.col(split.name) == group.label).get_column(outcome)
+        events, n = int(values.sum()), values.len()
+        rows.append([events, n - events])
+        groups.append(
+            {
+                "group": group.label,
+                "events": events,
+                "n": n,
+                "percent": 100 * events / n if n else None,
+            }
+        )
+    notes = (*_left_out(no_group, split.name), *_left_out(no_outcome, outcome))
+    return np.array(rows, dtype=np.int64), groups, notes
+
+
+def compare_rates(
+    id: str,
+    title: str,
+    frame: pl.DataFrame,
+    split: Split,
+    outcome: str,
+    population: Population,
+    *,
+    correct: bool = True,
+) -> Result:
+    """Pearson's chi-square of ``outcome`` by group (Yates' correction for 2 × 2 by default)."""
+    table, groups, notes = event_table(frame, split, outcome)
+    return Result.of(
+        id,
+        title,
+        chi_square(table, correct=correct),
+        population.id,
+        warnings=notes,
+        groups=groups,
+        outcome=outcome,
+    )
+
+
+def arm_risks(
+    id: str,
+    title: str,
+    frame: pl.DataFrame,
+    split: Split,
+    outcome: str,
+    population: Population,
+) -> Result:
+    """Risk difference (first group − second, Wald CI) with Fisher's exact p; relative risk."""
+    table, groups, notes = event_table(frame, split, outcome)
+    difference = risk_difference(table)
+    ratio = relative_risk(table)
+    fisher = fisher_exact(table) if table.shape == (2, 2) else None
+    p_value = fisher.p_value if fisher is not None else None
+    options = {**difference.options, "p_value": "Fisher's exact test (two-sided)"}
+    return Result(
+        id=id,
+        title=title,
+        method=f"{difference.method}; Fisher's exact test",
+        n=int(table.sum()),
+        population=population.id,
+        p_value=p_value,
+        estimate=difference.estimate,
+        ci_low=difference.ci_low,
+        ci_high=difference.ci_high,
+        conf_level=difference.conf_level,
+        options=options,
+        warnings=(*difference.warnings, *ratio.warnings, *notes),
+        extra={
+            "outcome": outcome,
+            "kind": "binary",
+            "estimate_label": "risk difference",
+            "groups": groups,
+            "relative_risk": ratio.estimate,
+            "relative_risk_ci_low": ratio.ci_low,
+            "relative_risk_ci_high": ratio.ci_high,
+            "relative_risk_method": ratio.method,
+        },
+        detail=(difference, ratio, fisher),
+    )
+
+
+def compare_means(
+    id: str,
+    title: str,
+    frame: pl.DataFrame,
+    split: Split,
+    value: str,
+    population: Population,
+    *,
+    equal_var: bool = False,
+) -> Result:
+    """Two-sample t-test of ``value`` between the split's two groups (Welch by default).
+
+    ``estimate`` is mean(first group) − mean(second group) with its CI.
+    """
+    if len(split.groups) != 2:
+        raise ValueError(f"a t-test compares two groups, {split.name} has {len(split.groups)}")
+    known, no_group, no_value = _known(frame, split, value)
+    samples = [
+        known.filter(pl.col(split.name) == group.label).get_column(value).cast(pl.Float64)
+        for group in split.groups
+    ]
+    result = t_test(samples[0].to_numpy(), samples[1].to_numpy(), equal_var=equal_var)
+    groups = [
+        {
+            "group": group.label,
+            "n": sample.len(),
+            "mean": sample.mean() if sample.len() else None,
+            "sd": sample.std() if sample.len() > 1 else None,
+        }
+        for group, sample in zip(split.groups, samples, strict=True)
+    ]
+    return Result.of(
+        id,
+        title,
+        result,
+        population.id,
+        warnings=(*_left_out(no_group, split.name), *_left_out(no_value, value)),
+        groups=groups,
+        outcome=value,
+        kind="continuous",
+        estimate_label=f"difference in means ({split.groups[0].label} − {split.groups[1].label})",
+    )
+
+
+# --- results as a table ---------------------------------------------------------------------
+
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "id": pl.String,
+    "title": pl.String,
+    "numerator": pl.Int64,
+    "numerator_label": pl.String,
+    "denominator": pl.Int64,
+    "denominator_label": pl.String,
+    "n": pl.Int64,
+    "estimate": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "statistic": pl.Float64,
+    "df": pl.Float64,
+    "p_value": pl.Float64,
+    "method": pl.String,
+}
+
+
+def results_frame(results: Sequence[Result]) -> pl.DataFrame:
+    """One row per result: its numbers, and numerator/denominator where it is a rate."""
+    return pl.DataFrame(
+        [
+            {
+                "id": r.id,
+                "title": r.title,
+                "numerator": r.extra.get("numerator"),
+                "numerator_label": r.extra.get("numerator_label"),
+                "denominator": r.extra.get("denominator"),
+                "denominator_label": r.extra.get("denominator_label"),
+                "n": r.n,
+                "estimate": r.estimate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "statistic": r.statistic,
+                "df": r.df,
+                "p_value": r.p_value,
+                "method": r.method,
+            }
+            for r in results
+        ],
+        schema=SUMMARY_SCHEMA,
+    )
+
+
+def groups_frame(results: Sequence[Result]) -> pl.DataFrame:
+    """The groups compared by each result (events/n/% for rates, n/mean/SD for means)."""
+    rows = []
+    for r in results:
+        for group in r.extra.get("groups", ()):
+            rows.append(
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "group": group["group"],
+                    "events": group.get("events"),
+                    "n": group["n"],
+                    "percent": group.get("percent"),
+                    "mean": group.get("mean"),
+                    "sd": group.get("sd"),
+                    "statistic": r.statistic,
+                    "df": r.df,
+                    "p_value": r.p_value,
+                    "method": r.method,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.String,
+            "title": pl.String,
+            "group": pl.String,
+            "events": pl.Int64,
+            "n": pl.Int64,
+            "percent": pl.Float64,
+            "mean": pl.Float64,
+            "sd": pl.Float64,
+            "statistic": pl.Float64,
+            "df": pl.Float64,
+            "p_value": pl.Float64,
+            "method": pl.String,
+        },
+    )

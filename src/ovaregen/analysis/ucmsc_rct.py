@@ -1,0 +1,224 @@
+"""Analysis plan of Study C, NCT05308342: UC-MSC + HRT vs HRT alone (STUDIES.md; seed 002).
+
+Intention to treat: every randomised participant (not screen-failed, with an allocated arm) in
+the arm she was allocated to; each outcome on its complete cases, n reported. The registry names
+no specific outcome measure, so the plan compares the natural ones (STUDIES.md): ovarian
+reserve after treatment (AFC, AMH and their change from baseline), oocyte activation,
+resumption of menses, pregnancy, live birth and any complication.
+
+* continuous outcomes: Welch's t-test, ``estimate`` = mean(first arm) − mean(second arm) with
+  its 95% CI (Mann–Whitney's p beside it);
+* binary outcomes: risk difference (first − second, Wald 95% CI) with Fisher's exact p, and the
+  relative risk (Katz log CI);
+* baseline table by arm without significance tests (CONSORT 2010 item 15), with standardised
+  mean differences; a CONSORT count table and enrolment against the protocol's target.
+
+The first arm is the protocol's first (``ucmsc_hrt``, the experimental arm) when the data use
+the protocol's arm ids or labels, else the first in sorted order. Result ids are
+``arm_difference_<outcome>`` (INTERCHANGE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import polars as pl
+
+from ovaregen.analysis.cohort import Cohort
+from ovaregen.analysis.flow import exclusions_table
+from ovaregen.analysis.measures import (
+    Split,
+    arm_risks,
+    compare_means,
+    groups_frame,
+    results_frame,
+    split_by_values,
+)
+from ovaregen.analysis.populations import RANDOMISED, STATUS
+from ovaregen.analysis.result import Population, Result, Table
+from ovaregen.analysis.table_frames import table_one_frame
+from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.variables import COMPLICATIONS
+from ovaregen.stats.comparison import mann_whitney
+from ovaregen.stats.descriptive import RowTest, Summary, TableOneSpec, Variable, table_one
+
+MENSES_RESUMED = pl.col("menses_followup").is_in(["regular", "irregular"])
+CONTINUOUS_OUTCOMES: tuple[tuple[str, str, pl.Expr], ...] = (
+    ("afc_post", "AFC after treatment", pl.col("afc_post")),
+    ("amh_post_ng_ml", "AMH after treatment (ng/mL)", pl.col("amh_post_ng_ml")),
+    ("afc_change", "Change in AFC from baseline", pl.col("afc_post") - pl.col("afc")),
+    (
+        "amh_change_ng_ml",
+        "Change in AMH from baseline (ng/mL)",
+        pl.col("amh_post_ng_ml") - pl.col("amh_ng_ml"),
+    ),
+)
+BINARY_OUTCOMES: tuple[tuple[str, str, pl.Expr], ...] = (
+    ("oocyte_activation", "Oocyte activation (AFC +3 or AMH ×1.2)", pl.col("oocyte_activation")),
+    (
+        "menses_resumed",
+        "Menses at follow-up (regular or irregular)",
+        pl.when(pl.col("menses_followup").is_null()).then(None).otherwise(MENSES_RESUMED),
+    ),
+    ("pregnant", "Any pregnancy", pl.col("pregnant")),
+    ("has_live_birth", "Any live birth", pl.col("has_live_birth")),
+    (
+        "any_complication",
+        "Any complication of the checklist",
+        pl.any_horizontal(pl.col(c) for c in COMPLICATIONS),
+    ),
+)
+BASELINE = (
+    Variable("age_years", "Age (years)", summary=Summary.MEAN_SD, test=RowTest.NONE),
+    Variable("amh_ng_ml", "AMH (ng/mL)", summary=Summary.MEDIAN_IQR, test=RowTest.NONE),
+    Variable("afc", "Antral follicle count", summary=Summary.MEDIAN_IQR, test=RowTest.NONE),
+    Variable(
+        "fsh_1_iu_l", "FSH, first measurement (IU/L)", summary=Summary.MEDIAN_IQR, test=RowTest.NONE
+    ),
+    Variable(
+        "amenorrhea_months", "Amenorrhoea (months)", summary=Summary.MEDIAN_IQR, test=RowTest.NONE
+    ),
+    Variable("menses", "Menses at baseline", categorical=True, test=RowTest.NONE),
+)
+
+
+def arm_order(protocol: Protocol, values: list[str]) -> list[tuple[str, str]]:
+    """(label, value) of each arm present, protocol order first (module docstring)."""
+    present = sorted(set(values))
+    by_id = {arm.id: arm.label for arm in protocol.arms}
+    by_label = {arm.label: arm.label for arm in protocol.arms}
+    ordered: list[tuple[str, str]] = []
+    for arm in protocol.arms:
+        for value in (arm.id, arm.label):
+            if value in present and all(v != value for _, v in ordered):
+                ordered.append((arm.label, value))
+    ordered += [
+        (by_id.get(v, by_label.get(v, v)), v) for v in present if all(v != o for _, o in ordered)
+    ]
+    return ordered
+
+
+def _consort(
+    people: pl.DataFrame, derived: pl.DataFrame, arms: list[tuple[str, str]], target: int | None
+) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = [
+        {"stage": "assessed", "label": "assessed for eligibility", "arm": None, "n": people.height},
+        {
+            "stage": "excluded",
+            "label": "excluded (did not meet the criteria)",
+            "arm": None,
+            "n": int(people.select((STATUS == "screen_failed").sum()).item()),
+        },
+        {
+            "stage": "randomised",
+            "label": "randomised",
+            "arm": None,
+            "n": int(derived.select(RANDOMISED.member.sum()).item()),
+        },
+    ]
+    if target is not None:
+        rows.append(
+            {"stage": "target", "label": "enrolment target (protocol)", "arm": None, "n": target}
+        )
+    stages = (
+        ("allocated", "allocated", pl.lit(True)),
+        ("received", "received treatment (recorded)", pl.col("treated")),
+        ("withdrawn", "discontinued (withdrew)", STATUS == "withdrawn"),
+        ("lost_to_follow_up", "lost to follow-up", STATUS == "lost_to_follow_up"),
+        ("analysed", "completed follow-up", STATUS == "completed"),
+    )
+    randomised = derived.filter(RANDOMISED.member)
+    for label, value in arms:
+        members = randomised.filter(pl.col("arm") == value)
+        for stage, text, expression in stages:
+            rows.append(
+                {
+                    "stage": stage,
+                    "label": text,
+                    "arm": label,
+                    "n": int(members.select(expression.sum()).item()),
+                }
+            )
+    return pl.DataFrame(
+        rows, schema={"stage": pl.String, "label": pl.String, "arm": pl.String, "n": pl.Int64}
+    )
+
+
+def _continuous(
+    id: str, title: str, frame: pl.DataFrame, split: Split, population: Population
+) -> Result:
+    result = compare_means(f"arm_difference_{id}", title, frame, split, id, population)
+    samples = [
+        frame.filter(g.member).get_column(id).drop_nulls().cast(pl.Float64).to_numpy()
+        for g in split.groups
+    ]
+    rank_test = mann_whitney(samples[0], samples[1])
+    return replace(
+        result,
+        extra={
+            **result.extra,
+            "mann_whitney_p_value": rank_test.p_value,
+            "mann_whitney_method": rank_test.method,
+        },
+    )
+
+
+def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...], tuple[Table, ...]]:
+    """Every result and table of Study C's plan (module docstring)."""
+    frame, randomised = RANDOMISED.select(cohort.derived)
+    frame = frame.with_columns(
+        *(
+            expression.alias(id)
+            for id, _, expression in (*CONTINUOUS_OUTCOMES, *BINARY_OUTCOMES)
+            if id not in ("oocyte_activation", "pregnant", "has_live_birth")
+        )
+    )
+    arms = arm_order(cohort.protocol, frame.get_column("arm").cast(pl.String).to_list())
+    results: list[Result] = []
+    notes: tuple[str, ...] = ()
+    if len(arms) == 2:
+        split = split_by_values("arm", arms)
+        results += [
+            _continuous(id, title, frame, split, randomised) for id, title, _ in CONTINUOUS_OUTCOMES
+        ]
+        results += [
+            arm_risks(f"arm_difference_{id}", title, frame, split, id, randomised)
+            for id, title, _ in BINARY_OUTCOMES
+        ]
+    else:
+        notes = (
+            f"{len(arms)} arms in the data ({', '.join(v for _, v in arms) or 'none'}): "
+            "the arm comparisons need exactly two",
+        )
+    labelled = frame.with_columns(
+        pl.col("arm")
+        .cast(pl.String)
+        .replace({value: label for label, value in arms})
+        .alias("arm_label"),
+        *(pl.col(v.column).cast(pl.String) for v in BASELINE if v.categorical),
+    )
+    baseline = table_one(
+        labelled, TableOneSpec("arm_label", BASELINE, groups=tuple(label for label, _ in arms))
+    )
+    tables = (
+        Table(
+            "consort",
+            "CONSORT flow counts",
+            _consort(cohort.people, cohort.derived, arms, cohort.protocol.target_enrolment),
+            notes,
+        ),
+        exclusions_table(cohort.people, cohort.protocol),
+        Table(
+            "table1_baseline_by_arm",
+            "Baseline characteristics by arm (no significance tests; SMD)",
+            table_one_frame(baseline),
+        ),
+        Table(
+            "arm_comparisons",
+            "Between-arm comparisons (first arm − second arm)",
+            results_frame(results),
+        ),
+        Table("arm_summaries", "Outcomes by arm", groups_frame(results)),
+    )
+    return (randomised,), tuple(results), tables
