@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -139,13 +140,15 @@ def test_malformed_datasets_are_refused_by_validate_and_screen(case: str, tmp_pa
     validate = run("validate", dataset)
     out_file = tmp_path / "screen.csv"
     screened = run("screen", dataset, "--protocol", "regenera", "--out", out_file)
-    for result in (validate, screened):
+    analysed = run("analyze", dataset, "--plan", "regenera", "--out", tmp_path / "analysis")
+    for result in (validate, screened, analysed):
         text = result.stdout + result.stderr
         assert result.returncode == 1, text
         assert "Traceback" not in text
         for word in expected:
             assert word in text, f"{word!r} not in:\n{text}"
     assert not out_file.exists()
+    assert not (tmp_path / "analysis").exists()
 
 
 def test_a_missing_dataset_is_refused_without_traceback(tmp_path: Path) -> None:
@@ -162,6 +165,8 @@ def test_a_missing_dataset_is_refused_without_traceback(tmp_path: Path) -> None:
         ["screen", "DATASET", "--protocol", "regenera"],
         ["screen", "DATASET", "--protocol", "regenera", "--out", "x.csv", "--bologna-afc", "9"],
         ["frobnicate"],
+        ["analyze", "DATASET", "--plan", "nope", "--out", "out"],
+        ["analyze", "DATASET", "--plan", "regenera"],
     ],
 )
 def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
@@ -217,6 +222,31 @@ def test_derive_writes_the_participant_table_and_cohort_tables(
         assert column in rows[0]
     assert (tmp_path / "t" / "live_birth_measures.csv").exists()
     assert (tmp_path / "t" / "gcsf_symptoms_by_day.csv").exists()
+
+
+@pytest.mark.parametrize("plan", ["regenera", "mensc", "ucmsc-rct"])
+def test_analyze_writes_strict_json_and_every_table(
+    plan: str, sample: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "analysis"
+    result = run("analyze", sample, "--plan", plan, "--out", out_dir)
+    assert result.returncode == 0, result.stderr
+    text = (out_dir / "results.json").read_text(encoding="utf-8")
+
+    def refuse_constant(name: str) -> None:
+        raise AssertionError(f"{name} in results.json")
+
+    document = json.loads(text, parse_constant=refuse_constant)
+    assert document["plan"] == plan and document["protocol"]["name"] == plan
+    ids = [r["id"] for r in document["results"]]
+    assert len(ids) == len(set(ids))
+    for entry in document["results"]:
+        for key in ("id", "method", "n", "statistic", "df", "p_value", "estimate", "ci_low"):
+            assert key in entry, (entry["id"], key)
+    for table in document["tables"]:
+        with (out_dir / table["file"]).open(encoding="utf-8") as handle:
+            assert next(csv.reader(handle)), table["file"]
+    assert f"{len(ids)} results" in result.stdout
 
 
 def test_protocol_commands() -> None:

@@ -132,3 +132,16 @@ def test_three_groups_give_no_two_sample_test_but_a_chi_square() -> None:
     assert by_column["age_years"].test is None
     assert by_column["menses"].test is not None and by_column["menses"].smd is None
     assert any("compares two groups" in w for w in result.warnings)
+
+
+def test_a_categorical_row_without_values_and_a_spec_without_groups_are_not_errors() -> None:
+    data = pl.DataFrame(
+        {"group": ["a", "b", "a", "b"], "menses": [None] * 4, "age": [30.0, 31, 32, 33]},
+        schema={"group": pl.String, "menses": pl.String, "age": pl.Float64},
+    )
+    spec = TableOneSpec("group", (Variable("menses", "Menses", categorical=True),))
+    result = table_one(data, spec)
+    assert result.rows[0].test is None
+    assert any("no known values" in w for w in result.warnings)
+    empty = table_one(data.clear(), TableOneSpec("group", (Variable("age", "Age"),)))
+    assert empty.groups == () and empty.rows[0].overall.n == 0  # type: ignore[union-attr]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from ovaregen.analysis.populations import STATUS
+from ovaregen.analysis.populations import EVERY_ROW, STATUS
 from ovaregen.analysis.result import Table
 from ovaregen.domain.criteria import Role
 from ovaregen.domain.protocols import Protocol
 
 FLOW_STAGES: tuple[tuple[str, str, pl.Expr], ...] = (
-    ("recruited", "recruited (assessed for eligibility)", pl.lit(True)),
+    ("recruited", "recruited (assessed for eligibility)", EVERY_ROW),
     ("screen_failed", "did not meet the inclusion criteria", STATUS == "screen_failed"),
     ("eligible", "met the inclusion criteria", STATUS != "screen_failed"),
     ("withdrawn", "withdrew", STATUS == "withdrawn"),

@@ -15,6 +15,8 @@ import polars as pl
 from ovaregen.analysis.result import Population
 
 STATUS = pl.col("status").fill_null("completed")
+EVERY_ROW = pl.col("participant_id").is_not_null()
+"""True on every row: ``participant_id`` is required (an expression, so that it sums to n)."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from ovaregen.analysis.measures import (
     results_frame,
     split_by_values,
 )
-from ovaregen.analysis.populations import RANDOMISED, STATUS
+from ovaregen.analysis.populations import EVERY_ROW, RANDOMISED, STATUS
 from ovaregen.analysis.result import Population, Result, Table
 from ovaregen.analysis.table_frames import table_one_frame
 from ovaregen.domain.protocols import Protocol
@@ -122,7 +122,7 @@ def _consort(
             {"stage": "target", "label": "enrolment target (protocol)", "arm": None, "n": target}
         )
     stages = (
-        ("allocated", "allocated", pl.lit(True)),
+        ("allocated", "allocated", EVERY_ROW),
         ("received", "received treatment (recorded)", pl.col("treated")),
         ("withdrawn", "discontinued (withdrew)", STATUS == "withdrawn"),
         ("lost_to_follow_up", "lost to follow-up", STATUS == "lost_to_follow_up"),

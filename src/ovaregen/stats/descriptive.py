@@ -234,6 +234,8 @@ def _row_test(
     if test is RowTest.NONE:
         return None, None
     if variable.categorical:
+        if not levels:
+            return None, f"{variable.label}: no known values, no test"
         matrix = np.array(
             [[int((part.cast(pl.String) == level).sum()) for part in parts] for level in levels],
             dtype=np.int64,
