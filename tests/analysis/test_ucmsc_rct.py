@@ -94,3 +94,27 @@ def test_one_arm_only_gives_no_comparison_and_says_why() -> None:
     analysis = run_plan("ucmsc-rct", dataset(rows))
     assert analysis.results == ()
     assert "need exactly two" in analysis.table("consort").notes[0]
+
+
+def test_any_complication_asks_only_the_checklist_items_the_dataset_records() -> None:
+    rows = [
+        {
+            "participant_id": f"C{i}",
+            "arm": "ucmsc_hrt" if i % 2 else "hrt",
+            "comp_ovarian_cyst": i == 1,
+            "comp_pid": False,
+        }
+        for i in range(8)
+    ]
+    data = dataset(rows)
+    recorded = Dataset(
+        participants=data.participants,
+        pregnancies=data.pregnancies,
+        source="test",
+        supplied={"participants": ("participant_id", "arm", "comp_ovarian_cyst", "comp_pid")},
+    )
+    result = run_plan("ucmsc-rct", recorded).result("arm_difference_any_complication")
+    assert result.n == 8  # the six checklist columns the dataset lacks do not make anyone unknown
+    assert result.estimate == pytest.approx(0.25)
+    unrecorded = run_plan("ucmsc-rct", data).result("arm_difference_any_complication")
+    assert unrecorded.n == 1  # all eight columns asked: only the woman with a cyst is known

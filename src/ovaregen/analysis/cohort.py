@@ -21,7 +21,8 @@ from ovaregen.io.dataset import Dataset
 @dataclass(frozen=True)
 class Cohort:
     """``people``: canonical participants; ``derived``: the same rows with derived columns;
-    ``pregnancies``: canonical pregnancy rows; ``derivation``: the domain's cohort tables."""
+    ``pregnancies``: canonical pregnancy rows; ``derivation``: the domain's cohort tables;
+    ``supplied``: the participant columns the dataset actually had (None: all of them)."""
 
     protocol: Protocol
     people: pl.DataFrame
@@ -30,6 +31,13 @@ class Cohort:
     derivation: Derivation
     source: str
     data_warnings: int
+    supplied: tuple[str, ...] | None = None
+
+    def recorded(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``columns`` that the dataset records (a column it lacks is not asked)."""
+        if self.supplied is None:
+            return columns
+        return tuple(c for c in columns if c in self.supplied)
 
 
 def build_cohort(dataset: Dataset, protocol: Protocol) -> Cohort:
@@ -45,4 +53,5 @@ def build_cohort(dataset: Dataset, protocol: Protocol) -> Cohort:
         derivation=derivation,
         source=dataset.source,
         data_warnings=len(dataset.warnings),
+        supplied=dataset.supplied.get("participants"),
     )

@@ -63,12 +63,18 @@ BINARY_OUTCOMES: tuple[tuple[str, str, pl.Expr], ...] = (
     ),
     ("pregnant", "Any pregnancy", pl.col("pregnant")),
     ("has_live_birth", "Any live birth", pl.col("has_live_birth")),
-    (
-        "any_complication",
-        "Any complication of the checklist",
-        pl.any_horizontal(pl.col(c) for c in COMPLICATIONS),
-    ),
 )
+ANY_COMPLICATION = ("any_complication", "Any complication of the checklist")
+
+
+def any_complication(columns: tuple[str, ...]) -> pl.Expr:
+    """Kleene OR over the complication columns the dataset records (null when it records none:
+    a checklist item a dataset does not have is not asked, rather than unknown for everyone)."""
+    if not columns:
+        return pl.lit(None, pl.Boolean)
+    return pl.any_horizontal(pl.col(c) for c in columns)
+
+
 BASELINE = (
     Variable("age_years", "Age (years)", summary=Summary.MEAN_SD, test=RowTest.NONE),
     Variable("amh_ng_ml", "AMH (ng/mL)", summary=Summary.MEDIAN_IQR, test=RowTest.NONE),
@@ -167,10 +173,12 @@ def _continuous(
 def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...], tuple[Table, ...]]:
     """Every result and table of Study C's plan (module docstring)."""
     frame, randomised = RANDOMISED.select(cohort.derived)
+    complication = any_complication(cohort.recorded(tuple(COMPLICATIONS)))
+    binary = (*BINARY_OUTCOMES, (*ANY_COMPLICATION, complication))
     frame = frame.with_columns(
         *(
             expression.alias(id)
-            for id, _, expression in (*CONTINUOUS_OUTCOMES, *BINARY_OUTCOMES)
+            for id, _, expression in (*CONTINUOUS_OUTCOMES, *binary)
             if id not in ("oocyte_activation", "pregnant", "has_live_birth")
         )
     )
@@ -184,7 +192,7 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
         ]
         results += [
             arm_risks(f"arm_difference_{id}", title, frame, split, id, randomised)
-            for id, title, _ in BINARY_OUTCOMES
+            for id, title, _ in binary
         ]
     else:
         notes = (
