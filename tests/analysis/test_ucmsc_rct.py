@@ -97,7 +97,7 @@ def test_one_arm_only_gives_no_comparison_and_says_why() -> None:
 
 
 def test_any_complication_asks_only_the_checklist_items_the_dataset_records() -> None:
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "participant_id": f"C{i}",
             "arm": "ucmsc_hrt" if i % 2 else "hrt",
