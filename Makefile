@@ -33,9 +33,11 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python $(BIN)/python
 
-# Regenerate the R reference numbers under tests/reference (needs R with pROC and survival).
-reference:
+# Regenerate the R reference numbers under tests/reference (needs R with pROC and survival);
+# the plans' random datasets are rewritten first (same seed, same bytes).
+reference: install
 	@command -v Rscript >/dev/null || { echo "make reference needs R: apt-get install r-base-core r-cran-proc r-cran-survival"; exit 2; }
+	$(BIN)/python tests/reference/plan_data.py
 	cd tests/reference && for script in *.R; do echo "Rscript $$script"; Rscript "$$script" || exit 1; done
 
 dictionary: install

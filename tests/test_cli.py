@@ -272,3 +272,5 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "screening-ucmsc-rct.csv").exists()
     assert "Live birth rate per woman treated" in result.stdout
+    assert (tmp_path / "analysis-regenera" / "results.json").exists()
+    assert "activation_rate" in result.stdout

@@ -1,7 +1,8 @@
-"""``make demo``: validate, screen and derive the example dataset shipped with ovaregen.
+"""``make demo``: validate, screen, derive and analyse the example dataset shipped with ovaregen.
 
 The example (``ovaregen/examples/clinic-sample``) is a fictional Regenera-like clinic sample;
-the demo screens it against all three protocols and derives Study A's endpoints.
+the demo screens it against all three protocols, derives Study A's endpoints and runs Study A's
+analysis plan.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+from ovaregen.analysis.plans import run_plan
 from ovaregen.domain.derivation import derive_table
 from ovaregen.domain.protocols import shipped_protocols
 from ovaregen.domain.screening import as_interchange, screen
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_csv_atomically, write_derived_tables
-from ovaregen.report.text import render_derived_summary, render_screening_summary
+from ovaregen.io.tables import write_analysis, write_csv_atomically, write_derived_tables
+from ovaregen.report.text import (
+    render_analysis_summary,
+    render_derived_summary,
+    render_screening_summary,
+)
 
 EXAMPLE = "clinic-sample"
 
@@ -56,6 +62,13 @@ def run_demo(out_dir: Path) -> Iterator[str]:
     written = write_derived_tables(derivation, out_dir / "tables")
     yield f"participant table written to {table_path}"
     yield "cohort tables: " + ", ".join(str(p) for p in written)
+    yield ""
+    yield "== Analysis plan (Study A)"
+    analysis = run_plan("regenera", data, regenera)
+    analysis_dir = out_dir / "analysis-regenera"
+    write_analysis(analysis, analysis_dir)
+    yield render_analysis_summary(analysis)
+    yield f"results.json and {len(analysis.tables)} tables written to {analysis_dir}"
     yield ""
     yield (
         "Explain one woman's screening: ovaregen screen "
