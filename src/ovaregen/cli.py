@@ -14,7 +14,6 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from ovaregen.analysis.plans import PLANS, run_plan
 from ovaregen.demo import run_demo
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table
@@ -199,17 +198,20 @@ def derive(
 @app.command()
 def analyze(
     dataset: DatasetArg,
-    plan: Annotated[str, typer.Option("--plan", help=f"The analysis plan: {', '.join(PLANS)}.")],
+    plan: Annotated[
+        str, typer.Option("--plan", help=f"The analysis plan: {', '.join(PROTOCOL_NAMES)}.")
+    ],
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for results.json and the table CSVs.")
     ],
 ) -> None:
     """Run a study's analysis plan: DIR/results.json and one CSV per table (INTERCHANGE.md)."""
-
-    if plan not in PLANS:
-        _refuse(f"no analysis plan {plan!r}: choose {', '.join(PLANS)}", EXIT_USAGE)
+    if plan not in PROTOCOL_NAMES:
+        _refuse(f"no analysis plan {plan!r}: choose {', '.join(PROTOCOL_NAMES)}", EXIT_USAGE)
     chosen = _protocol(plan)
     data = _read(dataset)
+    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
+
     analysis = run_plan(plan, data, chosen)
     written = write_analysis(analysis, out_dir)
     out.print(render_analysis_summary(analysis), markup=False)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from ovaregen.analysis.plans import run_plan
 from ovaregen.domain.derivation import derive_table
 from ovaregen.domain.protocols import shipped_protocols
 from ovaregen.domain.screening import as_interchange, screen
@@ -64,6 +63,8 @@ def run_demo(out_dir: Path) -> Iterator[str]:
     yield "cohort tables: " + ", ".join(str(p) for p in written)
     yield ""
     yield "== Analysis plan (Study A)"
+    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
+
     analysis = run_plan("regenera", data, regenera)
     analysis_dir = out_dir / "analysis-regenera"
     write_analysis(analysis, analysis_dir)
