@@ -1,4 +1,5 @@
-"""Writing result tables (screening, derived participants, cohort tables) as CSV.
+"""Writing results: tables (screening, derived participants, cohort and analysis tables) as CSV,
+and an analysis's ``results.json``.
 
 Files are written atomically: to a temporary file in the same folder, then renamed, so that a
 failed run never leaves a half-written or stale-looking result behind.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -17,18 +20,31 @@ from ovaregen.domain.derivation import Derivation, live_birth_table
 from ovaregen.report.results_json import render_results_json
 
 
-def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:
-    """Write ``frame`` as UTF-8 CSV (booleans ``true``/``false``, empty = unknown)."""
+@contextmanager
+def _replacing(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` only if the block ends."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
-        frame.write_csv(temporary)
+        yield temporary
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:
+    """Write ``frame`` as UTF-8 CSV (booleans ``true``/``false``, empty = unknown)."""
+    with _replacing(path) as temporary:
+        frame.write_csv(temporary)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """Write ``text`` as UTF-8 with Unix line ends, atomically."""
+    with _replacing(path) as temporary, open(temporary, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
 
 
 def write_derived_tables(derivation: Derivation, folder: Path) -> list[Path]:
@@ -43,20 +59,6 @@ def write_derived_tables(derivation: Derivation, folder: Path) -> list[Path]:
         write_csv_atomically(table, Path(folder) / name)
         written.append(Path(folder) / name)
     return written
-
-
-def write_text_atomically(text: str, path: Path) -> None:
-    """Write ``text`` as UTF-8, atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def write_analysis(analysis: Analysis, folder: Path) -> list[Path]:
