@@ -267,10 +267,46 @@ def test_gcsf_proposal_and_refusals() -> None:
     assert high.returncode == 1 and "20 µg/kg/day is the maximum" in high.stderr
 
 
-def test_demo_runs(tmp_path: Path) -> None:
+def test_demo_writes_one_combined_report_and_prints_its_path_last(tmp_path: Path) -> None:
     result = run("demo", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "screening-ucmsc-rct.csv").exists()
-    assert "Live birth rate per woman treated" in result.stdout
-    assert (tmp_path / "analysis-regenera" / "results.json").exists()
-    assert "activation_rate" in result.stdout
+    last = result.stdout.strip().splitlines()[-1]
+    report = (tmp_path / "ovaregen-report.html").resolve()
+    assert Path(last) == report and report.exists()
+    for study in ("regenera", "mensc", "ucmsc-rct"):
+        assert (tmp_path / study / "analysis" / "results.json").exists()
+        assert (tmp_path / study / "screening.csv").exists()
+    html = report.read_text(encoding="utf-8")
+    for name in ("Regenera", "MenSC", "NCT05308342"):
+        assert name in html
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_synth_writes_a_valid_dataset_and_refuses_bad_sizes(tmp_path: Path) -> None:
+    out_dir = tmp_path / "cohort"
+    made = run("synth", "--study", "mensc", "--seed", "7", "--out", out_dir)
+    assert made.returncode == 0, made.stderr
+    assert run("validate", out_dir).returncode == 0
+    with (out_dir / "participants.csv").open(encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) == 106  # header + the published 105 women
+    again = tmp_path / "again"
+    assert run("synth", "--study", "mensc", "--seed", "7", "--out", again).returncode == 0
+    for name in ("participants.csv", "pregnancies.csv"):
+        assert (out_dir / name).read_bytes() == (again / name).read_bytes()
+    refused = run("synth", "--study", "regenera", "--n", "0", "--out", tmp_path / "none")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_report_of_one_study_and_a_combined_report(sample: Path, tmp_path: Path) -> None:
+    single = tmp_path / "single.html"
+    done = run("report", sample, "--plan", "regenera", "--out", single)
+    assert done.returncode == 0, done.stderr
+    assert "<svg" in single.read_text(encoding="utf-8")
+    combined = tmp_path / "combined.html"
+    both = run(
+        "report", "--study", f"regenera={sample}", "--study", f"mensc={sample}", "--out", combined
+    )
+    assert both.returncode == 0, both.stderr
+    refused = run("report", "--study", "regenera", "--out", tmp_path / "x.html")
+    assert refused.returncode == 2 and not (tmp_path / "x.html").exists()

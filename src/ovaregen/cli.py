@@ -13,8 +13,9 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ovaregen.demo import run_demo
+from ovaregen.demo import demo_steps
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table
 from ovaregen.domain.diagnoses import DiagnosisSettings, ReserveLogic
@@ -29,7 +30,13 @@ from ovaregen.domain.titration import DoseRefused, load_titration_table, propose
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_analysis, write_csv_atomically, write_derived_tables
+from ovaregen.io.tables import (
+    write_analysis,
+    write_csv_atomically,
+    write_derived_tables,
+    write_text_atomically,
+)
+from ovaregen.io.writer import write_dataset
 from ovaregen.report.dictionary import render_data_dictionary
 from ovaregen.report.text import (
     render_analysis_summary,
@@ -221,6 +228,99 @@ def analyze(
     )
 
 
+@app.command()
+def synth(
+    study: Annotated[
+        str, typer.Option("--study", help=f"The study to imitate: {', '.join(PROTOCOL_NAMES)}.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the dataset.")],
+    n: Annotated[
+        int | None,
+        typer.Option("--n", help="Participants (default: the published size; counts scale)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+) -> None:
+    """Write a calibrated synthetic cohort in the interchange format (no patient data)."""
+    from ovaregen.synth import PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
+
+    if study not in PUBLISHED_SIZE:
+        _refuse(f"no synthetic study {study!r}: choose {', '.join(PUBLISHED_SIZE)}", EXIT_USAGE)
+    size = PUBLISHED_SIZE[study] if n is None else n
+    try:
+        participants, pregnancies = synthesize(study, size, seed)
+    except ValueError as error:
+        _refuse(str(error), EXIT_USAGE)
+    dataset = to_dataset(participants, pregnancies, f"synthetic {study}, n = {size}, seed = {seed}")
+    write_dataset(dataset, out_dir)
+    out.print(
+        f"synthetic {study} cohort: {participants.height} participants, "
+        f"{pregnancies.height} pregnancies (seed {seed}) written to {out_dir}",
+        markup=False,
+    )
+
+
+def _study_pairs(
+    dataset: Path | None, plan: str | None, studies: list[str] | None
+) -> list[tuple[str, Path]]:
+    pairs: list[tuple[str, Path]] = []
+    if dataset is not None or plan is not None:
+        if dataset is None or plan is None:
+            _refuse(
+                "give a DATASET with --plan NAME (or --study NAME=DATASET, repeated)", EXIT_USAGE
+            )
+        pairs.append((plan, dataset))
+    for item in studies or []:
+        name, sep, folder = item.partition("=")
+        if not sep or not folder:
+            _refuse(f"--study takes NAME=DATASET, got {item!r}", EXIT_USAGE)
+        pairs.append((name, Path(folder)))
+    if not pairs:
+        _refuse("give a DATASET with --plan NAME, or --study NAME=DATASET (repeated)", EXIT_USAGE)
+    for name, _ in pairs:
+        if name not in PROTOCOL_NAMES:
+            _refuse(f"no analysis plan {name!r}: choose {', '.join(PROTOCOL_NAMES)}", EXIT_USAGE)
+    return pairs
+
+
+@app.command()
+def report(
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    dataset: Annotated[
+        Path | None, typer.Argument(help="A dataset folder or .xlsx workbook (with --plan).")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help=f"The analysis plan: {', '.join(PROTOCOL_NAMES)}.")
+    ] = None,
+    study: Annotated[
+        list[str] | None,
+        typer.Option("--study", help="NAME=DATASET; repeat it for a combined report."),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print FILE.pdf with headless Chromium.")
+    ] = False,
+) -> None:
+    """One self-contained HTML study report (inline CSS and SVG, no network) of one or more
+    studies: flow, Table 1, outcome tables with denominators, figures, methods."""
+    pairs = _study_pairs(dataset, plan, study)
+    loaded = [(name, _protocol(name), _read(folder)) for name, folder in pairs]
+    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
+    from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
+    from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
+
+    analyses = [run_plan(name, data, chosen) for name, chosen, data in loaded]
+    write_text_atomically(render_html(analyses, published=PUBLISHED), out_file)
+    out.print(f"report written to {out_file}", markup=False)
+    if pdf:
+        from ovaregen.report.pdf import PdfError, print_to_pdf  # noqa: PLC0415
+
+        target = out_file.with_suffix(".pdf")
+        try:
+            print_to_pdf(out_file, target)
+        except PdfError as error:
+            _refuse(str(error))
+        out.print(f"PDF written to {target}", markup=False)
+
+
 @app.command("protocols")
 def list_protocols() -> None:
     """List the shipped study protocols."""
@@ -298,10 +398,30 @@ def demo(
         "build/demo"
     ),
 ) -> None:
-    """Validate, screen and derive the example dataset shipped with ovaregen."""
+    """Synthesise the three studies' cohorts, screen and analyse them, and write one combined
+    HTML report; its path is the last line printed."""
 
-    for line in run_demo(out_dir):
-        out.print(line, markup=False)
+    steps, report_path = demo_steps(out_dir)
+    if out.is_terminal:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=out) as progress:
+            task = progress.add_task("ovaregen demo", total=len(steps))
+            for step in steps:
+                progress.update(task, description=step.label)
+                for line in step.run():
+                    progress.console.print(line, markup=False)
+                progress.advance(task)
+    else:
+        for step in steps:
+            out.print(f"== {step.label}", markup=False)
+            for line in step.run():
+                out.print(line, markup=False)
+    out.print(str(report_path.resolve()), markup=False)
 
 
 def main() -> None:

@@ -1,29 +1,34 @@
-"""``make demo``: validate, screen, derive and analyse the example dataset shipped with ovaregen.
+"""``make demo``: what ovaregen does for the three studies, without any patient data.
 
-The example (``ovaregen/examples/clinic-sample``) is a fictional Regenera-like clinic sample;
-the demo screens it against all three protocols, derives Study A's endpoints and runs Study A's
-analysis plan.
+Generates the three calibrated synthetic cohorts at their published sizes (``ovaregen.synth``),
+writes each as a dataset, reads it back through validation, screens it against its protocol,
+runs its analysis plan, and renders one combined, self-contained HTML report. The steps are
+data (:class:`Step`), so that the command line can show them with a progress bar on a terminal
+and as plain lines otherwise; the report's path is the last line printed.
+
+The example dataset shipped with the package (``ovaregen/examples/clinic-sample``, a fictional
+Regenera-like clinic sample) stays available for the README's examples and the tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ovaregen.domain.derivation import derive_table
-from ovaregen.domain.protocols import shipped_protocols
+from ovaregen.analysis.result import Analysis
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.screening import as_interchange, screen
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_analysis, write_csv_atomically, write_derived_tables
-from ovaregen.report.text import (
-    render_analysis_summary,
-    render_derived_summary,
-    render_screening_summary,
-)
+from ovaregen.io.tables import write_analysis, write_csv_atomically, write_text_atomically
+from ovaregen.io.writer import write_dataset
 
 EXAMPLE = "clinic-sample"
+DEMO_SEED = 2026
+DEMO_STUDIES = ("regenera", "mensc", "ucmsc-rct")
+REPORT_NAME = "ovaregen-report.html"
 
 
 def example_dataset() -> Path:
@@ -31,47 +36,60 @@ def example_dataset() -> Path:
     return Path(str(resources.files("ovaregen") / "examples" / EXAMPLE))
 
 
-def run_demo(out_dir: Path) -> Iterator[str]:
-    """Run the demo, yielding the lines to print; outputs go to ``out_dir``."""
-    source = example_dataset()
-    yield f"== Example dataset: {source}"
-    report = validate_dataset(source)
-    yield render_report(report)
-    if report.dataset is None:
-        return
-    data = report.dataset
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for protocol in shipped_protocols():
-        yield ""
-        yield f"== Screening for {protocol.title}"
-        result = as_interchange(screen(data.participants, protocol))
-        path = out_dir / f"screening-{protocol.name}.csv"
-        write_csv_atomically(result, path)
-        yield render_screening_summary(result, protocol)
-        yield f"written to {path}"
-    regenera = shipped_protocols()[0]
-    derivation = derive_table(
-        data.participants, data.pregnancies, regenera, data.supplied.get("participants")
-    )
-    yield ""
-    yield "== Endpoints (Study A protocol)"
-    yield render_derived_summary(derivation)
-    table_path = out_dir / "derived-regenera.csv"
-    write_csv_atomically(derivation.participants, table_path)
-    written = write_derived_tables(derivation, out_dir / "tables")
-    yield f"participant table written to {table_path}"
-    yield "cohort tables: " + ", ".join(str(p) for p in written)
-    yield ""
-    yield "== Analysis plan (Study A)"
-    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
+@dataclass(frozen=True)
+class Step:
+    """One step of the demo: what it does, and the work (returning the lines to print)."""
 
-    analysis = run_plan("regenera", data, regenera)
-    analysis_dir = out_dir / "analysis-regenera"
-    write_analysis(analysis, analysis_dir)
-    yield render_analysis_summary(analysis)
-    yield f"results.json and {len(analysis.tables)} tables written to {analysis_dir}"
-    yield ""
-    yield (
-        "Explain one woman's screening: ovaregen screen "
-        f"{source} --protocol regenera --explain RG-008"
-    )
+    label: str
+    run: Callable[[], list[str]]
+
+
+def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
+    """The demo's steps and the path of the report they write (under ``out_dir``)."""
+    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
+    from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
+    from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
+    from ovaregen.synth import PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
+
+    analyses: list[Analysis] = []
+    report_path = out_dir / REPORT_NAME
+
+    def study_step(study: str) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            folder = out_dir / study
+            participants, pregnancies = synthesize(study, PUBLISHED_SIZE[study], DEMO_SEED)
+            generated = to_dataset(
+                participants,
+                pregnancies,
+                f"synthetic {study}, n = {PUBLISHED_SIZE[study]}, seed = {DEMO_SEED}",
+            )
+            write_dataset(generated, folder / "dataset")
+            report = validate_dataset(folder / "dataset")
+            if report.dataset is None:
+                raise RuntimeError(render_report(report))
+            data = report.dataset
+            protocol = load_protocol(study)
+            screened = as_interchange(screen(data.participants, protocol))
+            write_csv_atomically(screened, folder / "screening.csv")
+            analysis = run_plan(study, data, protocol)
+            write_analysis(analysis, folder / "analysis")
+            analyses.append(analysis)
+            eligible = int((screened.get_column("eligible") == "true").sum())
+            return [
+                f"{protocol.title}: {data.participants.height} participants, "
+                f"{data.pregnancies.height} pregnancies, {eligible} eligible; "
+                f"{len(analysis.results)} results in {folder / 'analysis'}"
+            ]
+
+        return run
+
+    def report_step() -> list[str]:
+        write_text_atomically(render_html(analyses, published=PUBLISHED), report_path)
+        return [f"combined report of {len(analyses)} studies"]
+
+    steps = [
+        Step(f"{study}: synthesise, validate, screen, analyse", study_step(study))
+        for study in DEMO_STUDIES
+    ]
+    steps.append(Step("render the combined report", report_step))
+    return steps, report_path

@@ -381,3 +381,65 @@ def groups_frame(results: Sequence[Result]) -> pl.DataFrame:
             "method": pl.String,
         },
     )
+
+
+# --- figure data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedValues:
+    """The complete (x, y) pairs a correlation was computed on, for its scatter plot."""
+
+    x: np.ndarray[Any, np.dtype[np.float64]]
+    y: np.ndarray[Any, np.dtype[np.float64]]
+    x_column: str
+    y_column: str
+
+
+def paired_values(frame: pl.DataFrame, x: str, y: str) -> PairedValues:
+    """The rows of ``frame`` known on both ``x`` and ``y`` (complete cases, as Pearson's r)."""
+    pairs = frame.select(pl.col(x).cast(pl.Float64), pl.col(y).cast(pl.Float64)).drop_nulls()
+    pairs = pairs.filter(pl.col(x).is_finite() & pl.col(y).is_finite())
+    return PairedValues(pairs.get_column(x).to_numpy(), pairs.get_column(y).to_numpy(), x, y)
+
+
+BOX_SCHEMA: dict[str, Any] = {
+    "variable": pl.String,
+    "group": pl.String,
+    "n": pl.Int64,
+    "minimum": pl.Float64,
+    "q1": pl.Float64,
+    "median": pl.Float64,
+    "q3": pl.Float64,
+    "maximum": pl.Float64,
+}
+
+
+def box_summaries(frame: pl.DataFrame, split: Split, column: str) -> pl.DataFrame:
+    """Per group of ``split``: n, minimum, quartiles (R ``quantile`` type 7) and maximum of
+    ``column`` over its known values — what a box plot draws (whiskers at the range)."""
+    labels = split.labels(frame)
+    data = frame.select(pl.col(column).cast(pl.Float64)).with_columns(labels.alias("_group"))
+    rows = []
+    for group in split.groups:
+        values = (
+            data.filter(pl.col("_group") == group.label).get_column(column).drop_nulls().to_numpy()
+        )
+        if values.size:
+            q1, median, q3 = (float(v) for v in np.quantile(values, [0.25, 0.5, 0.75]))
+            low, high = float(values.min()), float(values.max())
+        else:
+            q1 = median = q3 = low = high = None  # type: ignore[assignment]
+        rows.append(
+            {
+                "variable": column,
+                "group": group.label,
+                "n": int(values.size),
+                "minimum": low,
+                "q1": q1,
+                "median": median,
+                "q3": q3,
+                "maximum": high,
+            }
+        )
+    return pl.DataFrame(rows, schema=BOX_SCHEMA)

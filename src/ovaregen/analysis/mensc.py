@@ -32,6 +32,7 @@ from ovaregen.analysis.flow import exclusions_table, flow_table
 from ovaregen.analysis.measures import (
     Group,
     Split,
+    box_summaries,
     compare_rates,
     rate,
     rate_of,
@@ -82,6 +83,7 @@ FACTORS = (
     ),
 )
 ALL = "all women treated"
+BY_PREGNANCY = split_by_values("pregnant", [("pregnant", True), ("not pregnant", False)])
 
 TABLE_1 = (
     Variable(
@@ -515,6 +517,12 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             "time_to_pregnancy_km",
             "Kaplan–Meier table of time to first pregnancy",
             _km_frame(km_curve),
+        ),
+        Table(
+            "age_by_pregnancy_box",
+            "Age at first injection of the women who became pregnant and of the others",
+            box_summaries(frame, BY_PREGNANCY, "age_years"),
+            ("quartiles as R quantile(type = 7); whiskers at the range",),
         ),
     )
     return (treated,), results, tables

@@ -26,9 +26,11 @@ import polars as pl
 from ovaregen.analysis.cohort import Cohort
 from ovaregen.analysis.flow import exclusions_table, flow_table
 from ovaregen.analysis.measures import (
+    box_summaries,
     compare_means,
     compare_rates,
     groups_frame,
+    paired_values,
     rate_of,
     results_frame,
     split_at,
@@ -305,6 +307,7 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             _values(frame, "wbc_d5_10e9_l").to_numpy(), _values(frame, "cd34_d5_per_ul").to_numpy()
         ),
         analysed.id,
+        detail=paired_values(frame, "wbc_d5_10e9_l", "cd34_d5_per_ul"),
         x="wbc_d5_10e9_l",
         y="cd34_d5_per_ul",
     )
@@ -387,6 +390,12 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
         Table("comparisons", "Groups compared", groups_frame([*comparisons, age_groups])),
         Table(
             "correlation", "Correlation of day-5 leukocytes and CD34+", results_frame([correlation])
+        ),
+        Table(
+            "age_by_activation_box",
+            "Age by activation: n, range and quartiles (box plot)",
+            box_summaries(frame, BY_ACTIVATION, "age_years"),
+            ("quartiles as R quantile(type = 7); whiskers at the range",),
         ),
         Table("roc", "ROC analysis for oocyte activation (DeLong CI, Youden cut-off)", roc_rows),
         Table(
