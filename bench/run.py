@@ -22,6 +22,7 @@ SUITES = {
     "bench.bench_derive": "Deriving endpoints (issue 2)",
     "bench.bench_roc": "ROC analysis (issue 3)",
     "bench.bench_table1": "Table 1 (issue 3)",
+    "bench.bench_study": "Whole commands: demo and a 1,000,000-woman analysis (issue 4)",
 }
 
 

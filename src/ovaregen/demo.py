@@ -49,7 +49,7 @@ def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
     from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
     from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
-    from ovaregen.synth import PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
+    from ovaregen.synth import ASSUMPTIONS, PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
 
     analyses: list[Analysis] = []
     report_path = out_dir / REPORT_NAME
@@ -84,7 +84,8 @@ def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
         return run
 
     def report_step() -> list[str]:
-        write_text_atomically(render_html(analyses, published=PUBLISHED), report_path)
+        html = render_html(analyses, published=PUBLISHED, assumptions=ASSUMPTIONS)
+        write_text_atomically(html, report_path)
         return [f"combined report of {len(analyses)} studies"]
 
     steps = [

@@ -104,6 +104,14 @@ def test_published_beside_reproduced() -> None:
     assert "Published</th>" not in render_report(analyses()[:1])
 
 
+def test_a_synthetic_cohort_states_its_assumptions() -> None:
+    chosen = {"ucmsc-rct": ["assumed effect: AFC +2 follicles <in the UC-MSC arm>"]}
+    html = render_report(analyses(), assumptions=chosen)
+    assert html.count("About this synthetic cohort") == 1
+    assert "assumed effect: AFC +2 follicles &lt;in the UC-MSC arm&gt;" in html
+    assert "About this synthetic cohort" not in render_report(analyses())
+
+
 def test_autoescape() -> None:
     hostile = replace(analyses()[2], dataset="<script>alert('x')</script>")
     html = render_report([hostile], title="<b>title</b>")

@@ -117,6 +117,7 @@ class StudyView:
     figures: list[Figure]
     published_count: int = 0
     result_warnings: list[tuple[str, str]] = field(default_factory=list)
+    assumptions: tuple[str, ...] = ()
 
 
 # --- formatting of results ----------------------------------------------------------------------
@@ -313,7 +314,11 @@ def _about(analysis: Analysis) -> list[tuple[str, str]]:
 
 
 def _study(
-    analysis: Analysis, index: int, notes: Footnotes, published: Mapping[str, str]
+    analysis: Analysis,
+    index: int,
+    notes: Footnotes,
+    published: Mapping[str, str],
+    assumptions: Sequence[str] = (),
 ) -> StudyView:
     stem = f"s{index}-{_slug(analysis.plan)}"
     flow_tables = [_table(t, notes) for t in analysis.tables if t.id in FLOW_TABLES]
@@ -332,6 +337,7 @@ def _study(
         figures=study_figures(analysis, stem),
         published_count=sum(1 for r in analysis.results if r.id in published),
         result_warnings=[(r.title, w) for r in analysis.results for w in r.warnings],
+        assumptions=tuple(assumptions),
     )
 
 
@@ -357,16 +363,25 @@ def render_report(
     analyses: Sequence[Analysis],
     *,
     published: Mapping[str, Mapping[str, str]] | None = None,
+    assumptions: Mapping[str, Sequence[str]] | None = None,
     title: str = DEFAULT_TITLE,
 ) -> str:
     """One self-contained HTML document for the analysed studies (module docstring).
 
     ``published`` maps a plan name to {result id: the figure as published}; those results show
-    the published text beside the reproduced one.
+    the published text beside the reproduced one. ``assumptions`` maps a plan name to what the
+    data's maker had to choose (for a synthetic cohort: where the paper is silent or
+    inconsistent); they are printed with the study's description.
     """
     notes = Footnotes()
     studies = [
-        _study(analysis, index, notes, (published or {}).get(analysis.plan, {}))
+        _study(
+            analysis,
+            index,
+            notes,
+            (published or {}).get(analysis.plan, {}),
+            (assumptions or {}).get(analysis.plan, ()),
+        )
         for index, analysis in enumerate(analyses, start=1)
     ]
     template = _environment().get_template("report.html.j2")
