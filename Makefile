@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench lock dictionary reference clean
+.PHONY: install browser demo test lint bench lock dictionary reference clean
 
 install: $(STAMP)
 
@@ -17,7 +17,13 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/ovaregen demo --out build/demo
 
-test: install
+# Debian's Chromium for the browser tests (Playwright drives it by executable_path).
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make test needs Chromium: apt-get install chromium"; exit 2; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
