@@ -310,3 +310,12 @@ def test_report_of_one_study_and_a_combined_report(sample: Path, tmp_path: Path)
     assert both.returncode == 0, both.stderr
     refused = run("report", "--study", "regenera", "--out", tmp_path / "x.html")
     assert refused.returncode == 2 and not (tmp_path / "x.html").exists()
+
+
+def test_report_pdf_is_printed_by_chromium(sample: Path, tmp_path: Path) -> None:
+    html = tmp_path / "mensc.html"
+    done = run("report", sample, "--plan", "mensc", "--out", html, "--pdf")
+    assert done.returncode == 0, done.stderr
+    pdf = html.with_suffix(".pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert f"PDF written to {pdf}" in done.stdout
