@@ -25,7 +25,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from ovaregen.domain.variables import DatasetFile
+from ovaregen.domain.variables import COMPLICATIONS, DatasetFile
 from ovaregen.synth.counts import (
     Columns,
     FloatArray,
@@ -102,16 +102,6 @@ IVF_ONCE_OUTCOMES = {"miscarriage": 2, "live_birth": 8, "twins": 1}
 HISTORY_COUNTS = (1, 1, 1, 1, 23, 11)
 """Women per history: the four multiple histories above, 23 once spontaneously, 11 once IVF."""
 
-COMPLICATIONS = (
-    "ovarian_cyst",
-    "ovarian_torsion",
-    "endometrioma",
-    "endometriosis",
-    "ovarian_malignancy",
-    "pid",
-    "ectopic",
-    "autoimmune",
-)
 FIRST_INJECTION = date(2018, 8, 6)
 LAST_INJECTION = date(2021, 9, 27)
 FOLLOWUP_MONTHS = (44.64, 30.0, 72.0, 9.0)
@@ -226,8 +216,8 @@ def _baseline(cols: Columns, rng: np.random.Generator) -> None:
     cols.set("prior_por_cycles_max_stim", rng.integers(0, 3, k))
     injections = cols.values["injections"].astype(np.int64)
     cols.set("cells_injected_millions", (injections * (8 + rng.integers(0, 5, k))).astype(float))
-    for name in COMPLICATIONS[1:]:
-        cols.set(f"comp_{name}", False)
+    for column in tuple(COMPLICATIONS)[1:]:  # the one cyst is set with the pregnancies
+        cols.set(column, False)
 
 
 CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from ovaregen.domain.variables import DatasetFile
+from ovaregen.domain.variables import COMPLICATIONS, DatasetFile
 from ovaregen.synth.counts import (
     Columns,
     IntArray,
@@ -63,16 +63,6 @@ EXCLUSIONS = (
     "hrt_contraindication",
     "recent_poi_trial",
     "partner_severe_male_factor",
-)
-COMPLICATIONS = (
-    "ovarian_cyst",
-    "ovarian_torsion",
-    "endometrioma",
-    "endometriosis",
-    "ovarian_malignancy",
-    "pid",
-    "ectopic",
-    "autoimmune",
 )
 MENSES = ("regular", "irregular", "amenorrhea", "menopause")
 FIRST_SCREENING = date(2019, 11, 4)
@@ -149,8 +139,8 @@ def synthesize_ucmsc_rct(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]
     resumed = _outcome_flags(arm, "menses_resumed_percent", rng)
     cols.set("menses_followup", np.where(resumed == 1, MENSES.index("irregular"), 2))
     cols.set("followup_months", 12.0)
-    for name in COMPLICATIONS:
-        cols.set(f"comp_{name}", 0)
+    for column in COMPLICATIONS:
+        cols.set(column, 0)
     pregnant = np.flatnonzero(_outcome_flags(arm, "pregnant_percent", rng))
 
     participants = to_frame([cols], DatasetFile.PARTICIPANTS, CATEGORIES)
