@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.synth.counts import (
     Columns,
@@ -95,20 +96,8 @@ SCREEN_FAILURES = {
 """Why each of the 83 screen failures is ineligible under ``regenera`` (an assumption: the
 paper gives only the total). ``no_diagnosis``: normal ovarian reserve, no ovarian failure."""
 
-EXCLUSIONS = (
-    "genetic_poi",
-    "autoimmune_poi",
-    "endometriosis",
-    "pelvic_adhesions",
-    "ovaries_inaccessible",
-    "hbsag",
-    "anti_hbc",
-    "hcv",
-    "hiv",
-    "syphilis",
-    "lab_abnormality",
-    "product_allergy",
-)
+EXCLUSIONS: tuple[str, ...] = load_protocol("regenera").exclusion
+"""The protocol's exclusion conditions (recorded false for every eligible woman)."""
 
 ACTIVATED_AGES: tuple[int, ...] = tuple(
     age

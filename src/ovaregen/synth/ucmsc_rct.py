@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.variables import COMPLICATIONS, DatasetFile
 from ovaregen.synth.counts import (
     Columns,
@@ -51,19 +52,8 @@ average (Poisson; a difference of +2), AMH by 0.3 vs 0 ng/mL (normal noise, SD 0
 menses resume (irregular cycles) in 20% vs 5% of women, and 6% vs 3% become pregnant
 (spontaneous, ongoing at the 12-month visit). At 33 per arm: 7 vs 2 resumed, 2 vs 1 pregnant."""
 
-EXCLUSIONS = (
-    "karyotype_abnormal",
-    "partner_karyotype_abnormal",
-    "endometriosis",
-    "adenomyosis",
-    "ovarian_tumor_history",
-    "uterine_dysplasia",
-    "autoimmune_disease",
-    "serious_illness",
-    "hrt_contraindication",
-    "recent_poi_trial",
-    "partner_severe_male_factor",
-)
+EXCLUSIONS: tuple[str, ...] = load_protocol("ucmsc-rct").exclusion
+"""The protocol's exclusion conditions (recorded false for every eligible woman)."""
 MENSES = ("regular", "irregular", "amenorrhea", "menopause")
 FIRST_SCREENING = date(2019, 11, 4)
 LAST_SCREENING = date(2022, 11, 28)
