@@ -1,0 +1,187 @@
+"""Command-line wiring of the clinic application: serve, db, user, site.
+
+Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
+SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
+SQLAlchemy, Argon2) load only when a clinic command runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from ovaregen.store.database import Database
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", help="The clinic's data folder (holds the embedded SQLite database)."),
+]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="OVAREGEN_DATABASE_URL",
+        help="A PostgreSQL database instead: postgresql+psycopg://USER@HOST:PORT/DB.",
+    ),
+]
+
+db_app = typer.Typer(help="The clinic database: migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Clinic users and roles.", no_args_is_help=True)
+site_app = typer.Typer(help="Clinic sites.", no_args_is_help=True)
+
+
+def refuse(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    err.print(f"ovaregen: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def open_database(data: Path, url: str | None, *, migrate: bool = True) -> Database:
+    """Connect (creating the data folder for SQLite), migrate, set shipped studies up."""
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    from ovaregen.store.database import DatabaseError, connect, database_url  # noqa: PLC0415
+
+    if url is None:
+        data.mkdir(parents=True, exist_ok=True)
+    try:
+        database = connect(database_url(data, url))
+        if migrate:
+            from ovaregen.clinic.studies import set_up_shipped_studies  # noqa: PLC0415
+            from ovaregen.store.migrate import upgrade  # noqa: PLC0415
+
+            upgrade(database)
+            with database.transaction() as session:
+                set_up_shipped_studies(session)
+    except DatabaseError as error:
+        refuse(str(error), EXIT_USAGE)
+    except OperationalError as error:
+        refuse(f"cannot open the database: {str(error.orig).strip().splitlines()[0]}")
+    return database
+
+
+@db_app.command("upgrade")
+def db_upgrade(data: DataOpt, database_url: UrlOpt = None) -> None:
+    """Apply every migration (the server does this at start too)."""
+    from ovaregen.store.migrate import current_revision  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    out.print(f"database at revision {current_revision(database)}", markup=False)
+    database.dispose()
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        refuse("the two passwords differ; nothing was saved")
+    return first
+
+
+@user_app.command("add")
+def user_add(
+    data: DataOpt,
+    username: Annotated[str, typer.Option(help="Login name (letters, digits, . _ -).")],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, investigator, coordinator, monitor or statistician (unblinded)."),
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database_url: UrlOpt = None,
+) -> None:
+    """Add a user; the password is asked for (or read from stdin), never a default."""
+    from ovaregen.clinic.roles import ROLE_LABELS, Role  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError, add_user  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    try:
+        password = _password(password_stdin)
+        with database.transaction() as session:
+            add_user(session, username=username, role=role, password=password, by=getpass.getuser())
+    except UserError as error:
+        refuse(f"{error}; nothing was saved")
+    finally:
+        database.dispose()
+    out.print(f"user {username} added: {ROLE_LABELS[Role(role)]}", markup=False)
+
+
+@user_app.command("list")
+def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
+    """List users and roles."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from ovaregen.store.models import User  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    with database.transaction() as session:
+        for user in session.execute(select(User).order_by(User.username)).scalars():
+            state = "" if user.active else " (disabled)"
+            out.print(f"{user.username}\t{user.role}{state}", markup=False)
+    database.dispose()
+
+
+@site_app.command("add")
+def site_add(
+    data: DataOpt,
+    code: Annotated[str, typer.Option(help="Site code: 2–16 capital letters or digits.")],
+    name: Annotated[str, typer.Option(help="The clinic's name.")],
+    database_url: UrlOpt = None,
+) -> None:
+    """Add a site (also possible on the Sites page as an administrator)."""
+    from ovaregen.clinic.studies import StudyError, add_site  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    try:
+        with database.transaction() as session:
+            add_site(session, code=code, name=name, username=getpass.getuser())
+    except StudyError as error:
+        refuse(f"{error}; nothing was saved")
+    finally:
+        database.dispose()
+    out.print(f"site {code.upper()} added", markup=False)
+
+
+def serve(
+    data: DataOpt,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: UrlOpt = None,
+    secure_cookies: Annotated[
+        bool, typer.Option(help="Mark cookies Secure (when served behind HTTPS).")
+    ] = False,
+) -> None:
+    """Run the clinic web application (migrates the database first)."""
+    import uvicorn  # noqa: PLC0415
+
+    from ovaregen.store.database import database_url as url_for  # noqa: PLC0415
+    from ovaregen.web.app import create_app  # noqa: PLC0415
+    from ovaregen.web.settings import Settings  # noqa: PLC0415
+
+    open_database(data, database_url).dispose()
+    settings = Settings(
+        data_dir=data, database_url=url_for(data, database_url), secure_cookies=secure_cookies
+    )
+    out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the clinic commands to the ``ovaregen`` command line."""
+    app.command()(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.add_typer(site_app, name="site")

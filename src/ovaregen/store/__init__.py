@@ -1,0 +1,1 @@
+"""Persistence of the clinic application: the model, migrations, the audit trail."""

@@ -1,0 +1,289 @@
+"""The clinic database: one SQLAlchemy 2 model for SQLite and PostgreSQL.
+
+Study data are pseudonymous: a participant is a code (site code and a number), never a name.
+Form values are held per visit as JSON in the data dictionary's canonical units, so the
+interchange format (INTERCHANGE.md) round-trips through the database without loss. Rows that
+people edit carry a ``version`` column for optimistic concurrency. The allocation list is the
+only table that holds an arm; it is read through ``clinic.blinding`` alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (every timestamp of the database)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared class attribute
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class User(Base):
+    """A person who logs in; ``role`` is one of ``clinic.roles.Role``."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class LoginFailure(Base):
+    """A failed login, kept for throttling (per username and per client address)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+
+
+class WebSession(Base):
+    """A logged-in browser: the cookie holds a random token, the database only its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Site(Base):
+    """A clinic taking part (a multi-centre study has several)."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Study(Base):
+    """A study run from one protocol file (``domain.protocols``), at the version set up."""
+
+    __tablename__ = "study"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    protocol_version: Mapped[str] = mapped_column(String(32))
+    target_enrolment: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    randomised: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Participant(Base):
+    """A woman in a study, by pseudonymous code; ``status`` follows ``clinic.participants``."""
+
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), default="screening")
+    eligible: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    failed_criteria: Mapped[str] = mapped_column(Text, default="")
+    unknown_criteria: Mapped[str] = mapped_column(Text, default="")
+    enrolled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    study: Mapped[Study] = relationship(lazy="joined")
+    site: Mapped[Site] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class FormEntry(Base):
+    """The values of one visit's eCRF for one participant, canonical units, as JSON."""
+
+    __tablename__ = "form_entry"
+    __table_args__ = (UniqueConstraint("participant_id", "visit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    visit: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Pregnancy(Base):
+    """One pregnancy after treatment (a row of pregnancies.csv)."""
+
+    __tablename__ = "pregnancy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    conception: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    months_after_treatment: Mapped[float | None] = mapped_column(nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    infants_live_born: Mapped[int | None] = mapped_column(nullable=True)
+    infant_death_first_year: Mapped[int | None] = mapped_column(nullable=True)
+    congenital_anomaly: Mapped[int | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AdverseEvent(Base):
+    """An adverse event graded CTCAE-style (grade 1–5) with the CTCAE version used."""
+
+    __tablename__ = "adverse_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    term: Mapped[str] = mapped_column(String(200))
+    onset_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    grade: Mapped[int] = mapped_column(Integer)
+    ctcae_version: Mapped[str] = mapped_column(String(16))
+    serious: Mapped[bool] = mapped_column(Boolean, default=False)
+    related: Mapped[str] = mapped_column(String(32), default="unknown")
+    outcome: Mapped[str] = mapped_column(String(32), default="ongoing")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class GcsfDecision(Base):
+    """The clinician's decision on the titration proposal after G-CSF day ``day``."""
+
+    __tablename__ = "gcsf_decision"
+    __table_args__ = (UniqueConstraint("participant_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[int] = mapped_column(Integer)
+    proposed_action: Mapped[str] = mapped_column(String(32))
+    proposed_dose_ug_kg: Mapped[float | None] = mapped_column(nullable=True)
+    proposal_reason: Mapped[str] = mapped_column(Text)
+    table_version: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_dose_ug_kg: Mapped[float | None] = mapped_column(nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RandomisationList(Base):
+    """A study's concealed allocation list: how it was generated (the seed stays secret)."""
+
+    __tablename__ = "randomisation_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), unique=True)
+    seed_hex: Mapped[str] = mapped_column(String(128))
+    block_sizes: Mapped[str] = mapped_column(String(64))
+    factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    slots_per_stratum: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class AllocationSlot(Base):
+    """One slot of the list: a stratum's ``sequence``-th allocation, its arm and neutral code."""
+
+    __tablename__ = "allocation_slot"
+    __table_args__ = (UniqueConstraint("study_id", "stratum", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    stratum: Mapped[str] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(Integer)
+    block: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id"), unique=True, nullable=True
+    )
+    allocated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    allocated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Unblinding(Base):
+    """An emergency unblinding: who, when, why (the arm itself is not copied here)."""
+
+    __tablename__ = "unblinding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AuditEntry(Base):
+    """One change of study data; append-only (database triggers) and hash-chained."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    study: Mapped[str] = mapped_column(String(64), default="")
+    participant: Mapped[str] = mapped_column(String(64), default="", index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's last hash, one row, locked by every writer so entries chain in order."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

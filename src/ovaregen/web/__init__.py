@@ -1,0 +1,1 @@
+"""The clinic web application (FastAPI): thin routers over ``ovaregen.clinic`` services."""

@@ -1,0 +1,143 @@
+"""Request dependencies: the database session, the logged-in person, and the one access check.
+
+``Authorised(permission)`` is the single place where access is decided: it finds the session
+from the cookie (or refuses: 401 for the API, a redirect to /login for pages), checks the role's
+permission (403), and for every request that changes something checks the CSRF token (form
+field ``csrf_token`` or header ``X-CSRF-Token``). Routes declare what they need with the
+``Annotated`` aliases below and never check roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ovaregen.clinic.roles import Permission, is_blinded, may
+from ovaregen.store.database import Database
+from ovaregen.store.models import User, WebSession
+from ovaregen.web.sessions import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    find_session,
+    tokens_match,
+)
+from ovaregen.web.settings import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotLoggedInError(Exception):
+    """No valid session: 401 for the API, a redirect to the login page for pages."""
+
+
+class ForbiddenError(Exception):
+    """Logged in, but the role does not allow this (403)."""
+
+    def __init__(self, message: str = "your role does not allow this") -> None:
+        super().__init__(message)
+
+
+class CsrfError(Exception):
+    """A change was submitted without this session's CSRF token (403)."""
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def settings(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with db.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person making the request, as their session and role allow."""
+
+    user: User
+    web_session: WebSession
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def blinded(self) -> bool:
+        return is_blinded(self.user.role)
+
+    @property
+    def csrf_token(self) -> str:
+        return self.web_session.csrf_token
+
+    def may(self, permission: Permission) -> bool:
+        return may(self.user.role, permission)
+
+
+def optional_actor(
+    request: Request, session: SessionDep, config: Annotated[Settings, Depends(settings)]
+) -> Actor | None:
+    """The logged-in person, or None."""
+    found = find_session(session, request.cookies.get(SESSION_COOKIE), config)
+    return Actor(found.user, found) if found else None
+
+
+async def _csrf_token_sent(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def authorised(permission: Permission) -> object:
+    """A dependency: the actor, if logged in, allowed ``permission``, and CSRF-checked."""
+
+    async def check(
+        request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+    ) -> Actor:
+        if actor is None:
+            raise NotLoggedInError
+        if not actor.may(permission):
+            raise ForbiddenError
+        if request.method not in SAFE_METHODS and not tokens_match(
+            await _csrf_token_sent(request), actor.csrf_token
+        ):
+            raise CsrfError
+        return actor
+
+    return check
+
+
+Viewer = Annotated[Actor, Depends(authorised(Permission.VIEW))]
+Screener = Annotated[Actor, Depends(authorised(Permission.SCREEN))]
+DataEntry = Annotated[Actor, Depends(authorised(Permission.ENTER_DATA))]
+Prescriber = Annotated[Actor, Depends(authorised(Permission.DECIDE_DOSE))]
+Randomiser = Annotated[Actor, Depends(authorised(Permission.RANDOMISE))]
+EmergencyUnblinder = Annotated[Actor, Depends(authorised(Permission.UNBLIND_EMERGENCY))]
+SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
+AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
+Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]
+Importer = Annotated[Actor, Depends(authorised(Permission.IMPORT))]

@@ -1,0 +1,49 @@
+"""Server-rendered pages: Jinja2 with autoescape, the layout's context in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
+
+from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.web.dependencies import Actor
+from ovaregen.web.sessions import CSRF_FIELD
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+def page(
+    request: Request,
+    name: str,
+    actor: Actor | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """Render template ``name`` with the layout's context (who is logged in, CSRF token)."""
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "actor": actor,
+            "role_label": ROLE_LABELS.get(Role(actor.role)) if actor else None,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": actor.csrf_token if actor else "",
+            "Permission": Permission,
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,132 @@
+"""Logging in and out (pages) and who am I (API)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.clinic.users import authenticate
+from ovaregen.web.dependencies import Actor, SessionDep, Viewer, optional_actor, settings
+from ovaregen.web.pages import page
+from ovaregen.web.sessions import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    end_session,
+    new_token,
+    start_session,
+    tokens_match,
+)
+from ovaregen.web.settings import Settings
+
+router = APIRouter(tags=["session"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server (no scheme, no host: no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _secure(request: Request, config: Settings) -> bool:
+    return config.secure_cookies or request.url.scheme == "https"
+
+
+def _login_page(
+    request: Request, config: Settings, next_path: str, message: str = "", status: int = 200
+) -> Response:
+    token = new_token()
+    response = page(
+        request,
+        "login.j2",
+        None,
+        status_code=status,
+        login_token=token,
+        next_path=next_path,
+        message=message,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, config),
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(
+    request: Request,
+    config: Annotated[Settings, Depends(settings)],
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+    next: str = "/",
+) -> Response:
+    if actor is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, config, _safe_next(next))
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    request: Request,
+    session: SessionDep,
+    config: Annotated[Settings, Depends(settings)],
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        return _login_page(
+            request, config, _safe_next(next), "The form expired: please log in again.", 403
+        )
+    client = request.client.host if request.client else "unknown"
+    result = authenticate(session, username=username.strip(), password=password, client=client)
+    if result.throttled:
+        return _login_page(
+            request,
+            config,
+            _safe_next(next),
+            "Too many failed logins: wait 15 minutes and try again.",
+            429,
+        )
+    if result.user is None:
+        return _login_page(request, config, _safe_next(next), "Wrong username or password.", 401)
+    token = start_session(session, result.user, config)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, config),
+        max_age=int(config.session_absolute.total_seconds()),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
+    end_session(session, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/api/me", tags=["session"])
+def me(actor: Viewer) -> dict[str, object]:
+    """The logged-in user, role, whether blinded, and what the role may do."""
+    return {
+        "username": actor.username,
+        "role": actor.role,
+        "role_label": ROLE_LABELS[Role(actor.role)],
+        "blinded": actor.blinded,
+        "permissions": sorted(p.value for p in Permission if actor.may(p)),
+    }

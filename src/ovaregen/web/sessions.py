@@ -1,0 +1,89 @@
+"""Login sessions and CSRF tokens.
+
+The session cookie carries a random 256-bit token (HttpOnly, SameSite=Lax, Secure behind
+HTTPS); the database keeps only its SHA-256, with an idle and an absolute expiry. Each session
+has its own CSRF token (synchronizer token pattern, OWASP CSRF Cheat Sheet): every form posts
+it as ``csrf_token`` and every API write sends it as ``X-CSRF-Token``. The login form, before any
+session exists, uses a double-submit cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ovaregen.store.models import User, WebSession, utc_now
+from ovaregen.web.settings import Settings
+
+SESSION_COOKIE = "ovaregen_session"
+LOGIN_CSRF_COOKIE = "ovaregen_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+TOUCH_EVERY_SECONDS = 60
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def tokens_match(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; a missing token never matches."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def start_session(session: Session, user: User, settings: Settings) -> str:
+    """A new session for ``user``; returns the cookie token (the database keeps its hash)."""
+    token = new_token()
+    now = utc_now()
+    session.add(
+        WebSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            csrf_token=new_token(),
+            created_at=now,
+            last_seen=now,
+            expires_at=now + settings.session_absolute,
+        )
+    )
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    return token
+
+
+def find_session(session: Session, token: str | None, settings: Settings) -> WebSession | None:
+    """The live session for a cookie token, or None (expired sessions are removed)."""
+    if not token:
+        return None
+    found = session.execute(
+        select(WebSession).where(WebSession.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if found is None:
+        return None
+    now = utc_now()
+    if _aware(found.expires_at) <= now or now - _aware(found.last_seen) > settings.session_idle:
+        session.delete(found)
+        return None
+    if not found.user.active:
+        return None
+    if (now - _aware(found.last_seen)).total_seconds() > TOUCH_EVERY_SECONDS:
+        found.last_seen = now
+    return found
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))

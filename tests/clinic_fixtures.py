@@ -1,0 +1,161 @@
+"""Shared fixtures of the clinic application's tests: a migrated database on SQLite or on
+PostgreSQL (a throw-away database per test module on the server at 127.0.0.1:5432), users of
+every role, and HTTP clients logged in as them (FastAPI's TestClient)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from ovaregen.clinic.roles import Role
+from ovaregen.clinic.studies import add_site, set_up_shipped_studies
+from ovaregen.clinic.users import add_user
+from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.migrate import upgrade
+from ovaregen.web.app import create_app
+from ovaregen.web.settings import Settings
+
+PG_SERVER = os.environ.get("OVAREGEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PASSWORD = "a long test password"
+SITE = "MAD1"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(f"{PG_SERVER}/postgres", connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@dataclass
+class Postgres:
+    """A fresh database on the test server, dropped afterwards."""
+
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"{PG_SERVER}/{self.name}"
+
+    def create(self) -> None:
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+
+    def drop(self) -> None:
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrated(url: str) -> Database:
+    database = connect(url)
+    upgrade(database)
+    with database.transaction() as session:
+        set_up_shipped_studies(session)
+        add_site(session, code=SITE, name="Test clinic", username="test")
+        for role in Role:
+            add_user(session, username=role.value, role=role.value, password=PASSWORD, by="test")
+    return database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated clinic database with one site and one user per role (username = role)."""
+    if request.param == "sqlite":
+        database = migrated(sqlite_url(tmp_path))
+        yield database
+        database.dispose()
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)")
+    server = Postgres(f"ovaregen_test_{uuid.uuid4().hex[:12]}")
+    server.create()
+    database = migrated(server.url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        server.drop()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
+    """The same on SQLite only (for tests whose subject is not the database)."""
+    database = migrated(sqlite_url(tmp_path))
+    yield database
+    database.dispose()
+
+
+class Browser:
+    """A TestClient logged in as one user, that knows its CSRF token."""
+
+    def __init__(self, client: TestClient, username: str) -> None:
+        self.client = client
+        self.username = username
+        self.csrf = ""
+
+    def login(self, password: str = PASSWORD) -> Browser:
+        form = self.client.get("/login")
+        token = _CSRF.search(form.text)
+        assert token, "the login form has a CSRF token"
+        response = self.client.post(
+            "/login",
+            data={"username": self.username, "password": password, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        home = self.client.get("/")
+        found = _CSRF.search(home.text)
+        assert found, "a logged-in page carries the session's CSRF token"
+        self.csrf = found.group(1)
+        return self
+
+    def post_form(self, url: str, data: dict[str, str], **kwargs: object):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            url, data={**data, "csrf_token": self.csrf}, follow_redirects=False, **kwargs
+        )
+
+    def api(self, method: str, url: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        headers = {"X-CSRF-Token": self.csrf}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+
+def app_for(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return create_app(Settings(data_dir=tmp_path, database_url=database.url), database)
+
+
+@pytest.fixture
+def clinic_app(clinic_database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return app_for(clinic_database, tmp_path)
+
+
+@pytest.fixture
+def login(clinic_app):  # type: ignore[no-untyped-def]
+    """``login(role)`` → a ``Browser`` logged in as the user of that role."""
+    opened: list[TestClient] = []
+
+    def open_as(role: str) -> Browser:
+        client = TestClient(clinic_app)
+        client.__enter__()
+        opened.append(client)
+        return Browser(client, role).login()
+
+    yield open_as
+    for client in opened:
+        client.__exit__(None, None, None)
