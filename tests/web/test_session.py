@@ -33,7 +33,11 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(clinic_app) ->
         token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
         response = client.post(
             "/login",
-            data={"username": "coordinator", "password": "a long test password", "csrf_token": token},
+            data={
+                "username": "coordinator",
+                "password": "a long test password",
+                "csrf_token": token,
+            },
             follow_redirects=False,
         )
         cookie = response.headers["set-cookie"].lower()
@@ -52,7 +56,11 @@ def test_wrong_password_is_refused_and_the_throttle_engages(clinic_app) -> None:
             statuses.append(
                 client.post(
                     "/login",
-                    data={"username": "monitor", "password": "wrong password!", "csrf_token": token},
+                    data={
+                        "username": "monitor",
+                        "password": "wrong password!",
+                        "csrf_token": token,
+                    },
                 ).status_code
             )
         assert statuses[:5] == [401] * 5
@@ -80,8 +88,6 @@ def test_a_role_without_the_permission_gets_403(login) -> None:  # type: ignore[
     response = monitor.api("POST", "/api/sites", json={"code": "BCN1", "name": "Barcelona"})
     assert response.status_code == 403
     coordinator = login("coordinator")
-    created = coordinator.api(
-        "POST", "/api/studies/regenera/participants", json={"site": "MAD1"}
-    )
+    created = coordinator.api("POST", "/api/studies/regenera/participants", json={"site": "MAD1"})
     assert created.status_code == 201
     assert created.json()["code"] == "MAD1-0001"

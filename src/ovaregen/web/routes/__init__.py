@@ -4,6 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ovaregen.web.routes import auth, studies, system
+from ovaregen.web.routes import (
+    audit,
+    auth,
+    dashboard,
+    followup,
+    forms,
+    gcsf,
+    participants,
+    randomisation,
+    studies,
+    system,
+)
 
-ROUTERS: tuple[APIRouter, ...] = (system.router, auth.router, studies.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    system.router,
+    auth.router,
+    studies.router,
+    participants.router,
+    forms.router,
+    gcsf.router,
+    followup.router,
+    randomisation.router,
+    dashboard.router,
+    audit.router,
+)
