@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ovaregen.store.audit import timestamp
 from ovaregen.store.models import AllocationSlot, Participant
 
 
@@ -31,7 +32,7 @@ class AllocationView:
     def as_json(self) -> dict[str, object]:
         shown: dict[str, object] = {
             "code": self.code,
-            "allocated_at": self.allocated_at.isoformat() if self.allocated_at else None,
+            "allocated_at": timestamp(self.allocated_at) if self.allocated_at else None,
             "allocated_by": self.allocated_by,
         }
         if self.arm is not None:

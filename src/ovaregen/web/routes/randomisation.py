@@ -1,7 +1,229 @@
-"""(being written)"""
+"""Randomisation: the allocation list's set-up and status, allocation, emergency unblinding.
+
+Blinded roles see allocations as neutral codes only (``clinic.blinding``). The two unblinding
+routes are the only ones where a blinded role (the investigator) receives an arm: one
+participant, a stated reason, logged.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from ovaregen.clinic import randomisation as service
+from ovaregen.clinic import studies
+from ovaregen.clinic.blinding import allocations_of
+from ovaregen.store.models import Study
+from ovaregen.web.dependencies import (
+    Actor,
+    EmergencyUnblinder,
+    Randomiser,
+    SessionDep,
+    SetUp,
+    Viewer,
+)
+from ovaregen.web.pages import page
 
 router = APIRouter()
+
+
+class ListIn(BaseModel):
+    factors: str = Field(
+        default="", max_length=500, description="comma-separated screening variables"
+    )
+    block_sizes: str = Field(default=service.DEFAULT_BLOCK_SIZES, max_length=64)
+    slots_per_stratum: int | None = Field(
+        default=None, ge=1, le=service.MAX_SLOTS_PER_STRATUM, description="default: target"
+    )
+
+
+class UnblindingIn(BaseModel):
+    reason: str = Field(max_length=2000, description="the clinical emergency")
+
+
+def status_json(session: Session, actor: Actor, study: Study) -> dict[str, object]:
+    """The list's status as the caller may see it: never the seed; arms only when unblinded."""
+    found = service.list_of(session, study)
+    shown: dict[str, object] = {"study": study.name, "generated": found is not None}
+    if found is None:
+        return shown
+    shown |= {
+        "created_at": found.created_at.isoformat(),
+        "created_by": found.created_by,
+        "block_sizes": [int(s) for s in found.block_sizes.split(",")],
+        "factors": found.factors,
+        "slots_per_stratum": found.slots_per_stratum,
+        "strata": [
+            {"stratum": s.stratum, "slots": s.slots, "used": s.used}
+            for s in service.strata_use(session, study)
+        ],
+    }
+    rows = studies.participants(session, study)
+    views = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
+    shown["allocations"] = [
+        {"participant": p.code, **views[p.id].as_json()} for p in rows if p.id in views
+    ]
+    return shown
+
+
+# ---- API ---------------------------------------------------------------------------------
+
+
+@router.get("/api/studies/{study}/randomisation", tags=["randomisation"])
+def get_list(study: str, session: SessionDep, actor: Viewer) -> dict[str, object]:
+    """The allocation list's status (arms only for the unblinded statistician)."""
+    return status_json(session, actor, studies.study_named(session, study))
+
+
+@router.post("/api/studies/{study}/randomisation", tags=["randomisation"], status_code=201)
+def create_list(study: str, body: ListIn, session: SessionDep, actor: SetUp) -> dict[str, object]:
+    """Generate the study's concealed allocation list, once (administrator)."""
+    found = studies.study_named(session, study)
+    service.generate_list(
+        session,
+        found,
+        username=actor.username,
+        factors=body.factors,
+        block_sizes=body.block_sizes,
+        slots_per_stratum=body.slots_per_stratum,
+    )
+    return status_json(session, actor, found)
+
+
+@router.post("/api/studies/{study}/participants/{code}/allocation", tags=["randomisation"])
+def allocate(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
+    """Randomise an eligible, consented, enrolled participant (201; a repeat answers 200)."""
+    found = studies.study_named(session, study)
+    participant = studies.participant_coded(session, found, code)
+    result = service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
+    return JSONResponse(result.view.as_json(), status_code=201 if result.created else 200)
+
+
+@router.post("/api/studies/{study}/participants/{code}/unblinding", tags=["randomisation"])
+def emergency_unblinding(
+    study: str, code: str, body: UnblindingIn, session: SessionDep, actor: EmergencyUnblinder
+) -> dict[str, object]:
+    """Emergency unblinding of one participant, with a reason (investigator; logged)."""
+    found = studies.study_named(session, study)
+    participant = studies.participant_coded(session, found, code)
+    revealed = service.unblind(session, participant, username=actor.username, reason=body.reason)
+    return {
+        "participant": revealed.participant,
+        "allocation_code": revealed.allocation_code,
+        "arm": revealed.arm,
+        "arm_label": revealed.arm_label,
+        "reason": revealed.reason,
+        "at": revealed.at.isoformat(),
+    }
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/randomisation", include_in_schema=False)
+def randomisation_page(
+    study: str, request: Request, session: SessionDep, actor: Viewer
+) -> Response:
+    found = studies.study_named(session, study)
+    protocol = studies.protocol_of(found.name)
+    rows = studies.participants(session, found)
+    views = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
+    return page(
+        request,
+        "randomisation.j2",
+        actor,
+        study=found,
+        protocol=protocol,
+        randomisation=service.list_of(session, found),
+        strata=service.strata_use(session, found),
+        allocated=[(p, views[p.id]) for p in rows if p.id in views],
+        candidates=[
+            p for p in rows if p.id not in views and p.eligible == "true" and p.status == "enrolled"
+        ],
+        arm_labels={arm.id: arm.label for arm in protocol.arms} if not actor.blinded else {},
+        default_block_sizes=service.DEFAULT_BLOCK_SIZES,
+        default_slots=found.target_enrolment or service.DEFAULT_SLOTS_PER_STRATUM,
+        max_slots=service.MAX_SLOTS_PER_STRATUM,
+    )
+
+
+@router.post("/studies/{study}/randomisation", include_in_schema=False)
+def create_list_page(
+    study: str,
+    session: SessionDep,
+    actor: SetUp,
+    factors: Annotated[str, Form(max_length=500)] = "",
+    block_sizes: Annotated[str, Form(max_length=64)] = service.DEFAULT_BLOCK_SIZES,
+    slots_per_stratum: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    found = studies.study_named(session, study)
+    slots = slots_per_stratum.strip()
+    if slots and not slots.isdigit():
+        raise studies.StudyError(
+            f"slots per stratum {slots!r} is not valid: expected a whole number "
+            f"1–{service.MAX_SLOTS_PER_STRATUM}"
+        )
+    service.generate_list(
+        session,
+        found,
+        username=actor.username,
+        factors=factors,
+        block_sizes=block_sizes,
+        slots_per_stratum=int(slots) if slots else None,
+    )
+    return RedirectResponse(f"/studies/{found.name}/randomisation", 303)
+
+
+@router.post("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
+def randomise_page(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
+    found = studies.study_named(session, study)
+    participant = studies.participant_coded(session, found, code)
+    service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
+    return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
+
+
+@router.get("/studies/{study}/participants/{code}/unblind", include_in_schema=False)
+def unblinding_form(
+    study: str, code: str, request: Request, session: SessionDep, actor: EmergencyUnblinder
+) -> Response:
+    found = studies.study_named(session, study)
+    participant = studies.participant_coded(session, found, code)
+    return page(
+        request,
+        "unblinded.j2",
+        actor,
+        study=found,
+        participant=participant,
+        revealed=None,
+        earlier=service.unblindings_of(session, participant),
+        min_reason=service.MIN_UNBLINDING_REASON,
+    )
+
+
+@router.post("/studies/{study}/participants/{code}/unblind", include_in_schema=False)
+def unblind_page(
+    study: str,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    actor: EmergencyUnblinder,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    found = studies.study_named(session, study)
+    participant = studies.participant_coded(session, found, code)
+    revealed = service.unblind(session, participant, username=actor.username, reason=reason)
+    return page(
+        request,
+        "unblinded.j2",
+        actor,
+        study=found,
+        participant=participant,
+        revealed=revealed,
+        earlier=(),
+        min_reason=service.MIN_UNBLINDING_REASON,
+    )

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
+from ovaregen.store.audit import timestamp
 from ovaregen.store.models import Participant, Site, Study
 from ovaregen.web.dependencies import Actor, Screener, SessionDep, SetUp, Viewer
 from ovaregen.web.pages import page
@@ -69,7 +70,7 @@ def participant_json(
         "eligible": participant.eligible,
         "failed_criteria": [c for c in participant.failed_criteria.split(";") if c],
         "unknown_criteria": [c for c in participant.unknown_criteria.split(";") if c],
-        "enrolled_at": participant.enrolled_at.isoformat() if participant.enrolled_at else None,
+        "enrolled_at": timestamp(participant.enrolled_at) if participant.enrolled_at else None,
         "version": participant.version,
         "allocation": allocation,
     }
