@@ -1,7 +1,311 @@
-"""(being written)"""
+"""The G-CSF mobilisation log of Study A: page and API over ``clinic.mobilisation``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from ovaregen.clinic import mobilisation as service
+from ovaregen.clinic.ecrf import Field as FormField
+from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
+from ovaregen.clinic.studies import participant_coded, study_named
+from ovaregen.domain.titration import DOSE_HARD_LIMIT_UG_KG
+from ovaregen.store.models import Participant
+from ovaregen.web.dependencies import Actor, DataEntry, Prescriber, SessionDep, Viewer
+from ovaregen.web.pages import page
 
 router = APIRouter()
+UNIT_SUFFIX = "_unit"
+"""A value's unit select is named after it: ``wbc_d1_10e9_l_unit``."""
+
+
+class DayIn(BaseModel):
+    values: dict[str, str | float | int | None] = Field(
+        description="canonical variable names → values (empty or null = unknown)"
+    )
+    units: dict[str, str] = Field(
+        default_factory=dict, description="unit per value if not canonical"
+    )
+    version: int | None = Field(default=None, description="the version opened (null when new)")
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    day: int
+    decision: str = Field(description="accept | change")
+    dose_ug_kg: float | None = Field(default=None, description="required when change")
+    reason: str = Field(default="", max_length=2000)
+    version: int | None = Field(default=None, description="the decision's version when changing it")
+
+
+def participant_for(session: Session, study: str, code: str) -> Participant:
+    """The participant, if the study has a G-CSF log and she is enrolled (404 / 409)."""
+    participant = participant_coded(session, study_named(session, study), code)
+    service.require_mobilisation(participant)
+    return participant
+
+
+async def submitted(request: Request) -> dict[str, str]:
+    """The text fields of a submitted form."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+Submitted = Annotated[dict[str, str], Depends(submitted)]
+
+
+def version_of(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def soft_warnings(days: tuple[service.MobilisationDay, ...]) -> dict[str, str]:
+    """Saved values outside their usual range, for a person to check."""
+    warnings = {}
+    for day in days:
+        for fld in day.fields:
+            value, soft = day.values.get(fld.name), fld.variable.soft
+            if isinstance(value, int | float) and soft is not None and not soft.contains(value):
+                warnings[fld.name] = (
+                    f"{value:g} {fld.variable.unit or ''} is outside the usual range {soft}: "
+                    "please check it"
+                )
+    return warnings
+
+
+def _render(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    participant: Participant,
+    *,
+    status_code: int = 200,
+    errors: Mapping[str, str] | None = None,
+    texts: Mapping[str, str] | None = None,
+    form_day: int | None = None,
+    message: str = "",
+) -> Response:
+    days = service.mobilisation_log(session, participant)
+    return page(
+        request,
+        "gcsf.j2",
+        actor,
+        status_code=status_code,
+        participant=participant,
+        study=participant.study,
+        days=days,
+        table=service.titration_table(),
+        dose_limit=DOSE_HARD_LIMIT_UG_KG,
+        warnings=soft_warnings(days),
+        errors=errors or {},
+        texts=texts or {},
+        form_day=form_day,
+        message=message,
+        unit_suffix=UNIT_SUFFIX,
+        saved=request.query_params.get("saved"),
+    )
+
+
+def _units(fields: tuple[FormField, ...], texts: Mapping[str, str]) -> dict[str, str]:
+    return {f.name: texts[f.name + UNIT_SUFFIX] for f in fields if f.name + UNIT_SUFFIX in texts}
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/participants/{code}/gcsf", include_in_schema=False)
+def gcsf_page(
+    study: str, code: str, request: Request, session: SessionDep, actor: Viewer
+) -> Response:
+    return _render(request, session, actor, participant_for(session, study, code))
+
+
+@router.post("/studies/{study}/participants/{code}/gcsf", include_in_schema=False)
+def save_day_page(
+    study: str,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    actor: DataEntry,
+    texts: Submitted,
+) -> Response:
+    participant = participant_for(session, study, code)
+    day_text = texts.get("day", "").strip()
+    day = int(day_text) if day_text.isdigit() else 0
+    try:
+        service.save_day(
+            session,
+            participant,
+            day,
+            texts,
+            _units(service.day_fields(day), texts) if 1 <= day <= 5 else {},
+            username=actor.username,
+            expected_version=version_of(texts.get("version")),
+            reason=texts.get("reason", ""),
+        )
+    except FormRefusedError as refused:
+        return _render(
+            request,
+            session,
+            actor,
+            participant,
+            status_code=422,
+            errors=refused.errors,
+            texts=texts,
+            form_day=day,
+            message="values refused: nothing was saved",
+        )
+    except ReasonRequiredError as missing:
+        return _render(
+            request,
+            session,
+            actor,
+            participant,
+            status_code=422,
+            errors={"reason": str(missing)},
+            texts=texts,
+            form_day=day,
+            message="not saved: a reason for the change is needed",
+        )
+    return RedirectResponse(
+        f"/studies/{participant.study.name}/participants/{participant.code}/gcsf?saved={day}"
+        f"#day-{day}",
+        303,
+    )
+
+
+def _dose(text: str) -> float | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        dose = float(text)
+    except ValueError:
+        dose = math.nan
+    if not math.isfinite(dose):
+        raise FormRefusedError(
+            {"dose_ug_kg": f'dose: "{text}" is not a number; expected µg/kg/day, e.g. 7.5'}
+        )
+    return dose
+
+
+@router.post("/studies/{study}/participants/{code}/gcsf/decision", include_in_schema=False)
+def decide_page(
+    study: str,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    actor: Prescriber,
+    day: Annotated[int, Form()],
+    decision: Annotated[str, Form(max_length=16)],
+    dose_ug_kg: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    version: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    participant = participant_for(session, study, code)
+    texts = {"decision": decision, "dose_ug_kg": dose_ug_kg, "decision_reason": reason}
+    try:
+        service.decide(
+            session,
+            participant,
+            day=day,
+            decision=decision,
+            dose_ug_kg=_dose(dose_ug_kg),
+            reason=reason,
+            username=actor.username,
+            expected_version=version_of(version),
+        )
+    except FormRefusedError as refused:
+        return _render(
+            request,
+            session,
+            actor,
+            participant,
+            status_code=422,
+            errors=refused.errors,
+            texts=texts,
+            form_day=day,
+            message="decision refused: nothing was saved",
+        )
+    except ReasonRequiredError as missing:
+        return _render(
+            request,
+            session,
+            actor,
+            participant,
+            status_code=422,
+            errors={"decision_reason": str(missing)},
+            texts=texts,
+            form_day=day,
+            message="decision not saved: a reason is needed",
+        )
+    return RedirectResponse(
+        f"/studies/{participant.study.name}/participants/{participant.code}/gcsf#proposal-{day}",
+        303,
+    )
+
+
+# ---- API ---------------------------------------------------------------------------------
+
+
+def _log(session: Session, participant: Participant) -> dict[str, Any]:
+    table = service.titration_table()
+    return {
+        "participant": participant.code,
+        "study": participant.study.name,
+        "table": {"id": table.id, "version": table.version},
+        "days": service.log_json(service.mobilisation_log(session, participant)),
+    }
+
+
+@router.get("/api/studies/{study}/participants/{code}/gcsf", tags=["gcsf"])
+def get_log(study: str, code: str, session: SessionDep, actor: Viewer) -> dict[str, Any]:
+    """Days 1–5 (canonical units) with each day's titration proposal and decision."""
+    return _log(session, participant_for(session, study, code))
+
+
+@router.put("/api/studies/{study}/participants/{code}/gcsf/days/{day}", tags=["gcsf"])
+def put_day(
+    study: str, code: str, day: int, body: DayIn, session: SessionDep, actor: DataEntry
+) -> dict[str, Any]:
+    """Save one day (1–4, 5 = injection day) as its visit; answers the log and any warnings."""
+    participant = participant_for(session, study, code)
+    entry = service.save_day(
+        session,
+        participant,
+        day,
+        body.values,
+        body.units,
+        username=actor.username,
+        expected_version=body.version,
+        reason=body.reason,
+    )
+    return _log(session, participant) | {"warnings": entry.warnings}
+
+
+@router.post("/api/studies/{study}/participants/{code}/gcsf/decision", tags=["gcsf"])
+def post_decision(
+    study: str, code: str, body: DecisionIn, session: SessionDep, actor: Prescriber
+) -> dict[str, Any]:
+    """Record the investigator's decision on a day's proposal (accept, or change with reason)."""
+    participant = participant_for(session, study, code)
+    row = service.decide(
+        session,
+        participant,
+        day=body.day,
+        decision=body.decision,
+        dose_ug_kg=body.dose_ug_kg,
+        reason=body.reason,
+        username=actor.username,
+        expected_version=body.version,
+    )
+    found = service.decision_json(row)
+    assert found is not None
+    return found
