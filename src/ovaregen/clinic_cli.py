@@ -1,4 +1,4 @@
-"""Command-line wiring of the clinic application: serve, db, user, site.
+"""Command-line wiring of the clinic application: serve, db, user, site, export, import, audit.
 
 Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
 SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
@@ -39,6 +39,8 @@ UrlOpt = Annotated[
 db_app = typer.Typer(help="The clinic database: migrations.", no_args_is_help=True)
 user_app = typer.Typer(help="Clinic users and roles.", no_args_is_help=True)
 site_app = typer.Typer(help="Clinic sites.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail: verify the chain, export it.", no_args_is_help=True)
+StudyOpt = Annotated[str, typer.Option("--study", help="The study: regenera, mensc, ucmsc-rct.")]
 
 
 def refuse(message: str, code: int = EXIT_REFUSED) -> NoReturn:
@@ -155,6 +157,178 @@ def site_add(
     out.print(f"site {code.upper()} added", markup=False)
 
 
+def _unblinded_reader(database: Database, username: str, password_stdin: bool) -> None:
+    """Refuse unless ``username`` is an active user who may see arms and types her password
+    (checked with Argon2; failures count towards the login throttle)."""
+    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+    from ovaregen.clinic.users import authenticate  # noqa: PLC0415
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password of {username}: ")
+    with database.transaction() as session:
+        result = authenticate(session, username=username, password=password, client="cli")
+        role = result.user.role if result.user is not None else None
+    if result.throttled:
+        refuse(f"too many failed attempts for {username}: wait and try again; nothing was written")
+    if role is None:
+        refuse(f"wrong password for {username}, or no such active user; nothing was written")
+    if not may(role, Permission.SEE_ARM):
+        refuse(
+            f"{username} is {role}, a blinded role: an export with arms needs the unblinded "
+            "statistician; nothing was written"
+        )
+
+
+def export_dataset(
+    data: DataOpt,
+    study: StudyOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="The dataset folder to write.")],
+    unblinded_as: Annotated[
+        str | None,
+        typer.Option(
+            "--unblinded-as",
+            help="Include the arm column: the unblinded statistician's username (password asked).",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database_url: UrlOpt = None,
+) -> None:
+    """Write a study's data in the interchange format (blinded: no arm column); audited."""
+    from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
+    from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
+    from ovaregen.io.writer import write_dataset  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    try:
+        if unblinded_as is not None:
+            _unblinded_reader(database, unblinded_as, password_stdin)
+        blinded = unblinded_as is None
+        with database.transaction() as session:
+            found = study_named(session, study)
+            dataset = study_dataset(session, found, blinded=blinded)
+            write_dataset(dataset, out_dir)
+            record_export(
+                session,
+                found,
+                dataset,
+                username=unblinded_as or getpass.getuser(),
+                blinded=blinded,
+            )
+    except NotFoundError as error:
+        refuse(str(error.args[0] if error.args else error))
+    except OSError as error:
+        refuse(f"cannot write {out_dir}: {error.strerror or error}")
+    finally:
+        database.dispose()
+    for warning in dataset.warnings:
+        err.print(f"warning: {warning.message}", markup=False)
+    kind = "blinded (no arm column)" if blinded else f"with arms, for {unblinded_as}"
+    out.print(
+        f"{study}: {dataset.participants.height} participants, "
+        f"{dataset.pregnancies.height} pregnancies exported {kind} to {out_dir}",
+        markup=False,
+    )
+
+
+def import_dataset(
+    data: DataOpt,
+    study: StudyOpt,
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder of CSV files, or an .xlsx.")],
+    site: Annotated[
+        str | None, typer.Option("--site", help="Site code for rows whose site column is empty.")
+    ] = None,
+    database_url: UrlOpt = None,
+) -> None:
+    """Store a validated dataset in a study, all or nothing (one transaction); audited."""
+    from ovaregen.clinic import exchange  # noqa: PLC0415
+    from ovaregen.clinic.studies import NotFoundError, StudyError, study_named  # noqa: PLC0415
+    from ovaregen.io.findings import render_report  # noqa: PLC0415
+    from ovaregen.io.reader import validate_dataset  # noqa: PLC0415
+
+    report = validate_dataset(dataset)
+    if report.dataset is None:
+        err.print(render_report(report), markup=False)
+        refuse("the dataset is invalid; nothing was stored")
+    database = open_database(data, database_url)
+    try:
+        with database.transaction() as session:
+            summary = exchange.import_dataset(
+                session,
+                study_named(session, study),
+                report.dataset,
+                username=getpass.getuser(),
+                default_site=site.upper() if site else None,
+            )
+    except NotFoundError as error:
+        refuse(str(error.args[0] if error.args else error))
+    except StudyError as error:
+        refuse(str(error))
+    finally:
+        database.dispose()
+    out.print(
+        f"{study}: imported {summary.participants} participants, {summary.pregnancies} "
+        f"pregnancies, {summary.allocations} allocations from {dataset}",
+        markup=False,
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(data: DataOpt, database_url: UrlOpt = None) -> None:
+    """Recompute the hash chain: every entry unchanged, none removed."""
+    from ovaregen.store import audit  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    try:
+        with database.transaction() as session:
+            result = audit.verify(session)
+    finally:
+        database.dispose()
+    if result.intact:
+        out.print(f"audit trail intact: {result.entries} entries", markup=False)
+        return
+    for problem in result.problems:
+        err.print(f"audit trail broken: {problem}", markup=False)
+    refuse(f"{len(result.problems)} problem(s) in {result.entries} entries")
+
+
+@audit_app.command("export")
+def audit_export(
+    data: DataOpt,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The CSV file to write.")],
+    participant: Annotated[str, typer.Option(help="Only this participant code.")] = "",
+    user: Annotated[str, typer.Option(help="Only changes by this username.")] = "",
+    study: Annotated[str, typer.Option(help="Only this study.")] = "",
+    since: Annotated[str, typer.Option(help="From this UTC date or ISO date-time.")] = "",
+    until: Annotated[str, typer.Option(help="Up to this UTC date (inclusive) or date-time.")] = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Write the audit trail as CSV, one row per changed field (UTC times)."""
+    from ovaregen.clinic.audit_view import FilterError, audit_csv, audit_filter  # noqa: PLC0415
+    from ovaregen.io.tables import write_text_atomically  # noqa: PLC0415
+    from ovaregen.store import audit  # noqa: PLC0415
+
+    try:
+        where = audit_filter(
+            participant=participant, username=user, study=study, since=since, until=until
+        )
+    except FilterError as error:
+        refuse(str(error), EXIT_USAGE)
+    database = open_database(data, database_url)
+    try:
+        with database.transaction() as session:
+            entries = audit.query(session, where)
+            write_text_atomically(audit_csv(entries), out_file)
+    except OSError as error:
+        refuse(f"cannot write {out_file}: {error.strerror or error}")
+    finally:
+        database.dispose()
+    out.print(f"{len(entries)} audit entries written to {out_file}", markup=False)
+
+
 def serve(
     data: DataOpt,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -185,3 +359,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
     app.add_typer(site_app, name="site")
+    app.command("export")(export_dataset)
+    app.command("import")(import_dataset)
+    app.add_typer(audit_app, name="audit")

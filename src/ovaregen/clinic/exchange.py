@@ -15,6 +15,8 @@ participant and pregnancy.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,7 @@ from ovaregen.domain.schema import canonical_schema
 from ovaregen.domain.screening import screen
 from ovaregen.domain.variables import DatasetFile, Kind, variables_of
 from ovaregen.io.dataset import Dataset, Finding, Severity
+from ovaregen.io.writer import interchange_frame
 from ovaregen.store import audit
 from ovaregen.store.models import (
     AllocationSlot,
@@ -54,6 +57,8 @@ STATUS_EXPORTED = {
     "enrolled": None,
 }
 """Database status → interchange status (None: empty cell, still in follow-up)."""
+EXPORT_ACTION = "export"
+"""The audit action of a dataset export."""
 PREGNANCY_COLUMNS = tuple(v.name for v in variables_of(DatasetFile.PREGNANCIES))
 _BASE_COLUMNS = ("participant_id", "site", "status", "arm")
 
@@ -150,6 +155,38 @@ def study_dataset(session: Session, study: Study, *, blinded: bool) -> Dataset:
     )
 
 
+def record_export(
+    session: Session, study: Study, dataset: Dataset, *, username: str, blinded: bool
+) -> None:
+    """Audit an export: who took which study's data, blinded or with the arm column."""
+    audit.record(
+        session,
+        username=username,
+        action=EXPORT_ACTION,
+        entity="dataset",
+        entity_id=study.name,
+        study=study.name,
+        changes={
+            "blinded": [None, blinded],
+            "participants": [None, dataset.participants.height],
+            "pregnancies": [None, dataset.pregnancies.height],
+        },
+        reason="export of the study dataset" + ("" if blinded else " with allocated arms"),
+    )
+
+
+def dataset_zip(dataset: Dataset) -> bytes:
+    """participants.csv and pregnancies.csv in a zip, written as ``io.writer`` writes them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in (DatasetFile.PARTICIPANTS, DatasetFile.PREGNANCIES):
+            text = interchange_frame(dataset, file).write_csv(
+                include_header=True, null_value="", line_terminator="\n"
+            )
+            archive.writestr(f"{file.value}.csv", text)
+    return buffer.getvalue()
+
+
 def _pregnancy_frame(session: Session, codes: Mapping[int, str]) -> pl.DataFrame:
     schema = canonical_schema(DatasetFile.PREGNANCIES)
     if not codes:
@@ -200,12 +237,16 @@ def _check_import(
             f"participants.csv {lines}, column site: empty; give the site in the file or "
             "a default site (--site)"
         )
+    unknown: dict[str, list[int]] = {}
     for line, code in enumerate(named, start=2):
         if code and code not in sites:
-            problems.append(
-                f"participants.csv line {line}, column site: {code!r} is not a site set up here "
-                f"(set up: {', '.join(sorted(sites)) or 'none'}; add it with ovaregen site add)"
-            )
+            unknown.setdefault(code, []).append(line)
+    for code, rows in unknown.items():
+        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
+        problems.append(
+            f"participants.csv line {rows[0]}{more}, column site: {code!r} is not a site set up "
+            f"here (set up: {', '.join(sorted(sites)) or 'none'}; add it with ovaregen site add)"
+        )
     existing = set(
         session.execute(select(Participant.code).where(Participant.study_id == study.id)).scalars()
     )

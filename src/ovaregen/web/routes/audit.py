@@ -1,7 +1,147 @@
-"""(being written)"""
+"""The audit trail (page, CSV, API, chain verification) and the study dataset export (zip).
+
+Reading the trail needs ``VIEW_AUDIT`` (administrator, monitor, statistician). Exporting a
+study needs ``EXPORT``: the investigator's zip has no arm column, the unblinded statistician's
+has one (``clinic.blinding``); every export is itself audited.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.responses import Response
+
+from ovaregen.clinic import audit_view
+from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
+from ovaregen.clinic.studies import study_named
+from ovaregen.store import audit
+from ovaregen.web.dependencies import AuditReader, Exporter, SessionDep
+from ovaregen.web.pages import page
 
 router = APIRouter()
+
+Text = Annotated[str, Query(max_length=64)]
+Moment = Annotated[str, Query(max_length=40, description="UTC date or ISO 8601 date-time")]
+
+
+def _filter(participant: str, user: str, study: str, since: str, until: str) -> audit.AuditFilter:
+    """The filter, or 422 naming the field and value that cannot be read."""
+    try:
+        return audit_view.audit_filter(
+            participant=participant, username=user, study=study, since=since, until=until
+        )
+    except audit_view.FilterError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+@router.get("/audit", include_in_schema=False)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    actor: AuditReader,
+    participant: Text = "",
+    user: Text = "",
+    study: Text = "",
+    since: Annotated[str, Query(alias="from", max_length=40)] = "",
+    until: Annotated[str, Query(alias="to", max_length=40)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """Entries newest first, 100 a page, each changed field old → new."""
+    form = {"participant": participant, "user": user, "study": study, "from": since, "to": until}
+    try:
+        where = audit_view.audit_filter(
+            participant=participant, username=user, study=study, since=since, until=until
+        )
+    except audit_view.FilterError as error:
+        return page(
+            request, "audit.j2", actor, status_code=422, form=form, error=str(error), found=None
+        )
+    found = audit_view.newest_first(
+        session,
+        where,
+        limit=audit_view.PAGE_SIZE,
+        offset=(page_number - 1) * audit_view.PAGE_SIZE,
+    )
+    query = urlencode({k: v for k, v in form.items() if v})
+    return page(
+        request,
+        "audit.j2",
+        actor,
+        form=form,
+        error=None,
+        found=found,
+        page_number=page_number,
+        query=query,
+        changed_fields=audit_view.changed_fields,
+        timestamp=audit.timestamp,
+    )
+
+
+@router.get("/audit/export.csv", include_in_schema=False)
+def audit_export(
+    session: SessionDep,
+    actor: AuditReader,
+    participant: Text = "",
+    user: Text = "",
+    study: Text = "",
+    since: Annotated[str, Query(alias="from", max_length=40)] = "",
+    until: Annotated[str, Query(alias="to", max_length=40)] = "",
+) -> Response:
+    """The filtered trail as CSV: one row per changed field, oldest first."""
+    entries = audit.query(session, _filter(participant, user, study, since, until))
+    return Response(
+        audit_view.audit_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )
+
+
+@router.get("/api/audit", tags=["audit"])
+def audit_api(
+    session: SessionDep,
+    actor: AuditReader,
+    participant: Text = "",
+    user: Text = "",
+    study: Text = "",
+    since: Annotated[str, Query(alias="from", max_length=40)] = "",
+    until: Annotated[str, Query(alias="to", max_length=40)] = "",
+    limit: Annotated[int, Query(ge=1, le=audit_view.MAX_LIMIT)] = audit_view.PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, object]:
+    """Audit entries newest first, with the total matching the filter."""
+    found = audit_view.newest_first(
+        session, _filter(participant, user, study, since, until), limit=limit, offset=offset
+    )
+    return {
+        "total": found.total,
+        "limit": limit,
+        "offset": offset,
+        "entries": [audit_view.entry_json(e) for e in found.entries],
+    }
+
+
+@router.get("/api/audit/verify", tags=["audit"])
+def audit_verify(session: SessionDep, actor: AuditReader) -> dict[str, object]:
+    """Recompute the hash chain: intact, or each changed or missing entry."""
+    result = audit.verify(session)
+    return {
+        "intact": result.intact,
+        "entries": result.entries,
+        "problems": [str(p) for p in result.problems],
+    }
+
+
+@router.get("/studies/{study}/export.zip", tags=["export"])
+def study_export(study: str, session: SessionDep, actor: Exporter) -> Response:
+    """The study in the interchange format, zipped; arms only for an unblinded reader."""
+    found = study_named(session, study)
+    dataset = study_dataset(session, found, blinded=actor.blinded)
+    record_export(session, found, dataset, username=actor.username, blinded=actor.blinded)
+    suffix = "" if actor.blinded else "-unblinded"
+    return Response(
+        dataset_zip(dataset),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{found.name}-dataset{suffix}.zip"'},
+    )

@@ -1,0 +1,206 @@
+"""Reading the audit trail: filters from a form or the command line, pages newest first, and
+the flat CSV export (one row per changed field).
+
+The trail never holds an arm (allocations record their neutral code only, ``clinic.blinding``),
+so every role allowed to read it sees it whole. Times are UTC (21 CFR Part 11 §11.10(e):
+"computer-generated, time-stamped audit trails").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from ovaregen.store import audit
+from ovaregen.store.models import AuditEntry
+
+PAGE_SIZE = 100
+"""Entries per page of the audit view."""
+MAX_LIMIT = 1_000
+"""The most entries one API request returns."""
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "study",
+    "participant",
+    "field",
+    "old",
+    "new",
+    "reason",
+    "hash",
+)
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be understood (names the field, value and what is expected)."""
+
+
+def moment(value: str, field: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or date-time as aware UTC (naive = UTC); a bare date as ``until`` means the
+    end of that day. Empty → None."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time(), tzinfo=UTC)
+            return start + timedelta(days=1, microseconds=-1) if end_of_day else start
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(
+            f"{field}: {value!r} is not a date; expected YYYY-MM-DD or an ISO 8601 date-time "
+            "such as 2025-03-01T09:30:00Z"
+        ) from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def audit_filter(
+    *,
+    participant: str = "",
+    username: str = "",
+    study: str = "",
+    since: str = "",
+    until: str = "",
+) -> audit.AuditFilter:
+    """The filter for the given (possibly empty) form or command-line values."""
+    start = moment(since, "from")
+    end = moment(until, "to", end_of_day=True)
+    if start is not None and end is not None and end < start:
+        raise FilterError(f"to: {until!r} is before from {since!r}; expected a later time")
+    return audit.AuditFilter(
+        participant=participant.strip() or None,
+        username=username.strip() or None,
+        study=study.strip() or None,
+        since=start,
+        until=end,
+    )
+
+
+def _filtered(statement: Select[Any], where: audit.AuditFilter) -> Select[Any]:
+    if where.participant:
+        statement = statement.where(AuditEntry.participant == where.participant)
+    if where.username:
+        statement = statement.where(AuditEntry.username == where.username)
+    if where.study:
+        statement = statement.where(AuditEntry.study == where.study)
+    if where.since is not None:
+        statement = statement.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        statement = statement.where(AuditEntry.at <= where.until)
+    return statement
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of matching entries, newest first."""
+
+    entries: Sequence[AuditEntry]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_newer(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_older(self) -> bool:
+        return self.offset + len(self.entries) < self.total
+
+
+def newest_first(
+    session: Session, where: audit.AuditFilter, *, limit: int = PAGE_SIZE, offset: int = 0
+) -> AuditPage:
+    """Entries matching ``where``, newest first, ``limit`` from ``offset``."""
+    total = session.execute(
+        _filtered(select(func.count()).select_from(AuditEntry), where)
+    ).scalar_one()
+    entries = (
+        session.execute(
+            _filtered(select(AuditEntry), where)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        .scalars()
+        .all()
+    )
+    return AuditPage(entries, int(total), offset, limit)
+
+
+def shown(value: Any) -> str:
+    """A recorded value as text: empty for none, JSON for lists and mappings."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def changed_fields(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """``(field, old, new)`` for each field the entry changed, in field order."""
+    rows = []
+    for field, change in sorted(entry.changes.items()):
+        if isinstance(change, list) and len(change) == 2:
+            rows.append((field, shown(change[0]), shown(change[1])))
+        else:
+            rows.append((field, "", shown(change)))
+    return rows
+
+
+def entry_json(entry: AuditEntry) -> dict[str, object]:
+    """An entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "at": audit.timestamp(entry.at),
+        "username": entry.username,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "study": entry.study,
+        "participant": entry.participant,
+        "changes": entry.changes,
+        "reason": entry.reason,
+        "hash": entry.hash,
+    }
+
+
+def csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
+    """One row per changed field (one row with an empty field for an entry without changes)."""
+    for entry in entries:
+        head = [
+            str(entry.id),
+            audit.timestamp(entry.at),
+            entry.username,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.study,
+            entry.participant,
+        ]
+        for field, old, new in changed_fields(entry) or [("", "", "")]:
+            yield [*head, field, old, new, entry.reason, entry.hash]
+
+
+def audit_csv(entries: Iterable[AuditEntry]) -> str:
+    """The entries as CSV text (UTF-8, comma-separated, header row, ``\\n`` line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(entries))
+    return buffer.getvalue()
