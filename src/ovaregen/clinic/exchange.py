@@ -57,7 +57,7 @@ STATUS_EXPORTED = {
     "enrolled": None,
 }
 """Database status → interchange status (None: empty cell, still in follow-up)."""
-EXPORT_ACTION = "export"
+EXPORT_ACTION = audit.Action.EXPORT
 """The audit action of a dataset export."""
 PREGNANCY_COLUMNS = tuple(v.name for v in variables_of(DatasetFile.PREGNANCIES))
 _BASE_COLUMNS = ("participant_id", "site", "status", "arm")

@@ -38,6 +38,7 @@ class Action:
     ALLOCATE = "allocate"
     UNBLIND = "unblind"
     SETUP = "setup"
+    EXPORT = "export"
 
 
 def timestamp(at: datetime) -> str:
