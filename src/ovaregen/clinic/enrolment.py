@@ -1,0 +1,278 @@
+"""Screening, eligibility, enrolment and the participant's flow status.
+
+Rules:
+- the screening form is the protocol's visit ``screening`` (the first visit of the schedule
+  when a protocol has none: Study B records its baseline at the first injection);
+- after every save of the screening form, eligibility is recomputed from the saved values by
+  the protocol's criteria (``domain.screening``, CRITERIA.md "Study eligibility") and stored on
+  the participant with the failed and unknown top-level criteria, audited;
+- a woman is enrolled only when eligible and, where the screening form records it, her signed
+  informed consent is recorded (ICH E6(R3) §2.8: consent before any trial procedure);
+- visits after screening take data only once she is enrolled;
+- flow statuses follow CONSORT 2010 (screen failed before enrolment; withdrawn, lost to
+  follow-up or completed after it), each change with a reason, audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from ovaregen.clinic import ecrf
+from ovaregen.clinic.studies import StudyError, protocol_of
+from ovaregen.domain.criteria import Role as CriterionRole
+from ovaregen.domain.criteria import truth_label
+from ovaregen.domain.protocols import Protocol, Visit
+from ovaregen.domain.schema import conform, dtype_of
+from ovaregen.domain.screening import Explanation, explain
+from ovaregen.domain.variables import DatasetFile, Kind, variable
+from ovaregen.store import audit
+from ovaregen.store.models import FormEntry, Participant, utc_now
+
+SCREENING = "screening"
+"""The id of the screening visit in a protocol's schedule."""
+CONSENT = "consent"
+SCREENING_STATUS = "screening"
+ENROLLED = "enrolled"
+NOT_ENROLLED = frozenset({"screening", "screen_failed"})
+STATUS_CHANGES: dict[str, frozenset[str]] = {
+    "screen_failed": frozenset({"screening"}),
+    "withdrawn": frozenset({"enrolled"}),
+    "lost_to_follow_up": frozenset({"enrolled"}),
+    "completed": frozenset({"enrolled"}),
+}
+"""Each status a person may set, and the statuses it may follow (CONSORT 2010 flow)."""
+
+
+def screening_visit(protocol: Protocol) -> Visit:
+    """The visit whose form decides eligibility: ``screening``, else the first visit."""
+    for visit in protocol.schedule:
+        if visit.id == SCREENING:
+            return visit
+    return protocol.schedule[0]
+
+
+def _typed(name: str, value: Any) -> Any:
+    if value is not None and variable(name).kind is Kind.DATE and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def screening_frame(code: str, values: Mapping[str, Any]) -> pl.DataFrame:
+    """A one-row canonical participants frame of canonical form values (others unknown)."""
+    known = {name: value for name, value in values.items() if name != "participant_id"}
+    schema: dict[str, pl.DataType] = {"participant_id": pl.String()}
+    schema.update({name: dtype_of(variable(name)) for name in known})
+    row = {"participant_id": [code]} | {name: [_typed(name, v)] for name, v in known.items()}
+    return conform(pl.DataFrame(row, schema=schema), DatasetFile.PARTICIPANTS)
+
+
+def assess(protocol: Protocol, code: str, values: Mapping[str, Any]) -> Explanation:
+    """Every criterion of ``protocol`` for one woman's screening values."""
+    return explain(screening_frame(code, values), protocol, code)
+
+
+def top_level(explanation: Explanation, value: bool | None) -> list[str]:
+    """Ids of the judged (depth 0) criteria whose value is ``value``."""
+    return [r.criterion.id for r in explanation.results if r.depth == 0 and r.value is value]
+
+
+def failed_ids(explanation: Explanation) -> list[str]:
+    """Judged criteria that rule her out: an inclusion false or an exclusion true."""
+    return [
+        r.criterion.id
+        for r in explanation.results
+        if r.depth == 0
+        and r.value is not None
+        and r.value is (r.criterion.role is CriterionRole.EXCLUSION)
+    ]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe criterion input (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def criteria_json(explanation: Explanation) -> list[dict[str, Any]]:
+    """The explanation criterion by criterion, as the API and the live page show it."""
+    return [
+        {
+            "id": r.criterion.id,
+            "description": r.criterion.description,
+            "source": r.criterion.source,
+            "role": r.criterion.role.value,
+            "value": truth_label(r.value),
+            "depth": r.depth,
+            "inputs": {k: plain(v) for k, v in r.inputs.items()},
+        }
+        for r in explanation.results
+    ]
+
+
+def explanation_json(explanation: Explanation) -> dict[str, Any]:
+    return {
+        "eligible": truth_label(explanation.eligible),
+        "poseidon_group": explanation.poseidon_group,
+        "criteria": criteria_json(explanation),
+    }
+
+
+def record_eligibility(session: Session, participant: Participant, *, username: str) -> Explanation:
+    """Recompute eligibility from the saved screening form and store it; audited if changed."""
+    protocol = protocol_of(participant.study.name)
+    entry = ecrf.form_entry(session, participant, screening_visit(protocol).id)
+    explanation = assess(protocol, participant.code, entry.data if entry else {})
+    before = {
+        "eligible": participant.eligible,
+        "failed_criteria": participant.failed_criteria,
+        "unknown_criteria": participant.unknown_criteria,
+    }
+    after = {
+        "eligible": truth_label(explanation.eligible),
+        "failed_criteria": ";".join(failed_ids(explanation)),
+        "unknown_criteria": ";".join(top_level(explanation, None)),
+    }
+    changes = audit.differences(before, after)
+    if changes:
+        participant.eligible = after["eligible"]
+        participant.failed_criteria = after["failed_criteria"]
+        participant.unknown_criteria = after["unknown_criteria"]
+        session.flush()
+        audit.record(
+            session,
+            username=username,
+            action=audit.Action.UPDATE,
+            entity="participant",
+            entity_id=participant.id,
+            study=participant.study.name,
+            participant=participant.code,
+            changes=changes,
+            reason="eligibility recomputed from the screening form",
+        )
+    return explanation
+
+
+def check_entry_allowed(participant: Participant, visit_id: str) -> None:
+    """Refuse data for visits after screening before the woman is enrolled (StudyError)."""
+    protocol = protocol_of(participant.study.name)
+    if visit_id != screening_visit(protocol).id and participant.status in NOT_ENROLLED:
+        raise StudyError(
+            f"participant {participant.code} is not enrolled (status "
+            f"{participant.status.replace('_', ' ')}): only the screening form takes data "
+            "before enrolment"
+        )
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A saved form, and the eligibility recomputed when it was the screening form."""
+
+    entry: FormEntry
+    explanation: Explanation | None
+
+
+def save_visit(
+    session: Session,
+    participant: Participant,
+    visit_id: str,
+    values: Mapping[str, Any],
+    *,
+    username: str,
+    expected_version: int | None,
+    reason: str = "",
+) -> Saved:
+    """Save one visit's canonical values (``ecrf.save_form`` rules), then eligibility."""
+    check_entry_allowed(participant, visit_id)
+    entry = ecrf.save_form(
+        session,
+        participant,
+        visit_id,
+        values,
+        username=username,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    protocol = protocol_of(participant.study.name)
+    if visit_id != screening_visit(protocol).id:
+        return Saved(entry, None)
+    return Saved(entry, record_eligibility(session, participant, username=username))
+
+
+def enrol(session: Session, participant: Participant, *, username: str) -> None:
+    """Enrol an eligible, consented woman who is still in screening; audited."""
+    protocol = protocol_of(participant.study.name)
+    visit = screening_visit(protocol)
+    if participant.status != SCREENING_STATUS:
+        raise StudyError(
+            f"participant {participant.code} cannot be enrolled: her status is "
+            f"{participant.status.replace('_', ' ')}, expected screening"
+        )
+    if participant.eligible != "true":
+        listed = participant.failed_criteria or participant.unknown_criteria
+        raise StudyError(
+            f"participant {participant.code} cannot be enrolled: eligibility is "
+            f"{participant.eligible or 'not assessed'}, expected true"
+            + (f" ({listed.replace(';', ', ')})" if listed else "")
+        )
+    if CONSENT in visit.records:
+        entry = ecrf.form_entry(session, participant, visit.id)
+        if not entry or entry.data.get(CONSENT) is not True:
+            raise StudyError(
+                f"participant {participant.code} cannot be enrolled: signed informed consent "
+                "is not recorded on the screening form (consent must be yes)"
+            )
+    before = {"status": participant.status, "enrolled_at": participant.enrolled_at}
+    participant.status = ENROLLED
+    participant.enrolled_at = utc_now()
+    session.flush()
+    audit.record(
+        session,
+        username=username,
+        action=audit.Action.UPDATE,
+        entity="participant",
+        entity_id=participant.id,
+        study=participant.study.name,
+        participant=participant.code,
+        changes=audit.differences(
+            before, {"status": participant.status, "enrolled_at": participant.enrolled_at}
+        ),
+        reason="enrolled",
+    )
+
+
+def change_status(
+    session: Session, participant: Participant, status: str, *, reason: str, username: str
+) -> None:
+    """Set a flow status allowed from the current one (``STATUS_CHANGES``), with a reason."""
+    reason = reason.strip()
+    if status not in STATUS_CHANGES:
+        raise StudyError(
+            f"status {status!r} cannot be set here: expected one of " + ", ".join(STATUS_CHANGES)
+        )
+    if participant.status not in STATUS_CHANGES[status]:
+        allowed = " or ".join(sorted(STATUS_CHANGES[status]))
+        raise StudyError(
+            f"participant {participant.code} cannot become {status.replace('_', ' ')}: her "
+            f"status is {participant.status.replace('_', ' ')}, expected {allowed}"
+        )
+    if not reason:
+        raise StudyError("a status change needs a reason")
+    before = participant.status
+    participant.status = status
+    session.flush()
+    audit.record(
+        session,
+        username=username,
+        action=audit.Action.UPDATE,
+        entity="participant",
+        entity_id=participant.id,
+        study=participant.study.name,
+        participant=participant.code,
+        changes={"status": [before, status]},
+        reason=reason,
+    )

@@ -1,0 +1,172 @@
+"""Every route as every role (and anonymously): access is decided in one place, nothing
+fails with a server error, a read-only monitor changes nothing, and no allocation's arm
+reaches a blinded role — in pages, API, exports, dashboards or the audit view.
+
+The only routes that show an arm to a blinded role are the emergency unblinding routes, and
+only to the investigator (the role allowed to break the blind, with a reason, logged).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from ovaregen.clinic import ecrf
+from ovaregen.clinic.roles import Role, is_blinded
+from ovaregen.clinic.studies import add_participant, site_coded, study_named
+from ovaregen.store.database import Database
+from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_now
+from tests.clinic_fixtures import SITE
+
+ARM_IDS = re.compile(r"\b(ucmsc_hrt|hrt)\b")
+ARM_LABELS = ("UC-MSC + HRT", "HRT alone")
+PUBLIC = {"/health", "/login", "/api/openapi.json"}
+UNBLINDING = ("/unblind", "/unblinding")
+
+
+@dataclass
+class Cast:
+    """The participants and rows the matrix requests by id."""
+
+    randomised: str
+    regenera: str
+    pregnancy_id: int
+    event_id: int
+
+
+def _cast(database: Database) -> Cast:
+    with database.transaction() as session:
+        site = site_coded(session, SITE)
+        rct = study_named(session, "ucmsc-rct")
+        allocated = add_participant(session, rct, site, username="test")
+        ecrf.save_form(
+            session,
+            allocated,
+            "screening",
+            {"consent": True, "age_years": 30.0, "married": True},
+            username="test",
+            expected_version=None,
+        )
+        allocated.status, allocated.eligible, allocated.enrolled_at = "enrolled", "true", utc_now()
+        session.add(
+            AllocationSlot(
+                study_id=rct.id,
+                stratum=SITE,
+                sequence=1,
+                block=1,
+                arm="ucmsc_hrt",
+                code="R-MATRIX",
+                participant_id=allocated.id,
+                allocated_at=utc_now(),
+                allocated_by="test",
+            )
+        )
+        pregnancy = Pregnancy(
+            participant_id=allocated.id, conception="spontaneous", outcome="ongoing"
+        )
+        event = AdverseEvent(
+            participant_id=allocated.id, term="pelvic pain", grade=1, ctcae_version="5.0"
+        )
+        session.add_all([pregnancy, event])
+        regenera = add_participant(session, study_named(session, "regenera"), site, username="t")
+        regenera.status, regenera.eligible, regenera.enrolled_at = "enrolled", "true", utc_now()
+        session.flush()
+        return Cast(allocated.code, regenera.code, pregnancy.id, event.id)
+
+
+def _url(path: str, cast: Cast) -> str:
+    regenera = "gcsf" in path
+    values = {
+        "study": "regenera" if regenera else "ucmsc-rct",
+        "code": cast.regenera if regenera else cast.randomised,
+        "visit": "screening",
+        "pregnancy_id": str(cast.pregnancy_id),
+        "event_id": str(cast.event_id),
+        "day": "1",
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        if name in values:
+            return values[name]
+        if name == "id" or name.endswith("_id"):
+            return str(cast.event_id if "adverse" in path else cast.pregnancy_id)
+        return "1"
+
+    return re.sub(r"\{([^}]+)\}", fill, path)
+
+
+def _requests(app: object, cast: Cast) -> list[tuple[str, str, bool]]:
+    """(method, url, is_api) for every route of the application."""
+    found = []
+    for route in app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, APIRoute):
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, _url(route.path, cast), route.path.startswith("/api")))
+    return found
+
+
+def _send(client: TestClient, method: str, url: str, is_api: bool, csrf: str):  # type: ignore[no-untyped-def]
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    if is_api:
+        return client.request(method, url, json={}, headers={"X-CSRF-Token": csrf})
+    return client.request(method, url, data={"csrf_token": csrf}, follow_redirects=False)
+
+
+def test_every_route_as_every_role(clinic_app, clinic_database, login) -> None:  # type: ignore[no-untyped-def]
+    cast = _cast(clinic_database)
+    requests = _requests(clinic_app, cast)
+    assert len(requests) > 30, "the application's routes were found"
+    with TestClient(clinic_app) as anonymous:
+        for method, url, is_api in requests:
+            if url in PUBLIC:
+                continue
+            response = _send(anonymous, method, url, is_api, "")
+            if is_api:
+                assert response.status_code in (401, 403), (method, url, response.status_code)
+            else:
+                assert response.status_code in (303, 401, 403), (method, url)
+                if response.status_code == 303:
+                    assert response.headers["location"].startswith("/login")
+    # GETs first for every role, then the writes (which change the data the GETs show).
+    ordered = sorted(requests, key=lambda r: r[0] != "GET")
+    for role in Role:
+        browser = login(role.value)
+        for method, url, is_api in ordered:
+            if url == "/logout":
+                continue
+            response = _send(browser.client, method, url, is_api, browser.csrf)
+            assert response.status_code < 500, (role, method, url, response.text[:500])
+            if role is Role.MONITOR and method != "GET" and url != "/login":
+                assert response.status_code == 403, (method, url, response.status_code)
+            if is_blinded(role) and not (role is Role.INVESTIGATOR and url.endswith(UNBLINDING)):
+                body = response.text
+                assert not ARM_IDS.search(body), (role, method, url, ARM_IDS.search(body))
+                assert not any(label in body for label in ARM_LABELS), (role, method, url)
+                if is_api and response.headers.get("content-type", "").startswith(
+                    "application/json"
+                ):
+                    assert '"arm"' not in body, (role, method, url)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if is_blinded(r)])
+def test_blinded_roles_see_the_neutral_code(role: Role, clinic_database, login) -> None:  # type: ignore[no-untyped-def]
+    cast = _cast(clinic_database)
+    browser = login(role.value)
+    listing = browser.client.get("/api/studies/ucmsc-rct/participants").json()
+    mine = next(p for p in listing if p["code"] == cast.randomised)
+    assert mine["allocation"]["code"] == "R-MATRIX"
+    assert "arm" not in mine["allocation"]
+
+
+def test_the_statistician_sees_the_arm(clinic_database, login) -> None:  # type: ignore[no-untyped-def]
+    cast = _cast(clinic_database)
+    listing = login("statistician").client.get("/api/studies/ucmsc-rct/participants").json()
+    mine = next(p for p in listing if p["code"] == cast.randomised)
+    assert mine["allocation"]["arm"] == "ucmsc_hrt"
