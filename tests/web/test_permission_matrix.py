@@ -20,6 +20,7 @@ from ovaregen.clinic.roles import Role, is_blinded
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
 from ovaregen.store.database import Database
 from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_now
+from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
 ARM_IDS = re.compile(r"\b(ucmsc_hrt|hrt)\b")
@@ -55,9 +56,9 @@ def _cast(database: Database) -> Cast:
         session.add(
             AllocationSlot(
                 study_id=rct.id,
-                stratum=SITE,
+                stratum="imported",  # as an imported allocation: the list is generated later
                 sequence=1,
-                block=1,
+                block=0,
                 arm="ucmsc_hrt",
                 code="R-MATRIX",
                 participant_id=allocated.id,
@@ -101,9 +102,9 @@ def _url(path: str, cast: Cast) -> str:
 
 
 def _requests(app: object, cast: Cast) -> list[tuple[str, str, bool]]:
-    """(method, url, is_api) for every route of the application."""
+    """(method, url, is_api) for every route of the application's routers."""
     found = []
-    for route in app.routes:  # type: ignore[attr-defined]
+    for route in (r for router in ROUTERS for r in router.routes):
         if not isinstance(route, APIRoute):
             continue
         for method in sorted(route.methods - {"HEAD"}):

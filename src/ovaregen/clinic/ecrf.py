@@ -49,6 +49,8 @@ class VersionConflictError(ValueError):
 
     def __init__(self, current: FormEntry) -> None:
         self.current = current
+        self.saved_values = dict(current.data or {})
+        """The saved values, copied while the row is still loaded (for error responses)."""
         super().__init__(
             f"this form was changed by {current.updated_by} at "
             f"{audit.timestamp(current.updated_at)} (version {current.version}) after you opened "

@@ -103,7 +103,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(VersionConflictError)
     async def conflict(request: Request, error: VersionConflictError) -> Response:
-        return _error(request, 409, str(error), current=error.current.data)
+        return _error(request, 409, str(error), current=error.saved_values)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

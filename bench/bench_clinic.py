@@ -1,0 +1,189 @@
+"""Clinic server benchmark (issue 5): 50 concurrent simulated users saving forms on PostgreSQL.
+
+A real ``ovaregen serve`` process (uvicorn, one process) on a fresh PostgreSQL database; 50
+users (coordinators), each logged in with their own session and working on their own enrolled
+participant, save the 3-month follow-up form of study C over and over as fast as the server
+answers: each save sends the form's version and a reason for change, so every request is a
+real audited update (version check, audit-chain append, commit). Latency is measured per
+request on the client side (httpx, asyncio); the bar is p95 ≤ 150 ms with no error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import numpy as np
+from sqlalchemy import create_engine, text
+
+from bench.harness import Measurement
+from ovaregen.clinic import ecrf
+from ovaregen.clinic.studies import add_participant, add_site, set_up_shipped_studies, study_named
+from ovaregen.clinic.users import add_user
+from ovaregen.store.database import connect
+from ovaregen.store.migrate import upgrade
+
+PG_SERVER = os.environ.get("OVAREGEN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+USERS = 50
+SAVES_PER_USER = 40
+PASSWORD = "benchmark password 50 users"
+STUDY = "ucmsc-rct"
+VISIT = "month_3"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _prepare(url: str) -> list[str]:
+    """Users, a site and one enrolled, screened participant per user; returns their codes."""
+    database = connect(url)
+    upgrade(database)
+    codes = []
+    with database.transaction() as session:
+        set_up_shipped_studies(session)
+        site = add_site(session, code="BENCH", name="Benchmark clinic", username="bench")
+        study = study_named(session, STUDY)
+        for i in range(USERS):
+            add_user(
+                session, username=f"user{i}", role="coordinator", password=PASSWORD, by="bench"
+            )
+            participant = add_participant(session, study, site, username="bench")
+            ecrf.save_form(
+                session,
+                participant,
+                "screening",
+                {"age_years": 31.0, "consent": True},
+                username="bench",
+                expected_version=None,
+            )
+            participant.status = "enrolled"
+            codes.append(participant.code)
+    database.dispose()
+    return codes
+
+
+async def _user(
+    base: str, index: int, code: str, latencies: list[float], errors: list[str]
+) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        form = await client.get("/login")
+        token = _CSRF.search(form.text)
+        assert token is not None
+        await client.post(
+            "/login",
+            data={"username": f"user{index}", "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        home = await client.get("/")
+        csrf = _CSRF.search(home.text)
+        assert csrf is not None, "login failed"
+        headers = {"X-CSRF-Token": csrf.group(1)}
+        url = f"/api/studies/{STUDY}/participants/{code}/visits/{VISIT}"
+        version = None
+        rng = np.random.default_rng(index)
+        for save in range(SAVES_PER_USER):
+            body = {
+                "values": {
+                    "afc_post": str(int(rng.integers(0, 20))),
+                    "amh_post_ng_ml": f"{rng.uniform(0.01, 3):.2f}",
+                    "menses_followup": "amenorrhea",
+                },
+                "units": {},
+                "version": version,
+                "reason": "" if version is None else f"benchmark correction {save}",
+            }
+            start = time.perf_counter()
+            response = await client.put(url, json=body, headers=headers)
+            latencies.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                errors.append(f"{response.status_code}: {response.text[:200]}")
+                return
+            version = response.json()["version"]
+
+
+async def _load(base: str, codes: list[str]) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(_user(base, i, code, latencies, errors) for i, code in enumerate(codes)))
+    return latencies, errors, time.perf_counter() - start
+
+
+def measure(_n: int) -> list[Measurement]:
+    name = f"ovaregen_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{PG_SERVER}/{name}"
+    port = _free_port()
+    server = None
+    try:
+        codes = _prepare(url)
+        with tempfile.TemporaryDirectory() as data:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ovaregen",
+                    "serve",
+                    "--data",
+                    data,
+                    "--database-url",
+                    url,
+                    "--port",
+                    str(port),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            latencies, errors, wall = asyncio.run(_load(base, codes))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    seconds = np.asarray(latencies)
+    p50, p95, p99 = (float(np.percentile(seconds, q)) for q in (50, 95, 99))
+    note = (
+        f"{len(latencies)} audited saves by {USERS} concurrent users in {wall:.1f} s "
+        f"({len(latencies) / wall:.0f}/s); p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"max {seconds.max() * 1000:.0f} ms; errors: {len(errors)}"
+        + (f" (first: {errors[0]})" if errors else "")
+    )
+    return [
+        Measurement(
+            "form save p95 latency, 50 concurrent users, PostgreSQL",
+            len(latencies),
+            p95 if not errors else float("inf"),
+            0.150,
+            note,
+        )
+    ]
+
+
+if __name__ == "__main__":
+    for m in measure(0):
+        print(m)
