@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -215,8 +216,16 @@ def save_form(
             updated_by=username,
             updated_at=utc_now(),
         )
-        session.add(entry)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(entry)
+                session.flush()
+        except IntegrityError:
+            # Someone created this form at the same moment: theirs stands, show it.
+            saved = form_entry(session, participant, visit_id)
+            if saved is None:
+                raise
+            raise VersionConflictError(saved) from None
         audit.record(
             session,
             username=username,
