@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from ovaregen.clinic.studies import participant_coded, protocol_of, study_named
 from ovaregen.store.models import AdverseEvent, Participant, Pregnancy
 from ovaregen.web.dependencies import Actor, DataEntry, SessionDep, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.submission import Submitted, version_of
 
 router = APIRouter()
 Reason = Annotated[str, Form(max_length=2000)]
@@ -27,20 +28,6 @@ def enrolled(session: Session, study: str, code: str) -> Participant:
     participant = participant_coded(session, study_named(session, study), code)
     service.require_enrolled(participant)
     return participant
-
-
-async def submitted(request: Request) -> dict[str, str]:
-    """The text fields of a submitted form."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-Submitted = Annotated[dict[str, str], Depends(submitted)]
-
-
-def version_of(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 def _base(participant: Participant) -> str:

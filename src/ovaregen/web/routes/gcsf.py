@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from ovaregen.domain.titration import DOSE_HARD_LIMIT_UG_KG
 from ovaregen.store.models import Participant
 from ovaregen.web.dependencies import Actor, DataEntry, Prescriber, SessionDep, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.submission import Submitted, version_of
 
 router = APIRouter()
 UNIT_SUFFIX = "_unit"
@@ -50,20 +51,6 @@ def participant_for(session: Session, study: str, code: str) -> Participant:
     participant = participant_coded(session, study_named(session, study), code)
     service.require_mobilisation(participant)
     return participant
-
-
-async def submitted(request: Request) -> dict[str, str]:
-    """The text fields of a submitted form."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-Submitted = Annotated[dict[str, str], Depends(submitted)]
-
-
-def version_of(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 def soft_warnings(days: tuple[service.MobilisationDay, ...]) -> dict[str, str]:
