@@ -62,7 +62,10 @@ def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+"""The request's session. ``scope="function"`` commits as soon as the route returns, before the
+response is sent: a client told "saved" (with the new version) can rely on it, and its next
+request sees the change (the default scope would commit only after the response left)."""
 
 
 @dataclass(frozen=True)
