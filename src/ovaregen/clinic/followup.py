@@ -21,10 +21,10 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,6 +83,9 @@ AE_OUTCOMES = {
     "resolved_with_sequelae": "resolved with sequelae",
     "fatal": "fatal",
 }
+R = TypeVar("R", Pregnancy, AdverseEvent)
+"""A follow-up record table (``RecordKind``)."""
+
 _YES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 
 
@@ -193,22 +196,33 @@ def parse_pregnancy(texts: Mapping[str, Any]) -> dict[str, Any]:
     return entry.values
 
 
-def pregnancies_of(session: Session, participant: Participant) -> Sequence[Pregnancy]:
+@dataclass(frozen=True)
+class RecordKind(Generic[R]):
+    """A participant's repeatable follow-up record (pregnancy, adverse event): its table, its
+    audit entity, how people call it, and how its values are read and validated."""
+
+    model: type[R]
+    entity: str
+    label: str
+    values_of: Callable[[R], dict[str, Any]]
+    parse: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _records(session: Session, kind: RecordKind[R], participant: Participant) -> Sequence[R]:
+    model = kind.model
     return (
         session.execute(
-            select(Pregnancy)
-            .where(Pregnancy.participant_id == participant.id)
-            .order_by(Pregnancy.id)
+            select(model).where(model.participant_id == participant.id).order_by(model.id)
         )
         .scalars()
         .all()
     )
 
 
-def pregnancy_of(session: Session, participant: Participant, pregnancy_id: int) -> Pregnancy:
-    found = session.get(Pregnancy, pregnancy_id)
+def _record(session: Session, kind: RecordKind[R], participant: Participant, row_id: int) -> R:
+    found = session.get(kind.model, row_id)
     if found is None or found.participant_id != participant.id:
-        raise NotFoundError(f"no pregnancy {pregnancy_id} of participant {participant.code}")
+        raise NotFoundError(f"no {kind.label} {row_id} of participant {participant.code}")
     return found
 
 
@@ -262,26 +276,115 @@ def _flush(session: Session, kind: str, row_id: int) -> None:
         ) from None
 
 
-def add_pregnancy(
-    session: Session, participant: Participant, texts: Mapping[str, Any], *, username: str
-) -> Pregnancy:
-    """Record a pregnancy after treatment; audited."""
+def _add(
+    session: Session,
+    kind: RecordKind[R],
+    participant: Participant,
+    texts: Mapping[str, Any],
+    *,
+    username: str,
+) -> R:
     require_enrolled(participant)
-    values = parse_pregnancy(texts)
-    pregnancy = Pregnancy(participant_id=participant.id, **values)
-    session.add(pregnancy)
+    values = kind.parse(texts)
+    row = kind.model(participant_id=participant.id, **values)
+    session.add(row)
     session.flush()
     _audit(
         session,
         participant,
         username=username,
         action=audit.Action.CREATE,
-        entity="pregnancy",
-        entity_id=pregnancy.id,
+        entity=kind.entity,
+        entity_id=row.id,
         old={},
         new=values,
     )
-    return pregnancy
+    return row
+
+
+def _update(
+    session: Session,
+    kind: RecordKind[R],
+    participant: Participant,
+    row_id: int,
+    texts: Mapping[str, Any],
+    *,
+    username: str,
+    expected_version: int | None,
+    reason: str,
+) -> R:
+    require_enrolled(participant)
+    row = _record(session, kind, participant, row_id)
+    _check_version(kind.label, row.id, row.version, expected_version)
+    values = kind.parse(texts)
+    old = kind.values_of(row)
+    if not audit.differences(old, values):
+        return row
+    reason = _reason(reason, "the change")
+    for name, value in values.items():
+        setattr(row, name, value)
+    _flush(session, kind.label, row.id)
+    _audit(
+        session,
+        participant,
+        username=username,
+        action=audit.Action.UPDATE,
+        entity=kind.entity,
+        entity_id=row.id,
+        old=old,
+        new=values,
+        reason=reason,
+    )
+    return row
+
+
+def _delete(
+    session: Session,
+    kind: RecordKind[R],
+    participant: Participant,
+    row_id: int,
+    *,
+    username: str,
+    reason: str,
+    expected_version: int | None,
+) -> None:
+    require_enrolled(participant)
+    row = _record(session, kind, participant, row_id)
+    if expected_version is not None:
+        _check_version(kind.label, row.id, row.version, expected_version)
+    reason = _reason(reason, f"deleting the {kind.label}")
+    old = kind.values_of(row)
+    session.delete(row)
+    _flush(session, kind.label, row_id)
+    _audit(
+        session,
+        participant,
+        username=username,
+        action=audit.Action.DELETE,
+        entity=kind.entity,
+        entity_id=row_id,
+        old=old,
+        new={},
+        reason=reason,
+    )
+
+
+PREGNANCY = RecordKind(Pregnancy, "pregnancy", "pregnancy", pregnancy_values, parse_pregnancy)
+
+
+def pregnancies_of(session: Session, participant: Participant) -> Sequence[Pregnancy]:
+    return _records(session, PREGNANCY, participant)
+
+
+def pregnancy_of(session: Session, participant: Participant, pregnancy_id: int) -> Pregnancy:
+    return _record(session, PREGNANCY, participant, pregnancy_id)
+
+
+def add_pregnancy(
+    session: Session, participant: Participant, texts: Mapping[str, Any], *, username: str
+) -> Pregnancy:
+    """Record a pregnancy after treatment; audited."""
+    return _add(session, PREGNANCY, participant, texts, username=username)
 
 
 def update_pregnancy(
@@ -295,29 +398,16 @@ def update_pregnancy(
     reason: str,
 ) -> Pregnancy:
     """Change a pregnancy (all its columns; empty = unknown); version-checked, reason, audited."""
-    require_enrolled(participant)
-    pregnancy = pregnancy_of(session, participant, pregnancy_id)
-    _check_version("pregnancy", pregnancy.id, pregnancy.version, expected_version)
-    values = parse_pregnancy(texts)
-    old = pregnancy_values(pregnancy)
-    if not audit.differences(old, values):
-        return pregnancy
-    reason = _reason(reason, "the change")
-    for name, value in values.items():
-        setattr(pregnancy, name, value)
-    _flush(session, "pregnancy", pregnancy.id)
-    _audit(
+    return _update(
         session,
+        PREGNANCY,
         participant,
+        pregnancy_id,
+        texts,
         username=username,
-        action=audit.Action.UPDATE,
-        entity="pregnancy",
-        entity_id=pregnancy.id,
-        old=old,
-        new=values,
+        expected_version=expected_version,
         reason=reason,
     )
-    return pregnancy
 
 
 def delete_pregnancy(
@@ -330,24 +420,14 @@ def delete_pregnancy(
     expected_version: int | None = None,
 ) -> None:
     """Delete a pregnancy recorded in error; reason required, old values kept in the audit."""
-    require_enrolled(participant)
-    pregnancy = pregnancy_of(session, participant, pregnancy_id)
-    if expected_version is not None:
-        _check_version("pregnancy", pregnancy.id, pregnancy.version, expected_version)
-    reason = _reason(reason, "deleting the pregnancy")
-    old, row_id = pregnancy_values(pregnancy), pregnancy.id
-    session.delete(pregnancy)
-    _flush(session, "pregnancy", row_id)
-    _audit(
+    _delete(
         session,
+        PREGNANCY,
         participant,
+        pregnancy_id,
         username=username,
-        action=audit.Action.DELETE,
-        entity="pregnancy",
-        entity_id=row_id,
-        old=old,
-        new={},
         reason=reason,
+        expected_version=expected_version,
     )
 
 
@@ -438,45 +518,28 @@ def parse_event(texts: Mapping[str, Any]) -> EventValues:
     return EventValues(term, onset, grade, version, serious, related, outcome)
 
 
+ADVERSE_EVENT = RecordKind(
+    AdverseEvent,
+    "adverse_event",
+    "adverse event",
+    event_values,
+    lambda texts: parse_event(texts).as_dict(),
+)
+
+
 def events_of(session: Session, participant: Participant) -> Sequence[AdverseEvent]:
-    return (
-        session.execute(
-            select(AdverseEvent)
-            .where(AdverseEvent.participant_id == participant.id)
-            .order_by(AdverseEvent.id)
-        )
-        .scalars()
-        .all()
-    )
+    return _records(session, ADVERSE_EVENT, participant)
 
 
 def event_of(session: Session, participant: Participant, event_id: int) -> AdverseEvent:
-    found = session.get(AdverseEvent, event_id)
-    if found is None or found.participant_id != participant.id:
-        raise NotFoundError(f"no adverse event {event_id} of participant {participant.code}")
-    return found
+    return _record(session, ADVERSE_EVENT, participant, event_id)
 
 
 def add_event(
     session: Session, participant: Participant, texts: Mapping[str, Any], *, username: str
 ) -> AdverseEvent:
     """Record an adverse event; audited."""
-    require_enrolled(participant)
-    values = parse_event(texts).as_dict()
-    event = AdverseEvent(participant_id=participant.id, **values)
-    session.add(event)
-    session.flush()
-    _audit(
-        session,
-        participant,
-        username=username,
-        action=audit.Action.CREATE,
-        entity="adverse_event",
-        entity_id=event.id,
-        old={},
-        new=values,
-    )
-    return event
+    return _add(session, ADVERSE_EVENT, participant, texts, username=username)
 
 
 def update_event(
@@ -490,29 +553,16 @@ def update_event(
     reason: str,
 ) -> AdverseEvent:
     """Change an adverse event; version-checked, reason required, audited."""
-    require_enrolled(participant)
-    event = event_of(session, participant, event_id)
-    _check_version("adverse event", event.id, event.version, expected_version)
-    values = parse_event(texts).as_dict()
-    old = event_values(event)
-    if not audit.differences(old, values):
-        return event
-    reason = _reason(reason, "the change")
-    for name, value in values.items():
-        setattr(event, name, value)
-    _flush(session, "adverse event", event.id)
-    _audit(
+    return _update(
         session,
+        ADVERSE_EVENT,
         participant,
+        event_id,
+        texts,
         username=username,
-        action=audit.Action.UPDATE,
-        entity="adverse_event",
-        entity_id=event.id,
-        old=old,
-        new=values,
+        expected_version=expected_version,
         reason=reason,
     )
-    return event
 
 
 def delete_event(
@@ -525,22 +575,12 @@ def delete_event(
     expected_version: int | None = None,
 ) -> None:
     """Delete an adverse event recorded in error; reason required, audited."""
-    require_enrolled(participant)
-    event = event_of(session, participant, event_id)
-    if expected_version is not None:
-        _check_version("adverse event", event.id, event.version, expected_version)
-    reason = _reason(reason, "deleting the adverse event")
-    old, row_id = event_values(event), event.id
-    session.delete(event)
-    _flush(session, "adverse event", row_id)
-    _audit(
+    _delete(
         session,
+        ADVERSE_EVENT,
         participant,
+        event_id,
         username=username,
-        action=audit.Action.DELETE,
-        entity="adverse_event",
-        entity_id=row_id,
-        old=old,
-        new={},
         reason=reason,
+        expected_version=expected_version,
     )
