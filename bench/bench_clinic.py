@@ -32,10 +32,9 @@ from sqlalchemy import create_engine, text
 
 from bench.harness import Measurement
 from ovaregen.clinic import ecrf
-from ovaregen.clinic.studies import add_participant, add_site, set_up_shipped_studies, study_named
+from ovaregen.clinic.studies import add_participant, add_site, prepare_database, study_named
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import connect
-from ovaregen.store.migrate import upgrade
 
 PG_SERVER = os.environ.get("OVAREGEN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 USERS = 50
@@ -56,10 +55,9 @@ def _free_port() -> int:
 def _prepare(url: str) -> list[str]:
     """Users, a site and one enrolled, screened participant per user; returns their codes."""
     database = connect(url)
-    upgrade(database)
+    prepare_database(database)
     codes = []
     with database.transaction() as session:
-        set_up_shipped_studies(session)
         site = add_site(session, code="BENCH", name="Benchmark clinic", username="bench")
         study = study_named(session, STUDY)
         for i in range(USERS):

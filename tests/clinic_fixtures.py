@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from ovaregen.clinic.roles import Role
-from ovaregen.clinic.studies import add_site, set_up_shipped_studies
+from ovaregen.clinic.studies import add_site, prepare_database
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import Database, connect, sqlite_url
-from ovaregen.store.migrate import upgrade
 from ovaregen.web.app import create_app
 from ovaregen.web.settings import Settings
 
@@ -65,9 +64,8 @@ class Postgres:
 
 def migrated(url: str) -> Database:
     database = connect(url)
-    upgrade(database)
+    prepare_database(database)
     with database.transaction() as session:
-        set_up_shipped_studies(session)
         add_site(session, code=SITE, name="Test clinic", username="test")
         for role in Role:
             add_user(session, username=role.value, role=role.value, password=PASSWORD, by="test")

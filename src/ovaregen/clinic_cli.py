@@ -48,23 +48,18 @@ def refuse(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_database(data: Path, url: str | None, *, migrate: bool = True) -> Database:
+def open_database(data: Path, url: str | None) -> Database:
     """Connect (creating the data folder for SQLite), migrate, set shipped studies up."""
     from sqlalchemy.exc import OperationalError  # noqa: PLC0415
 
+    from ovaregen.clinic.studies import prepare_database  # noqa: PLC0415
     from ovaregen.store.database import DatabaseError, connect, database_url  # noqa: PLC0415
 
     if url is None:
         data.mkdir(parents=True, exist_ok=True)
     try:
         database = connect(database_url(data, url))
-        if migrate:
-            from ovaregen.clinic.studies import set_up_shipped_studies  # noqa: PLC0415
-            from ovaregen.store.migrate import upgrade  # noqa: PLC0415
-
-            upgrade(database)
-            with database.transaction() as session:
-                set_up_shipped_studies(session)
+        prepare_database(database)
     except DatabaseError as error:
         refuse(str(error), EXIT_USAGE)
     except OperationalError as error:
@@ -345,12 +340,15 @@ def serve(
     from ovaregen.web.app import create_app  # noqa: PLC0415
     from ovaregen.web.settings import Settings  # noqa: PLC0415
 
-    open_database(data, database_url).dispose()
+    database = open_database(data, database_url)  # migrated once, here, with clear errors
     settings = Settings(
         data_dir=data, database_url=url_for(data, database_url), secure_cookies=secure_cookies
     )
     out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings, database), host=host, port=port, log_level="warning")
+    finally:
+        database.dispose()
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from ovaregen.domain.protocols import PROTOCOL_NAMES, Protocol, load_protocol
 from ovaregen.store import audit
+from ovaregen.store.database import Database
+from ovaregen.store.migrate import upgrade
 from ovaregen.store.models import Participant, Site, Study
 
 SYSTEM = "system"
@@ -65,6 +67,13 @@ def set_up_shipped_studies(session: Session) -> list[Study]:
         )
         created.append(study)
     return created
+
+
+def prepare_database(database: Database) -> None:
+    """Apply every migration and set the shipped studies up (idempotent; at every start)."""
+    upgrade(database)
+    with database.transaction() as session:
+        set_up_shipped_studies(session)
 
 
 def studies(session: Session) -> Sequence[Study]:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from ovaregen.store.database import Database
 
@@ -29,10 +30,15 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def revision_of(connection: Connection) -> str | None:
+    """The revision the database on ``connection`` is at (None when never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def current_revision(database: Database) -> str | None:
     """The revision the database is at (None when never migrated)."""
     with database.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return revision_of(connection)
 
 
 def head_revision(database: Database) -> str | None:

@@ -21,9 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError, VersionConflictError
-from ovaregen.clinic.studies import NotFoundError, StudyError, set_up_shipped_studies
+from ovaregen.clinic.studies import NotFoundError, StudyError, prepare_database
 from ovaregen.store.database import Database, connect
-from ovaregen.store.migrate import upgrade
 from ovaregen.web.dependencies import CsrfError, ForbiddenError, NotLoggedInError
 from ovaregen.web.pages import page
 from ovaregen.web.settings import Settings
@@ -43,13 +42,11 @@ SECURITY_HEADERS = {
 }
 
 
-def prepare_database(settings: Settings) -> Database:
+def open_prepared(settings: Settings) -> Database:
     """Connect, apply migrations and set the shipped studies up (idempotent)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = connect(settings.database_url)
-    upgrade(database)
-    with database.transaction() as session:
-        set_up_shipped_studies(session)
+    prepare_database(database)
     return database
 
 
@@ -129,7 +126,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = database is None
-        app.state.database = prepare_database(settings) if own else database
+        app.state.database = open_prepared(settings) if own else database
         try:
             yield
         finally:
