@@ -119,10 +119,11 @@ def _protocol(
         _refuse(f"invalid setting: {error}", EXIT_USAGE)
 
 
-def _read(path: Path) -> Dataset:
-    """Read and validate a dataset, or print every error and exit 1 (nothing written)."""
+def _read(path: Path, protocol: Protocol | None) -> Dataset:
+    """Read and validate a dataset (its visits against ``protocol``'s schedule), or print
+    every error and exit 1 (nothing written)."""
 
-    report = validate_dataset(path)
+    report = validate_dataset(path, protocol)
     if report.dataset is None:
         err.print(render_report(report), markup=False)
         raise typer.Exit(EXIT_REFUSED)
@@ -132,13 +133,24 @@ def _read(path: Path) -> Dataset:
 
 
 @app.command()
-def validate(dataset: DatasetArg) -> None:
+def validate(
+    dataset: DatasetArg,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            "--protocol",
+            "-p",
+            help="Also check visits.csv against this protocol's schedule "
+            f"({', '.join(PROTOCOL_NAMES)}, or a protocol .yaml).",
+        ),
+    ] = None,
+) -> None:
     """Check a study dataset: every error and warning, with file, line, column and value.
 
     Exit 0 when valid (warnings allowed), 1 when invalid.
     """
 
-    report = validate_dataset(dataset)
+    report = validate_dataset(dataset, _protocol(protocol) if protocol else None)
     out.print(render_report(report), markup=False)
     if report.dataset is None:
         raise typer.Exit(EXIT_REFUSED)
@@ -164,7 +176,7 @@ def screen(
     if out_file is None and explain is None:
         _refuse("give --out FILE.csv for the result, or --explain PARTICIPANT_ID", EXIT_USAGE)
     chosen = _protocol(protocol, bologna_afc, bologna_amh, poseidon_reserve)
-    data = _read(dataset)
+    data = _read(dataset, chosen)
     if explain is not None:
         try:
             explanation = screening.explain(data.participants, chosen, explain)
@@ -193,7 +205,7 @@ def derive(
     """The participant table with every derived column: diagnoses, eligibility, endpoints."""
 
     chosen = _protocol(protocol)
-    data = _read(dataset)
+    data = _read(dataset, chosen)
     derived = derive_table(
         data.participants, data.pregnancies, chosen, data.supplied.get("participants")
     )
@@ -218,7 +230,7 @@ def analyze(
     if plan not in PROTOCOL_NAMES:
         _refuse(f"no analysis plan {plan!r}: choose {', '.join(PROTOCOL_NAMES)}", EXIT_USAGE)
     chosen = _protocol(plan)
-    data = _read(dataset)
+    data = _read(dataset, chosen)
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
 
     analysis = run_plan(plan, data, chosen)
@@ -243,20 +255,26 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
 ) -> None:
     """Write a calibrated synthetic cohort in the interchange format (no patient data)."""
-    from ovaregen.synth import PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
+    from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
+    from ovaregen.synth import PUBLISHED_SIZE, synthesize  # noqa: PLC0415
 
     if study not in PUBLISHED_SIZE:
         _refuse(f"no synthetic study {study!r}: choose {', '.join(PUBLISHED_SIZE)}", EXIT_USAGE)
     size = PUBLISHED_SIZE[study] if n is None else n
     try:
-        participants, pregnancies = synthesize(study, size, seed)
+        dataset = synthesize(study, size, seed)
     except ValueError as error:
         _refuse(str(error), EXIT_USAGE)
-    dataset = to_dataset(participants, pregnancies, f"synthetic {study}, n = {size}, seed = {seed}")
     write_dataset(dataset, out_dir)
+    nouns = {"adverse_events": "adverse events", "mobilisation": "mobilisation days"}
+    rows = ", ".join(
+        f"{dataset.table(file).height} {nouns.get(file.value, file.value)}"
+        for file in DatasetFile
+        if file is not DatasetFile.PARTICIPANTS and dataset.has(file)
+    )
     out.print(
-        f"synthetic {study} cohort: {participants.height} participants, "
-        f"{pregnancies.height} pregnancies (seed {seed}) written to {out_dir}",
+        f"synthetic {study} cohort: {dataset.participants.height} participants, {rows} "
+        f"(seed {seed}) written to {out_dir}",
         markup=False,
     )
 
@@ -304,7 +322,10 @@ def report(
     """One self-contained HTML study report (inline CSS and SVG, no network) of one or more
     studies: flow, Table 1, outcome tables with denominators, figures, methods."""
     pairs = _study_pairs(dataset, plan, study)
-    loaded = [(name, _protocol(name), _read(folder)) for name, folder in pairs]
+    loaded = []
+    for name, folder in pairs:
+        chosen = _protocol(name)
+        loaded.append((name, chosen, _read(folder, chosen)))
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
     from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
     from ovaregen.report.html import render_report as render_html  # noqa: PLC0415

@@ -195,6 +195,7 @@ def export_dataset(
     """Write a study's data in the interchange format (blinded: no arm column); audited."""
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
     from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
+    from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
     from ovaregen.io.writer import write_dataset  # noqa: PLC0415
 
     database = open_database(data, database_url)
@@ -222,11 +223,12 @@ def export_dataset(
     for warning in dataset.warnings:
         err.print(f"warning: {warning.message}", markup=False)
     kind = "blinded (no arm column)" if blinded else f"with arms, for {unblinded_as}"
-    out.print(
-        f"{study}: {dataset.participants.height} participants, "
-        f"{dataset.pregnancies.height} pregnancies exported {kind} to {out_dir}",
-        markup=False,
+    counts = ", ".join(
+        f"{dataset.table(file).height} {file.value.replace('_', ' ')}"
+        for file in DatasetFile
+        if dataset.has(file)
     )
+    out.print(f"{study}: {counts} exported {kind} to {out_dir}", markup=False)
 
 
 def import_dataset(
@@ -239,19 +241,29 @@ def import_dataset(
     database_url: UrlOpt = None,
 ) -> None:
     """Store a validated dataset in a study, all or nothing (one transaction); audited."""
-    from ovaregen.clinic import exchange  # noqa: PLC0415
-    from ovaregen.clinic.studies import NotFoundError, StudyError, study_named  # noqa: PLC0415
+    from ovaregen.clinic import importing  # noqa: PLC0415
+    from ovaregen.clinic.studies import (  # noqa: PLC0415
+        NotFoundError,
+        StudyError,
+        protocol_of,
+        study_named,
+    )
+    from ovaregen.domain.protocols import ProtocolError  # noqa: PLC0415
     from ovaregen.io.findings import render_report  # noqa: PLC0415
     from ovaregen.io.reader import validate_dataset  # noqa: PLC0415
 
-    report = validate_dataset(dataset)
+    try:
+        protocol = protocol_of(study)
+    except ProtocolError as error:
+        refuse(str(error))
+    report = validate_dataset(dataset, protocol)
     if report.dataset is None:
         err.print(render_report(report), markup=False)
         refuse("the dataset is invalid; nothing was stored")
     database = open_database(data, database_url)
     try:
         with database.transaction() as session:
-            summary = exchange.import_dataset(
+            summary = importing.import_dataset(
                 session,
                 study_named(session, study),
                 report.dataset,
@@ -265,8 +277,10 @@ def import_dataset(
     finally:
         database.dispose()
     out.print(
-        f"{study}: imported {summary.participants} participants, {summary.pregnancies} "
-        f"pregnancies, {summary.allocations} allocations from {dataset}",
+        f"{study}: imported {summary.participants} participants, {summary.visits} follow-up "
+        f"visits, {summary.pregnancies} pregnancies, {summary.adverse_events} adverse events, "
+        f"{summary.mobilisation_days} G-CSF days, {summary.allocations} allocations from "
+        f"{dataset}",
         markup=False,
     )
 
@@ -303,12 +317,19 @@ def audit_export(
 ) -> None:
     """Write the audit trail as CSV, one row per changed field (UTC times)."""
     from ovaregen.clinic.audit_view import FilterError, audit_csv, audit_filter  # noqa: PLC0415
+    from ovaregen.clinic.views import archive_reader  # noqa: PLC0415
     from ovaregen.io.tables import write_text_atomically  # noqa: PLC0415
     from ovaregen.store import audit  # noqa: PLC0415
 
+    reader = archive_reader(getpass.getuser())
     try:
         where = audit_filter(
-            participant=participant, username=user, study=study, since=since, until=until
+            participant=participant,
+            username=user,
+            study=study,
+            since=since,
+            until=until,
+            reader=reader,
         )
     except FilterError as error:
         refuse(str(error), EXIT_USAGE)
@@ -316,7 +337,7 @@ def audit_export(
     try:
         with database.transaction() as session:
             entries = audit.query(session, where)
-            write_text_atomically(audit_csv(entries), out_file)
+            write_text_atomically(audit_csv(entries, reader), out_file)
     except OSError as error:
         refuse(f"cannot write {out_file}: {error.strerror or error}")
     finally:

@@ -49,7 +49,7 @@ def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
     from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
     from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
-    from ovaregen.synth import ASSUMPTIONS, PUBLISHED_SIZE, synthesize, to_dataset  # noqa: PLC0415
+    from ovaregen.synth import ASSUMPTIONS, PUBLISHED_SIZE, synthesize  # noqa: PLC0415
 
     analyses: list[Analysis] = []
     report_path = out_dir / REPORT_NAME
@@ -57,18 +57,12 @@ def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
     def study_step(study: str) -> Callable[[], list[str]]:
         def run() -> list[str]:
             folder = out_dir / study
-            participants, pregnancies = synthesize(study, PUBLISHED_SIZE[study], DEMO_SEED)
-            generated = to_dataset(
-                participants,
-                pregnancies,
-                f"synthetic {study}, n = {PUBLISHED_SIZE[study]}, seed = {DEMO_SEED}",
-            )
-            write_dataset(generated, folder / "dataset")
-            report = validate_dataset(folder / "dataset")
+            write_dataset(synthesize(study, PUBLISHED_SIZE[study], DEMO_SEED), folder / "dataset")
+            protocol = load_protocol(study)
+            report = validate_dataset(folder / "dataset", protocol)
             if report.dataset is None:
                 raise RuntimeError(render_report(report))
             data = report.dataset
-            protocol = load_protocol(study)
             screened = as_interchange(screen(data.participants, protocol))
             write_csv_atomically(screened, folder / "screening.csv")
             analysis = run_plan(study, data, protocol)

@@ -28,6 +28,6 @@ def test_the_analysis_records_protocol_rules_and_populations() -> None:
         RULES_VERSION,
     )
     assert analysis.populations[0].id == "treated"
-    assert analysis.table("flow").frame.height == 6
+    assert analysis.table("flow").frame.height == 8
     with pytest.raises(KeyError):
         analysis.result("nope")

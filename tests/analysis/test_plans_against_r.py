@@ -7,7 +7,9 @@ each plan runs on its dataset (``run_plan(name, read_dataset(folder))``) and eve
 JSON is compared: the result's ``n`` (exactly), statistic, df, p-value, estimate and CI, and the
 extra numbers (ROC cut-off, the logistic terms by name, the groups compared, the Kaplan–Meier
 table). Tolerance: the case's ``rel_tol`` — 1e-9 where both sides are closed-form, 1e-6 for the
-iteratively fitted logistic regression. Counts (JSON integers) must be equal; R's NA is None.
+iteratively fitted logistic regression. Counts (JSON integers, integers in Python) must be
+equal; a JSON integer where Python has a float is a number R wrote without decimals (a Fisher p
+of exactly 1, a risk difference of 0) and is compared with the tolerance. R's NA is None.
 The tests read only the JSON and the CSV files: R is not needed.
 """
 
@@ -64,7 +66,7 @@ def mismatch(where: str, actual: Any, expected: Any, rel: float) -> list[str]:
         return [] if actual == expected else [f"{where}: R {expected!r}, Python {actual!r}"]
     if actual is None or isinstance(actual, bool) or not isinstance(actual, int | float):
         return [f"{where}: R {expected!r}, Python {actual!r}"]
-    if isinstance(expected, int):  # a count: exactly
+    if isinstance(expected, int) and isinstance(actual, int):  # a count: exactly
         return [] if actual == expected else [f"{where}: R {expected}, Python {actual}"]
     if math.isclose(actual, expected, rel_tol=rel, abs_tol=ABS_TOL):
         return []
@@ -117,3 +119,35 @@ def test_the_reference_covers_the_three_plans_and_their_populations() -> None:
     for entry in PLANS.values():
         assert (REFERENCE_DIR / entry["dataset"] / "participants.csv").is_file()
         assert entry["setup"] and all(case["call"] for case in entry["results"])
+        assert all("n" in case["expected"] for case in entry["results"])
+
+
+def test_study_c_is_checked_at_every_follow_up_visit_and_for_harms() -> None:
+    """The fixed ids of the ucmsc-rct plan that the reference must hold (so that a family
+    dropped from both the plan and plans.R does not go unnoticed)."""
+    ids = {case["id"] for case in PLANS["ucmsc-rct"]["results"]}
+    wanted = {"primary_outcome_ancova"}
+    for visit in ("month_3", "month_6", "month_12"):
+        wanted |= {
+            f"arm_difference_{outcome}_{visit}"
+            for outcome in (
+                "afc_post",
+                "amh_post_ng_ml",
+                "afc_change",
+                "amh_change_ng_ml",
+                "menses_resumed",
+            )
+        }
+        wanted |= {f"ancova_{outcome}_{visit}" for outcome in ("afc_post", "amh_post_ng_ml")}
+    wanted |= {
+        f"adverse_events_{measure}"
+        for measure in (
+            "any",
+            "serious",
+            "grade_3_or_more",
+            *(f"worst_grade_{k}" for k in range(1, 6)),
+        )
+    }
+    assert sorted(wanted - ids) == []
+    terms = sorted(i for i in ids if i.startswith("adverse_events_term_"))
+    assert "adverse_events_term_pelvic_pain" in terms and len(terms) >= 5

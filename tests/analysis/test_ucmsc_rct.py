@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -74,7 +75,8 @@ def test_binary_outcomes_and_the_pregnancy_rule() -> None:
     assert menses.n == 10
     ids = {r.id for r in analysis.results}
     assert {"arm_difference_afc_change", "arm_difference_oocyte_activation"} <= ids
-    assert all(i.startswith("arm_difference_") for i in ids)
+    families = ("arm_difference_", "ancova_", "primary_outcome_ancova", "adverse_events_")
+    assert all(i.startswith(families) for i in ids)
 
 
 def test_consort_counts() -> None:
@@ -118,3 +120,117 @@ def test_any_complication_asks_only_the_checklist_items_the_dataset_records() ->
     assert result.estimate == pytest.approx(0.25)
     unrecorded = run_plan("ucmsc-rct", data).result("arm_difference_any_complication")
     assert unrecorded.n == 1  # all eight columns asked: only the woman with a cyst is known
+
+
+def visit_trial() -> Dataset:
+    """Eight women, AFC and AMH at 3 and 12 months that differ, two adverse events."""
+    people, visits = [], []
+    for i in range(8):
+        arm = "ucmsc_hrt" if i % 2 == 0 else "hrt"
+        code = f"V{i}"
+        people.append(
+            {"participant_id": code, "arm": arm, "afc": 1 + i % 3, "amh_ng_ml": 0.1 + i / 50}
+        )
+        for visit, shift in (("month_3", 0), ("month_12", 3)):
+            visits.append(
+                {
+                    "participant_id": code,
+                    "visit": visit,
+                    "afc_post": 2 + i % 3 + shift + (2 if arm == "ucmsc_hrt" else 0),
+                    "amh_post_ng_ml": 0.2 + i / 40 + shift / 10,
+                }
+            )
+    month_3 = {v["participant_id"]: v for v in visits if v["visit"] == "month_3"}
+    for person in people:
+        person["afc_post"] = month_3[str(person["participant_id"])]["afc_post"]
+        person["amh_post_ng_ml"] = month_3[str(person["participant_id"])]["amh_post_ng_ml"]
+    events = [
+        {"participant_id": "V0", "term": "Pelvic pain", "grade": 2, "serious": False},
+        {"participant_id": "V0", "term": "pelvic pain ", "grade": 1, "serious": False},
+        {"participant_id": "V1", "term": "Headache", "grade": 1, "serious": False},
+    ]
+    return Dataset(
+        participants=conform(pl.DataFrame(people), DatasetFile.PARTICIPANTS),
+        visits=conform(pl.DataFrame(visits), DatasetFile.VISITS),
+        adverse_events=conform(pl.DataFrame(events), DatasetFile.ADVERSE_EVENTS),
+        source="test",
+    )
+
+
+def test_every_outcome_is_analysed_at_every_visit_that_records_it() -> None:
+    """The 12-month AFC reaches the analysis (issue 10), not only the primary visit's."""
+    analysis = run_plan("ucmsc-rct", visit_trial())
+    at_3, at_12 = (analysis.result(f"arm_difference_afc_post_{v}") for v in ("month_3", "month_12"))
+    first = [2 + i % 3 + 2 for i in range(0, 8, 2)]
+    second = [2 + i % 3 for i in range(1, 8, 2)]
+    assert at_3.estimate == pytest.approx(t_test(first, second).estimate)
+    assert at_12.estimate == pytest.approx(at_3.estimate)  # the shift is equal in both arms
+    assert analysis.result("arm_difference_afc_post").estimate == at_3.estimate
+    twelve = [2 + i % 3 + 3 + 2 for i in range(0, 8, 2)]
+    assert at_12.extra["groups"][0]["mean"] == pytest.approx(np.mean(twelve))
+    assert "arm_difference_afc_post_month_6" not in {r.id for r in analysis.results}, "no data"
+
+
+def test_without_visits_the_primary_visit_is_participants_csv() -> None:
+    """INTERCHANGE.md: a dataset without visits.csv is read as before; participants.csv's
+    follow-up columns are the primary follow-up visit's values."""
+    data = visit_trial()
+    alone = Dataset(participants=data.participants, adverse_events=data.adverse_events, source="")
+    with_visits, without = run_plan("ucmsc-rct", data), run_plan("ucmsc-rct", alone)
+    for id in ("primary_outcome_ancova", "arm_difference_afc_post_month_3"):
+        assert without.result(id).n == 8
+        assert without.result(id).estimate == pytest.approx(with_visits.result(id).estimate)
+    assert "arm_difference_afc_post_month_12" not in {r.id for r in without.results}
+
+
+def test_terms_differing_in_punctuation_keep_distinct_result_ids() -> None:
+    data = visit_trial()
+    extra = conform(
+        pl.DataFrame(
+            [
+                {"participant_id": "V2", "term": "Pelvic-pain", "grade": 1},
+                {"participant_id": "V3", "term": "头痛", "grade": 1},
+            ]
+        ),
+        DatasetFile.ADVERSE_EVENTS,
+    )
+    events = pl.concat([data.adverse_events, extra])
+    analysis = run_plan(
+        "ucmsc-rct", Dataset(participants=data.participants, adverse_events=events, source="")
+    )
+    ids = [r.id for r in analysis.results]
+    assert len(ids) == len(set(ids))
+    assert {"adverse_events_term_pelvic_pain", "adverse_events_term_pelvic_pain_2"} <= set(ids)
+    assert "adverse_events_term_头痛" in ids
+
+
+def test_the_primary_outcome_is_adjusted_for_its_baseline_by_least_squares() -> None:
+    data = visit_trial()
+    analysis = run_plan("ucmsc-rct", data)
+    primary = analysis.result("primary_outcome_ancova")
+    assert (primary.extra["visit"], primary.extra["baseline"]) == ("month_3", "amh_ng_ml")
+    people = data.participants
+    design = np.column_stack(
+        [
+            np.ones(people.height),
+            (people.get_column("arm") == "ucmsc_hrt").to_numpy().astype(float),
+            people.get_column("amh_ng_ml").to_numpy(),
+        ]
+    )
+    coefficients = np.linalg.lstsq(design, people.get_column("amh_post_ng_ml").to_numpy())[0]
+    assert primary.estimate == pytest.approx(coefficients[1], abs=1e-12)
+    assert primary.df == people.height - 3
+    same = analysis.result("ancova_amh_post_ng_ml_month_3")
+    assert same.estimate == primary.estimate
+
+
+def test_adverse_events_are_counted_by_woman_and_by_term_per_arm() -> None:
+    analysis = run_plan("ucmsc-rct", visit_trial())
+    any_event = analysis.result("adverse_events_any")
+    assert any_event.n == 8
+    assert any_event.estimate == pytest.approx(1 / 4 - 1 / 4)
+    pain = analysis.result("adverse_events_term_pelvic_pain")
+    groups = {g["group"]: g for g in pain.extra["groups"]}
+    assert (groups["UC-MSC + HRT"]["women"], groups["UC-MSC + HRT"]["events"]) == (1, 2)
+    assert groups["HRT alone"]["women"] == 0
+    assert "adverse_events_by_arm" in {t.id for t in analysis.tables}

@@ -24,7 +24,7 @@ def enrol(
     code: str,
     visits: Mapping[str, Mapping[str, Any]] | None = None,
     *,
-    status: str = "enrolled",
+    status: str = "ongoing",
     eligible: str | None = "true",
     enrolled_at: datetime | None = datetime(2025, 3, 14, tzinfo=UTC),
 ) -> Participant:
@@ -77,9 +77,11 @@ def test_funnel_counts_each_stage_exactly(clinic_database: Database) -> None:
         "eligible": 4,
         "not_eligible": 1,
         "eligibility_unknown": 1,
+        "in_screening": 2,
         "screen_failed": 1,
         "enrolled": 4,
         "randomised": 2,
+        "ongoing": 1,
         "withdrawn": 1,
         "lost_to_follow_up": 1,
         "completed": 1,
@@ -169,7 +171,7 @@ def _randomised_trial(session: Session) -> Study:
             f"C{i}",
             {
                 "screening": {"age_years": 30 + i, "afc": 2 + i % 3, "amh_ng_ml": 0.3},
-                "month_12": {"afc_post": 4 + i, "amh_post_ng_ml": 0.4 + i / 10},
+                "month_3": {"afc_post": 4 + i, "amh_post_ng_ml": 0.4 + i / 10},
             },
             status="completed",
         )

@@ -65,7 +65,8 @@ def test_screening_save_enrol_and_withdraw(clinic_database) -> None:  # type: ig
         )
         assert saved.explanation is not None and saved.explanation.eligible is False
         assert (woman.eligible, woman.failed_criteria) == ("false", "incl.consent")
-        with pytest.raises(StudyError, match="eligibility is false, expected true"):
+        assert woman.status == "screen_failed", "a false screening fails screening"
+        with pytest.raises(StudyError, match=r"status is screen failed \(incl.consent\)"):
             enrolment.enrol(session, woman, username="t")
         enrolment.save_visit(
             session,
@@ -78,12 +79,12 @@ def test_screening_save_enrol_and_withdraw(clinic_database) -> None:  # type: ig
         )
         assert woman.eligible == "true" and woman.failed_criteria == ""
         enrolment.enrol(session, woman, username="t")
-        assert woman.status == "enrolled" and woman.enrolled_at is not None
+        assert woman.status == "ongoing" and woman.enrolled_at is not None
         enrolment.check_entry_allowed(woman, "treatment")
         with pytest.raises(StudyError, match="expected screening"):
             enrolment.change_status(session, woman, "screen_failed", reason="x", username="t")
         with pytest.raises(StudyError, match="cannot be set here"):
-            enrolment.change_status(session, woman, "enrolled", reason="x", username="t")
+            enrolment.change_status(session, woman, "ongoing", reason="x", username="t")
         enrolment.change_status(session, woman, "withdrawn", reason="moved away", username="t")
         assert woman.status == "withdrawn"
         trail = (
@@ -96,8 +97,8 @@ def test_screening_save_enrol_and_withdraw(clinic_database) -> None:  # type: ig
             .all()
         )
         assert [e.changes.get("status") for e in trail][-2:] == [
-            ["screening", "enrolled"],
-            ["enrolled", "withdrawn"],
+            ["screening", "ongoing"],
+            ["ongoing", "withdrawn"],
         ]
         assert trail[-1].reason == "moved away"
 
@@ -118,4 +119,4 @@ def test_consent_is_not_asked_where_the_screening_form_does_not_record_it(clinic
         )
         assert woman.eligible == "true", "Bologna: previous POR and a low reserve test"
         enrolment.enrol(session, woman, username="t")
-        assert woman.status == "enrolled"
+        assert woman.status == "ongoing"

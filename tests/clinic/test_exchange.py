@@ -1,4 +1,4 @@
-"""Export and import of a study (``clinic.exchange``): a synthetic cohort goes in and comes out
+"""Export and import of a study (``clinic.exchange``, ``clinic.importing``): a synthetic cohort goes in and comes out
 equal, the arm column only for an unblinded reader, and a refused import stores nothing."""
 
 from __future__ import annotations
@@ -11,29 +11,25 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from ovaregen.clinic.exchange import (
-    dataset_zip,
-    import_dataset,
-    record_export,
-    study_dataset,
-)
+from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
+from ovaregen.clinic.importing import import_dataset
 from ovaregen.clinic.studies import StudyError, add_participant, site_coded, study_named
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.io.reader import validate_dataset
 from ovaregen.io.writer import write_dataset
 from ovaregen.store import audit
 from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, AuditEntry, Participant, Pregnancy
-from ovaregen.synth import PUBLISHED_SIZE, synthesize, to_dataset
+from ovaregen.synth import PUBLISHED_SIZE, synthesize
 
 SITE = "MAD1"
 
 
 def synthetic(study: str, tmp_path: Path, n: int | None = None):  # type: ignore[no-untyped-def]
     """A synthetic cohort written and read back as the import command reads it."""
-    participants, pregnancies = synthesize(study, n or PUBLISHED_SIZE[study], 7)
     folder = tmp_path / f"synthetic-{study}"
-    write_dataset(to_dataset(participants, pregnancies, f"synthetic {study}"), folder)
-    report = validate_dataset(folder)
+    write_dataset(synthesize(study, n or PUBLISHED_SIZE[study], 7), folder)
+    report = validate_dataset(folder, load_protocol(study))
     assert report.dataset is not None
     return report.dataset
 
@@ -63,10 +59,13 @@ def test_a_randomised_study_round_trips_and_the_arm_is_only_unblinded(
     arms = dict(source.participants.select("participant_id", "arm").iter_rows())
     assert dict(unblinded.participants.select("participant_id", "arm").iter_rows()) == arms
     assert set(blinded.participants.get_column("site")) == {SITE}
+    hidden = set(load_protocol("ucmsc-rct").arm_revealing)
+    assert not hidden & set(blinded.supplied["participants"])
+    assert all(blinded.participants.get_column(c).null_count() == 66 for c in hidden)
     compared = [
         c
         for c in source.supplied["participants"]
-        if c not in {"status", "arm"} and c in source.participants.columns
+        if c not in {"status", "arm", *hidden} and c in source.participants.columns
     ]
     assert compared, "the synthetic cohort supplies measurements"
     assert (
@@ -104,7 +103,9 @@ def test_the_zip_holds_the_files_the_writer_writes(
         exported = study_dataset(session, study, blinded=True)
     write_dataset(exported, tmp_path / "folder")
     with zipfile.ZipFile(io.BytesIO(dataset_zip(exported))) as archive:
-        assert sorted(archive.namelist()) == ["participants.csv", "pregnancies.csv"]
+        written = sorted(p.name for p in (tmp_path / "folder").iterdir())
+        assert sorted(archive.namelist()) == written
+        assert {"participants.csv", "visits.csv", "adverse_events.csv"} <= set(written)
         for name in archive.namelist():
             assert archive.read(name) == (tmp_path / "folder" / name).read_bytes()
         assert b"ucmsc_hrt" not in archive.read("participants.csv")
@@ -151,13 +152,16 @@ def test_arms_in_a_single_arm_study_are_refused(clinic_database: Database, tmp_p
     assert count(clinic_database, AllocationSlot) == 0
 
 
-def test_women_still_in_screening_are_left_out_with_a_warning(clinic_database: Database) -> None:
+def test_women_still_in_screening_are_exported_as_screening(clinic_database: Database) -> None:
+    """INTERCHANGE.md: status ``screening`` = not yet decided; the export keeps her."""
     with clinic_database.transaction() as session:
         study = study_named(session, "regenera")
-        add_participant(session, study, site_coded(session, SITE), username="c")
+        woman = add_participant(session, study, site_coded(session, SITE), username="c")
         exported = study_dataset(session, study, blinded=True)
-    assert exported.participants.height == 0
-    assert "1 participant(s) still being screened" in exported.warnings[0].message
+    assert exported.participants.select("participant_id", "status").rows() == [
+        (woman.code, "screening")
+    ]
+    assert not exported.warnings
 
 
 def test_an_export_is_audited_with_who_and_whether_blinded(clinic_database: Database) -> None:

@@ -47,16 +47,16 @@ def event(**changes: object) -> dict[str, object]:
         "grade": "2",
         "serious": "no",
         "related": "possible",
-        "outcome": "resolved",
+        "outcome": "recovered",
     } | changes
 
 
 def test_adverse_events_are_graded_with_ctcae() -> None:
-    parsed = followup.parse_event(event(related="Not related", outcome="resolved with sequelae"))
+    parsed = followup.parse_event(event(related="Not related", outcome="recovered with sequelae"))
     assert parsed.ctcae_version == "5.0"
     assert (parsed.related, parsed.outcome, parsed.serious) == (
-        "not_related",
-        "resolved_with_sequelae",
+        "unrelated",
+        "recovered_with_sequelae",
         False,
     )
     for bad, field in (

@@ -19,7 +19,7 @@ from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, Participant
 
 
-def woman(database: Database, study: str = "regenera", status: str = "enrolled") -> int:
+def woman(database: Database, study: str = "regenera", status: str = "ongoing") -> int:
     with database.transaction() as session:
         participant = add_participant(
             session, study_named(session, study), site_coded(session, "MAD1"), username="test"
@@ -166,7 +166,7 @@ def test_a_decision_needs_a_recorded_day_and_refuses_impossible_doses(
 def test_only_enrolled_women_of_study_a_have_a_log(sqlite_database: Database) -> None:
     with sqlite_database.transaction() as session:
         for study, status, error in (
-            ("mensc", "enrolled", NotFoundError),
+            ("mensc", "ongoing", NotFoundError),
             ("regenera", "screening", StudyError),
             ("regenera", "screen_failed", StudyError),
         ):

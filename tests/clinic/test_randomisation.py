@@ -31,7 +31,7 @@ def ready_participant(
     site: str = "MAD1",
     screening: dict[str, Any] | None = None,
     eligible: str = "true",
-    status: str = "enrolled",
+    status: str = "ongoing",
 ) -> Participant:
     """A participant of Study C, screened with ``screening`` values (consent by default)."""
     study = studies.study_named(session, STUDY)
@@ -193,7 +193,7 @@ def test_ten_thousand_slots_per_stratum_are_generated_in_seconds(
         ({"eligible": "unknown"}, "eligibility is unknown"),
         ({"screening": {"consent": False}}, "consent is not recorded"),
         ({"screening": {"age_years": 30}}, "consent is not recorded"),
-        ({"status": "screening"}, "status is screening, expected enrolled"),
+        ({"status": "screening"}, "status is screening, expected ongoing"),
         ({"status": "withdrawn"}, "status is withdrawn"),
     ],
 )

@@ -37,10 +37,10 @@ def test_a_single_csv_file_is_not_a_dataset(tmp_path: Path) -> None:
 
 def test_other_csv_files_are_ignored_with_a_warning(tmp_path: Path) -> None:
     csv_folder(tmp_path, PARTICIPANTS)
-    (tmp_path / "visits.csv").write_text("x\n1\n")
+    (tmp_path / "labs.csv").write_text("x\n1\n")
     report = validate_dataset(tmp_path)
     assert report.valid
-    assert_located(only_warning(report), "visits.csv", None, None, "not a file of the dataset")
+    assert_located(only_warning(report), "labs.csv", None, None, "not a file of the dataset")
 
 
 def test_csv_files_win_over_a_workbook(tmp_path: Path) -> None:

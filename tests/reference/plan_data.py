@@ -13,8 +13,18 @@ the interchange format (INTERCHANGE.md, ``ovaregen.io.writer.write_dataset``):
   must leave out), menses, IVF after treatment, follow-up 30–72 months, ~35% with 1–3
   pregnancies (spontaneous / IVF, live birth / miscarriage, twins);
 * ``data/ucmsc-random/`` — Study C-like: 80 participants, arms ``ucmsc_hrt`` / ``hrt``,
-  screen failures without an arm, some lost to follow-up (outcomes unknown), AFC and AMH
-  before and after, menses at follow-up, pregnancies and the complications checklist.
+  4 screen failures without an arm; ``visits.csv`` with the protocol's follow-up visits
+  ``month_3``, ``month_6``, ``month_12`` of every randomised woman (AFC, AMH and menses at
+  each; follow-up time and the complications checklist at month_12), values missing at random,
+  women lost to follow-up missing their later visits (or all of them); AFC and AMH after
+  treatment depend on the baseline (and on a level of each woman's own), so that the ANCOVA of
+  the primary outcome has signal; participants.csv's follow-up columns hold the month_3 values
+  (followup_months and the checklist the month_12 ones), as ``Protocol.summary_visit`` says;
+  pregnancies; ``adverse_events.csv`` with 1–4 events of about 60% of the randomised women
+  (more in the cell arm), terms in different letter case and with stray spaces, CTCAE grades
+  1–4 and some unknown, serious ones and some of unknown seriousness, no fatal event (so the
+  worst-grade-5 row has an empty margin), and events of two screen failures that the plan must
+  leave out.
 
 Every AMH after treatment differs from exactly 1.2 × baseline by more than 1e-6 ng/mL, so that
 the activation rule's floating-point tolerance (``AMH_TOLERANCE_NG_ML``) never decides a case
@@ -57,15 +67,24 @@ def _frame(columns: Columns, file: DatasetFile) -> pl.DataFrame:
     return pl.DataFrame(columns, schema={name: schema[name] for name in columns})
 
 
-def _dataset(participants: Columns, pregnancies: Columns, folder: Path) -> Dataset:
+def _dataset(
+    participants: Columns,
+    pregnancies: Columns,
+    folder: Path,
+    *,
+    visits: Columns | None = None,
+    adverse_events: Columns | None = None,
+) -> Dataset:
+    """The dataset of these files; visits.csv and adverse_events.csv only when given."""
+    files = {DatasetFile.PARTICIPANTS: participants, DatasetFile.PREGNANCIES: pregnancies}
+    if visits is not None:
+        files[DatasetFile.VISITS] = visits
+    if adverse_events is not None:
+        files[DatasetFile.ADVERSE_EVENTS] = adverse_events
     return Dataset(
-        participants=_frame(participants, DatasetFile.PARTICIPANTS),
-        pregnancies=_frame(pregnancies, DatasetFile.PREGNANCIES),
         source=str(folder),
-        supplied={
-            DatasetFile.PARTICIPANTS.value: tuple(participants),
-            DatasetFile.PREGNANCIES.value: tuple(pregnancies),
-        },
+        supplied={file.value: tuple(columns) for file, columns in files.items()},
+        **{file.value: _frame(columns, file) for file, columns in files.items()},
     )
 
 
@@ -251,6 +270,88 @@ def mensc(rng: np.random.Generator) -> Dataset:
     return _dataset(participants, pregnancies, FOLDERS["mensc"])
 
 
+VISITS = ("month_3", "month_6", "month_12")
+VISIT_DAYS = (91, 182, 365)
+AFC_EFFECT = (1.5, 2.0, 1.0)  # UC-MSC + HRT minus HRT, AFC after treatment, by visit
+AMH_LOG_EFFECT = (0.25, 0.30, 0.15)  # on the log AMH ratio after / before
+RESUMED = ((0.45, 0.25), (0.50, 0.25), (0.40, 0.30))  # P(menses resumed): (ucmsc_hrt, hrt)
+AE_TERMS = (  # (the ways a term is written: letter case, stray spaces), relative frequency
+    (("Headache", "headache ", " HEADACHE", "Headache"), 0.22),
+    (("Pelvic pain", "pelvic pain", "Pelvic Pain ", "Pelvic pain"), 0.20),
+    (("Nausea", "nausea", "Nausea "), 0.12),
+    (("Hot flushes", "hot flushes"), 0.12),
+    (("Vaginal bleeding", "Vaginal Bleeding"), 0.10),
+    (("Breast tenderness",), 0.08),
+    (("Fever", "fever "), 0.06),
+    (("Injection-site bruising",), 0.05),
+    (("Ovarian cyst",), 0.05),
+)
+AE_RELATED = ["unrelated", "unlikely", "possible", "probable", "definite", "unknown"]
+AE_OUTCOMES = ["ongoing", "recovered", "recovered_with_sequelae", "unknown"]
+
+
+def _visit_rows(
+    rng: np.random.Generator,
+    ids: list[str],
+    attended: NDArray[np.int64],
+    start: list[dt.date],
+    values: dict[str, list[list[Any]]],
+) -> Columns:
+    """visits.csv: the first ``attended[i]`` visits of woman i, each with its values."""
+    rows: Columns = {"participant_id": [], "visit": [], "visit_date": []}
+    rows |= {name: [] for name in values}
+    for i, woman in enumerate(ids):
+        for k in range(int(attended[i])):
+            rows["participant_id"].append(woman)
+            rows["visit"].append(VISITS[k])
+            day = VISIT_DAYS[k] + int(rng.integers(-10, 11))
+            rows["visit_date"].append(start[i] + dt.timedelta(days=day))
+            for name, by_visit in values.items():
+                rows[name].append(by_visit[k][i])
+    return rows
+
+
+def _adverse_event_rows(
+    rng: np.random.Generator,
+    women: list[int],
+    ids: list[str],
+    extra: FloatArray,
+    start: list[dt.date],
+) -> Columns:
+    """adverse_events.csv: 1 + Poisson(``extra[i]``) events of each woman i in ``women`` (CTCAE
+    1–4, some of unknown grade or seriousness; no fatal event), ordered by onset."""
+    rows: Columns = {
+        name: []
+        for name in (
+            "participant_id",
+            "term",
+            "onset_date",
+            "grade",
+            "ctcae_version",
+            "serious",
+            "related",
+            "outcome",
+        )
+    }
+    weights = np.array([w for _, w in AE_TERMS])
+    for i in women:
+        count = 1 + int(rng.poisson(extra[i]))
+        onsets = np.sort(rng.integers(1, 366, count))
+        for onset in onsets:
+            variants = AE_TERMS[int(rng.choice(len(AE_TERMS), p=weights / weights.sum()))][0]
+            grade = int(rng.choice([1, 2, 3, 4], p=[0.55, 0.28, 0.12, 0.05]))
+            serious = bool(rng.random() < (0.7 if grade >= 3 else 0.04))
+            rows["participant_id"].append(ids[i])
+            rows["term"].append(str(variants[int(rng.integers(0, len(variants)))]))
+            rows["onset_date"].append(start[i] + dt.timedelta(days=int(onset)))
+            rows["grade"].append(None if rng.random() < 0.06 else grade)
+            rows["ctcae_version"].append("5.0")
+            rows["serious"].append(None if rng.random() < 0.03 else serious)
+            rows["related"].append(str(rng.choice(AE_RELATED)))
+            rows["outcome"].append(str(rng.choice(AE_OUTCOMES, p=[0.12, 0.78, 0.05, 0.05])))
+    return rows
+
+
 def ucmsc(rng: np.random.Generator) -> Dataset:
     """Study C-like participants (module docstring)."""
     n_screen_failed, n = 4, 80
@@ -259,7 +360,7 @@ def ucmsc(rng: np.random.Generator) -> Dataset:
     rng.shuffle(arm)
     status = np.array(
         rng.choice(
-            ["completed", "", "lost_to_follow_up"], size=randomised, p=[0.86, 0.06, 0.08]
+            ["completed", "", "lost_to_follow_up"], size=randomised, p=[0.84, 0.06, 0.10]
         ).tolist()
         + ["screen_failed"] * n_screen_failed
     )
@@ -273,16 +374,54 @@ def ucmsc(rng: np.random.Generator) -> Dataset:
     age = np.round(rng.uniform(22.0, 40.0, n), 1)
     afc = rng.integers(0, 5, n)
     amh = np.round(np.clip(np.exp(rng.normal(math.log(0.25), 0.7, n)), 0.02, 1.5), 2)
-    afc_post = np.maximum(afc + rng.integers(-1, 3, n) + experimental * rng.integers(0, 4, n), 0)
-    ratio = np.exp(rng.normal(0.05 + 0.25 * experimental, 0.3, n))
-    amh_post = _amh_after(rng, amh, ratio)
-    resumed = rng.random(n) < np.where(experimental, 0.45, 0.25)
-    followup_menses = np.where(
-        resumed,
-        rng.choice(["regular", "irregular"], size=n),
-        rng.choice(["amenorrhea", "menopause"], size=n, p=[0.8, 0.2]),
-    )
-    unknown_outcome = failed | lost
+    start = [dt.date(2022, 5, 2) + dt.timedelta(days=int(d)) for d in rng.integers(0, 420, n)]
+    # Visits attended, in order: every randomised woman all three, unless lost to follow-up
+    # (then none, month_3 only, or month_3 and month_6); screen failures none.
+    attended = np.where(failed, 0, np.where(lost, rng.choice([0, 1, 2], size=n), 3))
+    level_afc = rng.normal(0.0, 0.8, n)  # each woman's own level, shared by her visits
+    level_amh = rng.normal(0.0, 0.2, n)
+    by_visit: dict[str, list[list[Any]]] = {
+        "afc_post": [],
+        "amh_post_ng_ml": [],
+        "menses_followup": [],
+    }
+    for k in range(len(VISITS)):
+        shift = np.round(0.3 + level_afc + AFC_EFFECT[k] * experimental + rng.normal(0, 1.0, n))
+        afc_post = np.maximum(afc + shift.astype(np.int64), 0)
+        log_ratio = 0.05 + AMH_LOG_EFFECT[k] * experimental + level_amh + rng.normal(0, 0.25, n)
+        amh_post = _amh_after(rng, amh, np.exp(log_ratio))
+        resumed = rng.random(n) < np.where(experimental, *RESUMED[k])
+        menses_followup = np.where(
+            resumed,
+            rng.choice(["regular", "irregular"], size=n),
+            rng.choice(["amenorrhea", "menopause"], size=n, p=[0.8, 0.2]),
+        )
+        by_visit["afc_post"].append(_integers(afc_post, _missing(rng, n, 0.04)))
+        by_visit["amh_post_ng_ml"].append(_numbers(amh_post, _missing(rng, n, 0.04)))
+        by_visit["menses_followup"].append(
+            [
+                None if gap else str(m)
+                for m, gap in zip(menses_followup, _missing(rng, n, 0.03), strict=True)
+            ]
+        )
+    # Recorded at month_12 only; empty at the earlier visits.
+    last = len(VISITS) - 1
+    at_end: dict[str, list[Any]] = {
+        "followup_months": _numbers(np.round(rng.uniform(11.4, 13.2, n), 1), _missing(rng, n, 0.03))
+    }
+    for column in COMPLICATIONS:
+        happened = rng.random(n) < 0.03
+        at_end[column] = [
+            None if u else bool(h) for h, u in zip(happened, _missing(rng, n, 0.02), strict=True)
+        ]
+    for name, values in at_end.items():
+        by_visit[name] = [[None] * n] * last + [values]
+    visits = _visit_rows(rng, ids, attended, start, by_visit)
+
+    def summary(name: str, k: int) -> list[Any]:
+        """participants.csv's value: visit k's, empty where she did not attend it."""
+        return [v if attended[i] > k else None for i, v in enumerate(by_visit[name][k])]
+
     participants: Columns = {
         "participant_id": ids,
         "status": [s or None for s in status.tolist()],
@@ -291,27 +430,31 @@ def ucmsc(rng: np.random.Generator) -> Dataset:
         "amh_ng_ml": _numbers(amh),
         "afc": _integers(afc),
         "menses": ["amenorrhea"] * n,
-        "afc_post": _integers(afc_post, unknown_outcome | _missing(rng, n, 0.04)),
-        "amh_post_ng_ml": _numbers(amh_post, unknown_outcome | _missing(rng, n, 0.04)),
-        "menses_followup": [
-            None if gap else str(m)
-            for m, gap in zip(
-                followup_menses, unknown_outcome | _missing(rng, n, 0.03), strict=True
-            )
-        ],
+        "afc_post": summary("afc_post", 0),
+        "amh_post_ng_ml": summary("amh_post_ng_ml", 0),
+        "menses_followup": summary("menses_followup", 0),
+        "followup_months": summary("followup_months", last),
+        **{column: summary(column, last) for column in COMPLICATIONS},
     }
-    for column in COMPLICATIONS:
-        happened = rng.random(n) < 0.03
-        unknown = failed | _missing(rng, n, 0.02)
-        participants[column] = [
-            None if u else bool(h) for h, u in zip(happened, unknown, strict=True)
-        ]
     chance = np.where(experimental, 0.18, 0.07)
     pregnant = ~failed & (rng.random(n) < chance)
     women = [ids[i] for i in np.flatnonzero(pregnant)]
     pregnancies = _empty_pregnancies()
     _pregnancy_rows(rng, women, (2, 18), [0.3] * len(women), pregnancies)
-    return _dataset(participants, pregnancies, FOLDERS["ucmsc-rct"])
+    # Adverse events: about 60% of the randomised women have one or more (more in the cell
+    # arm); two screen failures have events too, which the plan must leave out.
+    has_events = ~failed & (rng.random(n) < np.where(experimental, 0.65, 0.55))
+    has_events[np.flatnonzero(failed)[:2]] = True
+    with_events = [int(i) for i in np.flatnonzero(has_events)]
+    extra_events = np.where(experimental, 0.9, 0.5)  # beyond the first, Poisson mean
+    events = _adverse_event_rows(rng, with_events, ids, extra_events, start)
+    return _dataset(
+        participants,
+        pregnancies,
+        FOLDERS["ucmsc-rct"],
+        visits=visits,
+        adverse_events=events,
+    )
 
 
 def main() -> None:

@@ -97,16 +97,33 @@ group_counts <- function(tab) {
   lapply(seq_len(nrow(tab)), function(i) list(events = tab[i, 1], n = sum(tab[i, ])))
 }
 
-# Risk difference (row 1 - row 2) with prop.test's Wald interval, Fisher's exact p.
+# Risk difference (row 1 - row 2) with prop.test's Wald interval, Fisher's exact p (NA where a
+# column of the table is empty, i.e. no woman or every woman has the event: fisher.test says 1
+# there, ovaregen.stats.contingency.fisher_exact reports no test; as adverse_events.R records
+# it), and the relative risk with its log (Katz) interval (NA where a risk is 0: the plan has
+# no zero-cell correction; a first risk of 0 gives RR = 0 without an interval).
+risk_call <- function(table_code, relative_risk = FALSE) paste0(
+  "tab <- ", table_code, "; ",
+  "d <- prop.test(tab[, 1], rowSums(tab), correct = FALSE); f <- fisher.test(tab); ",
+  if (relative_risk) paste0(
+    "a <- tab[1, 1]; n1 <- sum(tab[1, ]); b <- tab[2, 1]; n2 <- sum(tab[2, ]); ",
+    "rr <- if (b == 0) NA else (a / n1) / (b / n2); ",
+    "rr_ci <- if (a == 0 || b == 0) c(NA, NA) else ",
+    "exp(log(rr) + c(-1, 1) * qnorm(0.975) * sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)); "),
+  "list(estimate = d$estimate[1] - d$estimate[2], conf.int = d$conf.int, ",
+  "p.value = if (any(colSums(tab) == 0)) NA else f$p.value",
+  if (relative_risk) ", relative_risk = rr, relative_risk_ci = rr_ci", ")")
+risk_numbers <- function(r, tab) {
+  list(n = sum(tab), estimate = num(r$estimate), ci_low = r$conf.int[1],
+       ci_high = r$conf.int[2], p_value = num(r$p.value))
+}
 risk_case <- function(id, outcome) {
-  call <- sprintf(paste0(
-    "tab <- table(C$arm, factor(C$%s, levels = c(TRUE, FALSE))); ",
-    "d <- prop.test(tab[, 1], rowSums(tab), correct = FALSE); f <- fisher.test(tab); ",
-    "list(estimate = d$estimate[1] - d$estimate[2], conf.int = d$conf.int, p.value = f$p.value)"),
-    outcome)
+  call <- risk_call(sprintf("table(C$arm, factor(C$%s, levels = c(TRUE, FALSE)))", outcome),
+                    relative_risk = TRUE)
   r <- suppressWarnings(run(call))
-  add(id, call, list(n = sum(tab), estimate = num(r$estimate), ci_low = r$conf.int[1],
-                     ci_high = r$conf.int[2], p_value = r$p.value, groups = group_counts(tab)))
+  add(id, call, c(risk_numbers(r, tab), list(
+    groups = group_counts(tab), relative_risk = num(r$relative_risk),
+    relative_risk_ci_low = r$relative_risk_ci[1], relative_risk_ci_high = r$relative_risk_ci[2])))
 }
 
 # ROC of a marker for activation: AUC, DeLong CI, Youden cut-off (lowest tied threshold).
@@ -302,11 +319,21 @@ finish_plan("mensc", "data/mensc-random",
 
 # --- Study C: ucmsc-rct ----------------------------------------------------------------------
 # Randomised (ITT) = status not screen_failed with an arm; first arm ucmsc_hrt, second hrt.
+# participants.csv's follow-up columns hold the month_3 values (the protocol's primary
+# follow-up visit; followup_months and the checklist: month_12, Protocol.summary_visit): the
+# unsuffixed results use them. `<outcome>_<visit>` is the value visits.csv gives at that visit
+# (NA where the woman has no row for it). Adverse events (CONSORT Harms, ovaregen.stats.
+# adverse_events): over the randomised women, with or without events (events of others
+# ignored); a term is keyed stripped, lower-cased, every run of non-alphanumerics an "_".
 complications <- c("comp_ovarian_cyst", "comp_ovarian_torsion", "comp_endometrioma",
                    "comp_endometriosis", "comp_ovarian_malignancy", "comp_pid", "comp_ectopic",
                    "comp_autoimmune")
+visits <- c("month_3", "month_6", "month_12")
 setup <- c(
   read_lines("data/ucmsc-random"),
+  'v <- read.csv("data/ucmsc-random/visits.csv", na.strings = "", stringsAsFactors = FALSE)',
+  paste0('e <- read.csv("data/ucmsc-random/adverse_events.csv", na.strings = "", ',
+         "stringsAsFactors = FALSE, strip.white = FALSE)"),
   'C <- p[status != "screen_failed" & !is.na(p$arm), ]',
   'C$arm <- factor(C$arm, levels = c("ucmsc_hrt", "hrt"))',
   "C$afc_change <- C$afc_post - C$afc",
@@ -319,7 +346,32 @@ setup <- c(
   paste0("C$has_live_birth <- C$participant_id %in% ",
          'g$participant_id[g$outcome == "live_birth" | g$infants_live_born >= 1]'),
   sprintf("complications <- c(%s)", paste0('"', complications, '"', collapse = ", ")),
-  "C$any_complication <- Reduce(`|`, lapply(C[complications], as.logical))"
+  "C$any_complication <- Reduce(`|`, lapply(C[complications], as.logical))",
+  # the values at each follow-up visit
+  paste0("at_visit <- function(visit, column) { rows <- v[v$visit == visit, ]; ",
+         "rows[[column]][match(C$participant_id, rows$participant_id)] }"),
+  sprintf("visits <- c(%s)", paste0('"', visits, '"', collapse = ", ")),
+  paste0(
+    "for (V in visits) { ",
+    'C[[paste0("afc_post_", V)]] <- at_visit(V, "afc_post"); ',
+    'C[[paste0("amh_post_ng_ml_", V)]] <- at_visit(V, "amh_post_ng_ml"); ',
+    'C[[paste0("afc_change_", V)]] <- C[[paste0("afc_post_", V)]] - C$afc; ',
+    'C[[paste0("amh_change_ng_ml_", V)]] <- C[[paste0("amh_post_ng_ml_", V)]] - C$amh_ng_ml; ',
+    'm <- at_visit(V, "menses_followup"); ',
+    'C[[paste0("menses_resumed_", V)]] <- ifelse(is.na(m), NA, m %in% c("regular", "irregular")) }'),
+  # participants.csv holds the month_3 values (and month_12's for the checklist)
+  paste0("stopifnot(identical(C$afc_post, C$afc_post_month_3), ",
+         "identical(C$amh_post_ng_ml, C$amh_post_ng_ml_month_3), ",
+         'identical(C$menses_followup, at_visit("month_3", "menses_followup")), ',
+         'identical(C$followup_months, at_visit("month_12", "followup_months")))'),
+  # adverse events of the randomised women, their arm and term key; worst known grade per woman
+  "E <- e[e$participant_id %in% C$participant_id, ]",
+  "E$arm <- C$arm[match(E$participant_id, C$participant_id)]",
+  "E$serious <- as.logical(E$serious)",
+  'E$key <- gsub("[^0-9a-z]+", "_", tolower(trimws(E$term)))',
+  paste0("worst <- tapply(E$grade, E$participant_id, ",
+         "function(g) if (all(is.na(g))) NA else max(g, na.rm = TRUE))"),
+  "C$worst_grade <- unname(worst[C$participant_id])"
 )
 start_plan(setup)
 for (outcome in c("afc_post", "amh_post_ng_ml", "afc_change", "amh_change_ng_ml")) {
@@ -328,6 +380,82 @@ for (outcome in c("afc_post", "amh_post_ng_ml", "afc_change", "amh_change_ng_ml"
 for (outcome in c("oocyte_activation", "menses_resumed", "pregnant", "has_live_birth",
                   "any_complication")) {
   risk_case(paste0("arm_difference_", outcome), outcome)
+}
+for (visit in visits) {
+  for (outcome in c("afc_post", "amh_post_ng_ml", "afc_change", "amh_change_ng_ml")) {
+    column <- paste0(outcome, "_", visit)
+    t_case(paste0("arm_difference_", column), paste(column, "~ arm"), "C", wilcoxon = TRUE)
+  }
+  risk_case(paste0("arm_difference_menses_resumed_", visit), paste0("menses_resumed_", visit))
+}
+
+# ANCOVA: lm(outcome at the visit ~ arm + baseline), arm's reference level hrt (coefficient =
+# ucmsc_hrt - hrt), complete cases; the adjusted means predict()ed at the mean baseline of the
+# complete cases (ancova.R).
+ancova_case <- function(id, outcome, baseline) {
+  call <- sprintf(paste0(
+    'D <- C; D$arm <- relevel(D$arm, ref = "hrt"); fit <- lm(%s ~ arm + %s, data = D); ',
+    "s <- coef(summary(fit)); ci <- confint(fit); used <- model.frame(fit); ",
+    'nd <- data.frame(arm = factor(c("ucmsc_hrt", "hrt"), levels = levels(D$arm)), ',
+    "%s = mean(used$%s)); ",
+    'pr <- predict(fit, newdata = nd, se.fit = TRUE, interval = "confidence")'),
+    outcome, baseline, baseline, baseline)
+  run(call)
+  groups <- lapply(1:2, function(i) {  # ucmsc_hrt, then hrt: the complete cases of each arm
+    rows <- used[used$arm == c("ucmsc_hrt", "hrt")[i], ]
+    list(n = nrow(rows), mean = mean(rows[[1]]), sd = sd(rows[[1]]),
+         mean_baseline = mean(rows[[baseline]]), adjusted_mean = unname(pr$fit[i, "fit"]),
+         adjusted_ci_low = unname(pr$fit[i, "lwr"]), adjusted_ci_high = unname(pr$fit[i, "upr"]))
+  })
+  arm <- "armucmsc_hrt"
+  add(id, call, list(
+    n = nobs(fit), statistic = s[arm, "t value"], df = fit$df.residual,
+    p_value = s[arm, "Pr(>|t|)"], estimate = s[arm, "Estimate"], ci_low = ci[arm, 1],
+    ci_high = ci[arm, 2], std_error = s[arm, "Std. Error"], baseline = baseline,
+    baseline_coefficient = s[baseline, "Estimate"],
+    baseline_std_error = s[baseline, "Std. Error"], baseline_p_value = s[baseline, "Pr(>|t|)"],
+    residual_std_error = summary(fit)$sigma, r_squared = summary(fit)$r.squared,
+    mean_baseline = mean(used[[baseline]]), groups = groups))
+}
+baselines <- c(afc_post = "afc", amh_post_ng_ml = "amh_ng_ml")
+for (visit in visits) {
+  for (outcome in names(baselines)) {
+    ancova_case(paste0("ancova_", outcome, "_", visit), paste0(outcome, "_", visit),
+                baselines[[outcome]])
+  }
+}
+ancova_case("primary_outcome_ancova", "amh_post_ng_ml_month_3", "amh_ng_ml")
+
+# Adverse events by arm: women with >= 1 such event / randomised women of the arm, risk
+# difference (Wald) and Fisher's exact p (NA for an empty column); per arm the events counted.
+harm_case <- function(id, selected) {
+  call <- paste0(
+    sprintf("S <- E[%s, ]; ", selected),
+    risk_call("table(C$arm, factor(C$participant_id %in% S$participant_id, levels = c(TRUE, FALSE)))"))
+  r <- suppressWarnings(run(call))
+  groups <- lapply(levels(C$arm), function(a) {
+    list(women = tab[a, 1], n = sum(tab[a, ]), events = sum(S$arm == a))
+  })
+  add(id, call, c(risk_numbers(r, tab), list(groups = groups)))
+}
+harm_case("adverse_events_any", "TRUE")
+harm_case("adverse_events_serious", "E$serious %in% TRUE")
+harm_case("adverse_events_grade_3_or_more", "E$grade %in% 3:5")
+for (k in 1:5) {
+  # women by their worst known grade; the events of that grade
+  call <- paste0(
+    sprintf("S <- E[E$grade %%in%% %d, ]; ", k),
+    risk_call(sprintf("table(C$arm, factor(C$worst_grade %%in%% %d, levels = c(TRUE, FALSE)))",
+                      k)))
+  r <- suppressWarnings(run(call))
+  groups <- lapply(levels(C$arm), function(a) {
+    list(women = tab[a, 1], n = sum(tab[a, ]), events = sum(S$arm == a))
+  })
+  add(paste0("adverse_events_worst_grade_", k), call, c(risk_numbers(r, tab),
+                                                         list(groups = groups)))
+}
+for (key in sort(unique(E$key), method = "radix")) {
+  harm_case(paste0("adverse_events_term_", key), sprintf('E$key == "%s"', key))
 }
 finish_plan("ucmsc-rct", "data/ucmsc-random",
             "status not screen_failed with an arm (intention to treat)", setup)

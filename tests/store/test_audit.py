@@ -13,8 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ovaregen.clinic import audit_view
+from ovaregen.clinic.views import Reader
 from ovaregen.store import audit
 from ovaregen.store.database import Database
+
+MONITOR = Reader("monitor", "monitor")
 
 
 def write_entries(database: Database, count: int = 5) -> list[int]:
@@ -115,25 +118,37 @@ def test_filters_select_by_participant_user_study_and_time(clinic_database: Data
     write_entries(clinic_database)
     today = datetime.now(UTC).date().isoformat()
     with clinic_database.transaction() as session:
-        one = audit_view.newest_first(session, audit_view.audit_filter(participant="MAD1-0003"))
+        one = audit_view.newest_first(
+            session, audit_view.audit_filter(participant="MAD1-0003", reader=MONITOR)
+        )
         assert [e.participant for e in one.entries] == ["MAD1-0003"]
         mine = audit_view.newest_first(
-            session, audit_view.audit_filter(username="coordinator", study="regenera", until=today)
+            session,
+            audit_view.audit_filter(
+                username="coordinator", study="regenera", until=today, reader=MONITOR
+            ),
         )
         assert mine.total == 5
         assert [e.id for e in mine.entries] == sorted((e.id for e in mine.entries), reverse=True)
         tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-        assert audit_view.newest_first(session, audit_view.audit_filter(since=tomorrow)).total == 0
-        page = audit_view.newest_first(session, audit_view.audit_filter(), limit=2, offset=2)
+        assert (
+            audit_view.newest_first(
+                session, audit_view.audit_filter(since=tomorrow, reader=MONITOR)
+            ).total
+            == 0
+        )
+        page = audit_view.newest_first(
+            session, audit_view.audit_filter(reader=MONITOR), limit=2, offset=2
+        )
         assert len(page.entries) == 2 and page.has_newer and page.has_older
 
 
 def test_a_bad_date_names_the_field_and_the_expected_form() -> None:
     with pytest.raises(audit_view.FilterError, match=r"from: '31/12/2024' is not a date; expected"):
-        audit_view.audit_filter(since="31/12/2024")
+        audit_view.audit_filter(since="31/12/2024", reader=MONITOR)
     with pytest.raises(audit_view.FilterError, match="to: '2024-01-01' is before from"):
-        audit_view.audit_filter(since="2024-02-01", until="2024-01-01")
-    until = audit_view.audit_filter(until="2024-01-31").until
+        audit_view.audit_filter(since="2024-02-01", until="2024-01-01", reader=MONITOR)
+    until = audit_view.audit_filter(until="2024-01-31", reader=MONITOR).until
     assert until == datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
@@ -141,7 +156,7 @@ def test_the_csv_has_one_row_per_changed_field(clinic_database: Database) -> Non
     write_entries(clinic_database, 2)
     with clinic_database.transaction() as session:
         entries = audit.query(session, audit.AuditFilter(username="coordinator"))
-        rows = list(csv.DictReader(io.StringIO(audit_view.audit_csv(entries))))
+        rows = list(csv.DictReader(io.StringIO(audit_view.audit_csv(entries, MONITOR))))
     assert list(rows[0]) == list(audit_view.CSV_COLUMNS)
     assert len(rows) == 4
     first = rows[0]

@@ -1,12 +1,30 @@
-"""Largest-remainder apportionment and the helpers of ``ovaregen.synth.counts``."""
+"""Largest-remainder apportionment, the helpers of ``ovaregen.synth.counts``, and what
+``synthesize`` returns for every study: a complete, reproducible dataset."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import polars as pl
 import pytest
 
+from ovaregen.domain.variables import DatasetFile
+from ovaregen.io.dataset import Dataset
+from ovaregen.io.writer import write_dataset
 from ovaregen.synth import MINIMUM_SIZE, PUBLISHED_SIZE, STUDIES, synthesize
 from ovaregen.synth.counts import apportion, fix_sum, quantile_take
+
+FILES = {
+    "regenera": {"participants", "pregnancies", "mobilisation"},
+    "mensc": {"participants", "pregnancies"},
+    "ucmsc-rct": {"participants", "pregnancies", "visits", "adverse_events"},
+}
+"""The tables each study's synthetic dataset holds."""
+
+
+def tables(dataset: Dataset) -> dict[str, pl.DataFrame]:
+    return {file.value: dataset.table(file) for file in DatasetFile}
 
 
 def test_apportion_is_exact_at_the_published_total_and_scales() -> None:
@@ -52,8 +70,7 @@ def test_n_below_the_minimum_is_refused_with_the_minimum(study: str) -> None:
     minimum = MINIMUM_SIZE[study]
     with pytest.raises(ValueError, match=f"n = {minimum}"):
         synthesize(study, minimum - 1, 1)
-    participants, _ = synthesize(study, minimum, 1)
-    assert participants.height == minimum
+    assert synthesize(study, minimum, 1).participants.height == minimum
 
 
 def test_unknown_study_is_refused() -> None:
@@ -62,24 +79,55 @@ def test_unknown_study_is_refused() -> None:
 
 
 @pytest.mark.parametrize("study", STUDIES)
+def test_a_complete_dataset_with_its_source_and_supplied_columns(study: str) -> None:
+    n = PUBLISHED_SIZE[study]
+    dataset = synthesize(study, n, 5)
+    assert dataset.source == f"synthetic {study}, n = {n}, seed = 5"
+    assert set(dataset.supplied) == FILES[study]
+    assert {file.value for file in DatasetFile if dataset.has(file)} == FILES[study]
+    for name, columns in dataset.supplied.items():
+        frame = dataset.table(DatasetFile(name))
+        assert frame.height > 0
+        assert set(columns) <= set(frame.columns)
+        unsupplied = [c for c in frame.columns if c not in columns]
+        assert frame.select(unsupplied).null_count().row(0) == (frame.height,) * len(unsupplied)
+
+
+@pytest.mark.parametrize("study", STUDIES)
 def test_same_seed_same_frames_other_seed_other_data(study: str) -> None:
     n = PUBLISHED_SIZE[study]
     first, again, other = (synthesize(study, n, seed) for seed in (7, 7, 8))
-    assert first[0].equals(again[0]) and first[1].equals(again[1])
-    assert not first[0].equals(other[0])
+    for name, frame in tables(first).items():
+        assert frame.equals(tables(again)[name]), name
+    assert first.supplied == again.supplied == other.supplied
+    assert not first.participants.equals(other.participants)
     # the counts do not depend on the seed
     assert (
-        first[0]["status"]
+        first.participants["status"]
         .value_counts(sort=True)
-        .equals(other[0]["status"].value_counts(sort=True))
+        .equals(other.participants["status"].value_counts(sort=True))
     )
-    assert first[1].height == other[1].height
+    for file in DatasetFile:
+        assert first.table(file).height == other.table(file).height, file
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_same_seed_same_bytes(study: str, tmp_path: Path) -> None:
+    for name in ("first", "again"):
+        write_dataset(synthesize(study, PUBLISHED_SIZE[study], 11), tmp_path / name)
+    written = sorted(path.name for path in (tmp_path / "first").iterdir())
+    assert written == sorted(f"{name}.csv" for name in FILES[study])
+    for name in written:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 
 
 @pytest.mark.parametrize("study", STUDIES)
 @pytest.mark.parametrize("n", [10, 1000])
 def test_any_size_gives_n_participants_with_unique_ids(study: str, n: int) -> None:
-    participants, pregnancies = synthesize(study, n, 3)
-    assert participants.height == n
-    assert participants["participant_id"].n_unique() == n
-    assert pregnancies["participant_id"].is_in(participants["participant_id"].implode()).all()
+    dataset = synthesize(study, n, 3)
+    ids = dataset.participants["participant_id"]
+    assert dataset.participants.height == n
+    assert ids.n_unique() == n
+    for file in DatasetFile:
+        if file is not DatasetFile.PARTICIPANTS:
+            assert dataset.table(file)["participant_id"].is_in(ids.implode()).all(), file

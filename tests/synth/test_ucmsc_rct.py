@@ -1,5 +1,6 @@
 """Study C synthetic cohort: 66 randomised 1:1 in permuted blocks, all eligible, with the
-assumed effect of ``ovaregen.synth.ucmsc_rct.EFFECT``."""
+assumed effect of ``ovaregen.synth.ucmsc_rct.EFFECT`` — in participants.csv, the values of the
+month_3 visit (the protocol's primary follow-up visit; the visits: ``test_ucmsc_followup``)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def test_assumed_effect(women: pl.DataFrame) -> None:
 
 def test_targets_and_assumptions_state_the_effect() -> None:
     assert any("AFC +2.2" in text for text in ASSUMPTIONS["ucmsc-rct"])
+    assert any("β = 0.7" in text for text in ASSUMPTIONS["ucmsc-rct"])
+    assert any("ovarian haematoma" in text for text in ASSUMPTIONS["ucmsc-rct"])
     assert {t.kind for t in TARGETS["ucmsc-rct"]} == {"exact", "assumed"}
     assert any("day +1" in text for text in ASSUMPTIONS["regenera"])
 

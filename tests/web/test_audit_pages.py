@@ -11,14 +11,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ovaregen.clinic.exchange import import_dataset
+from ovaregen.clinic.importing import import_dataset
 from ovaregen.clinic.studies import study_named
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.io.reader import validate_dataset
 from ovaregen.io.writer import write_dataset
 from ovaregen.store import audit
 from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, Participant
-from ovaregen.synth import synthesize, to_dataset
+from ovaregen.synth import synthesize
 
 ARMS = ("ucmsc_hrt", "hrt")
 ARM_WORD = re.compile(r"(?<![\w-])(ucmsc_hrt|hrt)(?![\w-])")
@@ -27,9 +28,8 @@ ARM_WORD = re.compile(r"(?<![\w-])(ucmsc_hrt|hrt)(?![\w-])")
 def randomised_cohort(database: Database, tmp_path: Path) -> None:
     """A synthetic ucmsc-rct cohort imported with arms, plus a participant allocated from a
     list slot written directly."""
-    participants, pregnancies = synthesize("ucmsc-rct", 66, 3)
-    write_dataset(to_dataset(participants, pregnancies, "synthetic"), tmp_path / "cohort")
-    dataset = validate_dataset(tmp_path / "cohort").dataset
+    write_dataset(synthesize("ucmsc-rct", 66, 3), tmp_path / "cohort")
+    dataset = validate_dataset(tmp_path / "cohort", load_protocol("ucmsc-rct")).dataset
     assert dataset is not None
     with database.transaction() as session:
         study = study_named(session, "ucmsc-rct")

@@ -165,7 +165,7 @@ def test_adverse_events_keep_grade_and_ctcae_version(login, clinic_database: Dat
             "ctcae_version": "4.03",
             "serious": "no",
             "related": "probable",
-            "outcome": "resolved",
+            "outcome": "recovered",
         },
     )
     assert added.status_code == 303, added.text
@@ -175,7 +175,7 @@ def test_adverse_events_keep_grade_and_ctcae_version(login, clinic_database: Dat
     assert (event["grade"], event["ctcae_version"], event["serious"]) == (2, "4.03", False)
     assert (event["related"], event["outcome"], event["onset_date"]) == (
         "probable",
-        "resolved",
+        "recovered",
         "2024-03-02",
     )
     default = coordinator.api(
@@ -196,7 +196,7 @@ def test_adverse_events_keep_grade_and_ctcae_version(login, clinic_database: Dat
     assert refused.status_code == 422
     assert "expected fatal" in refused.json()["errors"]["outcome"]
     page = coordinator.post_form(
-        url, {**fatal, "grade": "5", "serious": "yes", "outcome": "resolved"}
+        url, {**fatal, "grade": "5", "serious": "yes", "outcome": "recovered"}
     )
     assert page.status_code == 422
     assert "expected fatal" in page.text

@@ -177,22 +177,24 @@ def test_visits_after_screening_wait_for_enrolment(login, clinic_database) -> No
     coordinator = login("coordinator")
     code = new_participant(coordinator)
     url = f"/studies/{STUDY}/participants/{code}/visits/treatment"
-    refused = coordinator.post_form(url, {"injections": "2", "version": ""})
+    regimen = "estradiol valerate 2 mg days 1–21"
+    refused = coordinator.post_form(url, {"hrt_regimen": regimen, "version": ""})
     assert refused.status_code == 409
     assert "not enrolled" in refused.text
     api_url = f"/api/studies/{STUDY}/participants/{code}/visits/treatment"
-    assert coordinator.api("PUT", api_url, json={"values": {"injections": 2}}).status_code == 409
+    api = coordinator.api("PUT", api_url, json={"values": {"hrt_regimen": regimen}})
+    assert api.status_code == 409
     coordinator.post_form(
         f"/studies/{STUDY}/participants/{code}/screening", {**eligible_woman(), "version": ""}
     )
     enrolled = coordinator.post_form(f"/studies/{STUDY}/participants/{code}/enrol", {})
     assert enrolled.status_code == 303
     saved = coordinator.post_form(
-        url, {"injections": "2", "treatment_date": "2024-05-02", "version": ""}
+        url, {"hrt_regimen": regimen, "treatment_date": "2024-05-02", "version": ""}
     )
     assert saved.status_code == 200, saved.text
     assert _saved(clinic_database, "treatment") == {
-        "injections": 2,
+        "hrt_regimen": regimen,
         "treatment_date": "2024-05-02",
     }
 

@@ -19,7 +19,7 @@ def enrolled(login, database: Database, study: str = "regenera") -> tuple[Browse
     assert created.status_code == 201, created.text
     code = created.json()["code"]
     with database.transaction() as session:
-        participant_coded(session, study_named(session, study), code).status = "enrolled"
+        participant_coded(session, study_named(session, study), code).status = "ongoing"
     return coordinator, code
 
 

@@ -157,7 +157,7 @@ def test_enrolment_needs_eligibility_and_consent(login, clinic_database) -> None
     refused = coordinator.post_form(f"/studies/{STUDY}/participants/{ineligible}/enrol", {})
     assert refused.status_code == 409
     assert "excl.endometriosis" in refused.text
-    assert _participant(clinic_database, ineligible).status == "screening"
+    assert _participant(clinic_database, ineligible).status == "screen_failed"
 
     no_consent = new_participant(coordinator)
     save_screening(coordinator, no_consent, eligible_woman(consent="false"), version="")
@@ -170,7 +170,7 @@ def test_enrolment_needs_eligibility_and_consent(login, clinic_database) -> None
     enrolled = coordinator.post_form(f"/studies/{STUDY}/participants/{code}/enrol", {})
     assert enrolled.status_code == 303
     stored = _participant(clinic_database, code)
-    assert stored.status == "enrolled" and stored.enrolled_at is not None
+    assert stored.status == "ongoing" and stored.enrolled_at is not None
     again = coordinator.post_form(f"/studies/{STUDY}/participants/{code}/enrol", {})
     assert again.status_code == 409
     monitor = login("monitor")
@@ -189,14 +189,14 @@ def test_status_changes_follow_the_flow_with_a_reason(login, clinic_database) ->
     coordinator = login("coordinator")
     code = new_participant(coordinator)
     base = f"/studies/{STUDY}/participants/{code}"
-    save_screening(coordinator, code, eligible_woman(adenomyosis="true"), version="")
+    save_screening(coordinator, code, eligible_woman(), version="")
     no_reason = coordinator.post_form(f"{base}/status", {"status": "screen_failed", "reason": ""})
     assert no_reason.status_code == 409
     too_early = coordinator.post_form(f"{base}/status", {"status": "withdrawn", "reason": "x"})
     assert too_early.status_code == 409
-    assert "expected enrolled" in too_early.text
+    assert "expected ongoing" in too_early.text
     failed = coordinator.post_form(
-        f"{base}/status", {"status": "screen_failed", "reason": "adenomyosis on ultrasound"}
+        f"{base}/status", {"status": "screen_failed", "reason": "declined to take part"}
     )
     assert failed.status_code == 303
     assert _participant(clinic_database, code).status == "screen_failed"
@@ -212,7 +212,7 @@ def test_status_changes_follow_the_flow_with_a_reason(login, clinic_database) ->
         )
         assert last is not None
         assert last.changes == {"status": ["screening", "screen_failed"]}
-        assert last.reason == "adenomyosis on ultrasound"
+        assert last.reason == "declined to take part"
     monitor = login("monitor")
     assert (
         monitor.post_form(f"{base}/status", {"status": "completed", "reason": "x"}).status_code

@@ -7,7 +7,8 @@ that plans only select, group and call statistics — never re-derive a clinical
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import polars as pl
 
@@ -15,7 +16,7 @@ from ovaregen.domain.derivation import Derivation, derive_table
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile
-from ovaregen.io.dataset import Dataset
+from ovaregen.io.dataset import Dataset, empty_table
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Cohort:
     source: str
     data_warnings: int
     supplied: tuple[str, ...] | None = None
+    visits: pl.DataFrame = field(default_factory=partial(empty_table, DatasetFile.VISITS))
+    """One row per woman and follow-up visit (canonical visits.csv)."""
+    adverse_events: pl.DataFrame = field(
+        default_factory=partial(empty_table, DatasetFile.ADVERSE_EVENTS)
+    )
 
     def recorded(self, columns: tuple[str, ...]) -> tuple[str, ...]:
         """Those of ``columns`` that the dataset records (a column it lacks is not asked)."""
@@ -54,4 +60,6 @@ def build_cohort(dataset: Dataset, protocol: Protocol) -> Cohort:
         source=dataset.source,
         data_warnings=len(dataset.warnings),
         supplied=dataset.supplied.get("participants"),
+        visits=conform(dataset.visits, DatasetFile.VISITS),
+        adverse_events=conform(dataset.adverse_events, DatasetFile.ADVERSE_EVENTS),
     )

@@ -18,8 +18,10 @@ from ovaregen.domain.protocols import Protocol
 
 FLOW_STAGES: tuple[tuple[str, str, pl.Expr], ...] = (
     ("recruited", "recruited (assessed for eligibility)", EVERY_ROW),
+    ("in_screening", "still in screening (not yet decided)", STATUS == "screening"),
     ("screen_failed", "did not meet the inclusion criteria", STATUS == "screen_failed"),
-    ("eligible", "met the inclusion criteria", STATUS != "screen_failed"),
+    ("eligible", "met the inclusion criteria", ~STATUS.is_in(["screen_failed", "screening"])),
+    ("ongoing", "in follow-up (not yet completed)", STATUS == "ongoing"),
     ("withdrawn", "withdrew", STATUS == "withdrawn"),
     ("lost_to_follow_up", "lost to follow-up", STATUS == "lost_to_follow_up"),
     ("analysed", "analysed (completed)", STATUS == "completed"),

@@ -13,6 +13,14 @@ resumption of menses, pregnancy, live birth and any complication.
 * baseline table by arm without significance tests (CONSORT 2010 item 15), with standardised
   mean differences; a CONSORT count table and enrolment against the protocol's target.
 
+Every outcome is analysed at every follow-up visit that records it (visits.csv;
+``analysis.visits``): ``arm_difference_<outcome>_<visit>``, and AFC and AMH also adjusted for
+their baseline value (ANCOVA, ``ancova_<outcome>_<visit>``). The protocol's primary outcome
+(``primary_outcome`` in the protocol file: AMH at 3 months, adjusted for baseline AMH) is
+``primary_outcome_ancova``. The unsuffixed ``arm_difference_<outcome>`` ids compare the
+participants.csv columns, i.e. the values of the primary follow-up visit. Adverse events by arm
+(``analysis.harms``): ``adverse_events_<measure>``.
+
 The first arm is the protocol's first (``ucmsc_hrt``, the experimental arm) when the data use
 the protocol's arm ids or labels, else the first in sorted order. Result ids are
 ``arm_difference_<outcome>`` (INTERCHANGE.md).
@@ -27,6 +35,7 @@ import polars as pl
 
 from ovaregen.analysis.cohort import Cohort
 from ovaregen.analysis.flow import exclusions_table
+from ovaregen.analysis.harms import harms
 from ovaregen.analysis.measures import (
     Split,
     arm_risks,
@@ -38,6 +47,7 @@ from ovaregen.analysis.measures import (
 from ovaregen.analysis.populations import EVERY_ROW, RANDOMISED, STATUS
 from ovaregen.analysis.result import Population, Result, Table
 from ovaregen.analysis.table_frames import table_one_frame
+from ovaregen.analysis.visits import adjusted_difference, at_visit, has_values
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import COMPLICATIONS
 from ovaregen.stats.comparison import mann_whitney
@@ -152,11 +162,18 @@ def _consort(
 
 
 def _continuous(
-    id: str, title: str, frame: pl.DataFrame, split: Split, population: Population
+    id: str,
+    title: str,
+    frame: pl.DataFrame,
+    split: Split,
+    population: Population,
+    column: str | None = None,
 ) -> Result:
-    result = compare_means(f"arm_difference_{id}", title, frame, split, id, population)
+    """Welch's comparison of ``column`` (default: ``id``) with Mann–Whitney's p beside."""
+    column = column or id
+    result = compare_means(f"arm_difference_{id}", title, frame, split, column, population)
     samples = [
-        frame.filter(g.member).get_column(id).drop_nulls().cast(pl.Float64).to_numpy()
+        frame.filter(g.member).get_column(column).drop_nulls().cast(pl.Float64).to_numpy()
         for g in split.groups
     ]
     rank_test = mann_whitney(samples[0], samples[1])
@@ -175,16 +192,11 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
     frame, randomised = RANDOMISED.select(cohort.derived)
     complication = any_complication(cohort.recorded(tuple(COMPLICATIONS)))
     binary = (*BINARY_OUTCOMES, (*ANY_COMPLICATION, complication))
-    frame = frame.with_columns(
-        *(
-            expression.alias(id)
-            for id, _, expression in (*CONTINUOUS_OUTCOMES, *binary)
-            if id not in ("oocyte_activation", "pregnant", "has_live_birth")
-        )
-    )
+    frame = _with_outcomes(frame, binary)
     arms = arm_order(cohort.protocol, frame.get_column("arm").cast(pl.String).to_list())
     results: list[Result] = []
     notes: tuple[str, ...] = ()
+    harm_tables: tuple[Table, ...] = ()
     if len(arms) == 2:
         split = split_by_values("arm", arms)
         results += [
@@ -194,6 +206,16 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             arm_risks(f"arm_difference_{id}", title, frame, split, id, randomised)
             for id, title, _ in binary
         ]
+        results += _by_visit(cohort, frame, split, randomised)
+        results += _primary(cohort, frame, split, randomised)
+        labelled_arms = frame.with_columns(
+            pl.col("arm").cast(pl.String).replace({value: label for label, value in arms})
+        )
+        harm_results, harm_table = harms(
+            cohort.adverse_events, labelled_arms, (arms[0][0], arms[1][0]), randomised
+        )
+        results += harm_results
+        harm_tables = (harm_table,)
     else:
         notes = (
             f"{len(arms)} arms in the data ({', '.join(v for _, v in arms) or 'none'}): "
@@ -228,5 +250,95 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             results_frame(results),
         ),
         Table("arm_summaries", "Outcomes by arm", groups_frame(results)),
+        *harm_tables,
     )
     return (randomised,), tuple(results), tables
+
+
+def _with_outcomes(
+    frame: pl.DataFrame, binary: tuple[tuple[str, str, pl.Expr], ...] = ()
+) -> pl.DataFrame:
+    """The outcome columns computed from the (visit's) values of ``frame``."""
+    return frame.with_columns(
+        *(
+            expression.alias(id)
+            for id, _, expression in (*CONTINUOUS_OUTCOMES, *binary)
+            if id not in ("oocyte_activation", "pregnant", "has_live_birth")
+        )
+    )
+
+
+BASELINE_OF = {"afc_post": "afc", "amh_post_ng_ml": "amh_ng_ml"}
+"""The baseline value each continuous follow-up measurement is adjusted for."""
+_SOURCE = {"afc_change": "afc_post", "amh_change_ng_ml": "amh_post_ng_ml"}
+
+
+def _by_visit(
+    cohort: Cohort, frame: pl.DataFrame, split: Split, population: Population
+) -> list[Result]:
+    """Every outcome at every follow-up visit that records it: ``…_<visit>`` ids; the
+    continuous ones also adjusted for baseline (``ancova_<outcome>_<visit>``)."""
+    results: list[Result] = []
+    menses = BINARY_OUTCOMES[1]
+    for visit in cohort.protocol.followup_visits:
+        seen = _with_outcomes(at_visit(frame, cohort.visits, visit, cohort.protocol), (menses,))
+        if not has_values(seen, visit):
+            continue
+        when = f"{visit.label.lower()} ({visit.id})"
+        for id, title, _ in CONTINUOUS_OUTCOMES:
+            if _SOURCE.get(id, id) in visit.records:
+                results.append(
+                    _continuous(f"{id}_{visit.id}", f"{title}, {when}", seen, split, population, id)
+                )
+        if "menses_followup" in visit.records:
+            results.append(
+                arm_risks(
+                    f"arm_difference_{menses[0]}_{visit.id}",
+                    f"{menses[1]}, {when}",
+                    seen,
+                    split,
+                    menses[0],
+                    population,
+                )
+            )
+        for outcome, baseline in BASELINE_OF.items():
+            if outcome in visit.records:
+                results.append(
+                    adjusted_difference(
+                        f"ancova_{outcome}_{visit.id}",
+                        f"{outcome} adjusted for baseline {baseline}, {when}",
+                        seen,
+                        split,
+                        outcome,
+                        baseline,
+                        population,
+                        visit.id,
+                    )
+                )
+    return results
+
+
+def _primary(
+    cohort: Cohort, frame: pl.DataFrame, split: Split, population: Population
+) -> list[Result]:
+    """The protocol's primary outcome at its visit, adjusted for its baseline (ANCOVA)."""
+    primary = cohort.protocol.primary_outcome
+    if primary is None or primary.baseline is None:
+        return []
+    visit = next(v for v in cohort.protocol.followup_visits if v.id == primary.visit)
+    result = adjusted_difference(
+        PRIMARY_ID,
+        f"Primary outcome: {primary.measure} at {visit.label.lower()}, adjusted for "
+        f"baseline {primary.baseline}",
+        at_visit(frame, cohort.visits, visit, cohort.protocol),
+        split,
+        primary.measure,
+        primary.baseline,
+        population,
+        visit.id,
+    )
+    return [replace(result, extra={**result.extra, "primary": True})]
+
+
+PRIMARY_ID = "primary_outcome_ancova"
+"""The result id of the protocol's primary analysis."""

@@ -1,9 +1,10 @@
 """Reading the audit trail: filters from a form or the command line, pages newest first, and
 the flat CSV export (one row per changed field).
 
-The trail never holds an arm (allocations record their neutral code only, ``clinic.blinding``),
-so every role allowed to read it sees it whole. Times are UTC (21 CFR Part 11 §11.10(e):
-"computer-generated, time-stamped audit trails").
+The trail never holds an arm (allocations record their neutral code only, ``clinic.blinding``);
+the values that reveal one (the arm-revealing visits' forms, and such values in an import
+entry) are left out of a blinded reader's view (``clinic.views``). Times are UTC (21 CFR
+Part 11 §11.10(e): "computer-generated, time-stamped audit trails").
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic.views import Reader, changes_seen, hidden_entities
 from ovaregen.store import audit
 from ovaregen.store.models import AuditEntry
 
@@ -74,8 +76,10 @@ def audit_filter(
     study: str = "",
     since: str = "",
     until: str = "",
+    reader: Reader,
 ) -> audit.AuditFilter:
-    """The filter for the given (possibly empty) form or command-line values."""
+    """The filter for the given (possibly empty) form or command-line values, leaving out
+    what ``reader`` may not see."""
     start = moment(since, "from")
     end = moment(until, "to", end_of_day=True)
     if start is not None and end is not None and end < start:
@@ -86,21 +90,8 @@ def audit_filter(
         study=study.strip() or None,
         since=start,
         until=end,
+        hidden_entities=hidden_entities(reader),
     )
-
-
-def _filtered(statement: Select[Any], where: audit.AuditFilter) -> Select[Any]:
-    if where.participant:
-        statement = statement.where(AuditEntry.participant == where.participant)
-    if where.username:
-        statement = statement.where(AuditEntry.username == where.username)
-    if where.study:
-        statement = statement.where(AuditEntry.study == where.study)
-    if where.since is not None:
-        statement = statement.where(AuditEntry.at >= where.since)
-    if where.until is not None:
-        statement = statement.where(AuditEntry.at <= where.until)
-    return statement
 
 
 @dataclass(frozen=True)
@@ -126,11 +117,11 @@ def newest_first(
 ) -> AuditPage:
     """Entries matching ``where``, newest first, ``limit`` from ``offset``."""
     total = session.execute(
-        _filtered(select(func.count()).select_from(AuditEntry), where)
+        audit.filtered(select(func.count()).select_from(AuditEntry), where)
     ).scalar_one()
     entries = (
         session.execute(
-            _filtered(select(AuditEntry), where)
+            audit.filtered(select(AuditEntry), where)
             .order_by(AuditEntry.id.desc())
             .limit(limit)
             .offset(offset)
@@ -152,10 +143,10 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def changed_fields(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    """``(field, old, new)`` for each field the entry changed, in field order."""
+def changed_fields(entry: AuditEntry, reader: Reader) -> list[tuple[str, str, str]]:
+    """``(field, old, new)`` for each field the entry changed that the reader may see."""
     rows = []
-    for field, change in sorted(entry.changes.items()):
+    for field, change in sorted(changes_seen(entry, reader).items()):
         if isinstance(change, list) and len(change) == 2:
             rows.append((field, shown(change[0]), shown(change[1])))
         else:
@@ -163,8 +154,8 @@ def changed_fields(entry: AuditEntry) -> list[tuple[str, str, str]]:
     return rows
 
 
-def entry_json(entry: AuditEntry) -> dict[str, object]:
-    """An entry as the API shows it."""
+def entry_json(entry: AuditEntry, reader: Reader) -> dict[str, object]:
+    """An entry as the API shows it to ``reader``."""
     return {
         "id": entry.id,
         "at": audit.timestamp(entry.at),
@@ -174,13 +165,13 @@ def entry_json(entry: AuditEntry) -> dict[str, object]:
         "entity_id": entry.entity_id,
         "study": entry.study,
         "participant": entry.participant,
-        "changes": entry.changes,
+        "changes": dict(changes_seen(entry, reader)),
         "reason": entry.reason,
         "hash": entry.hash,
     }
 
 
-def csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
+def csv_rows(entries: Iterable[AuditEntry], reader: Reader) -> Iterable[list[str]]:
     """One row per changed field (one row with an empty field for an entry without changes)."""
     for entry in entries:
         head = [
@@ -193,14 +184,14 @@ def csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
             entry.study,
             entry.participant,
         ]
-        for field, old, new in changed_fields(entry) or [("", "", "")]:
+        for field, old, new in changed_fields(entry, reader) or [("", "", "")]:
             yield [*head, field, old, new, entry.reason, entry.hash]
 
 
-def audit_csv(entries: Iterable[AuditEntry]) -> str:
+def audit_csv(entries: Iterable[AuditEntry], reader: Reader) -> str:
     """The entries as CSV text (UTF-8, comma-separated, header row, ``\\n`` line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(entries))
+    writer.writerows(csv_rows(entries, reader))
     return buffer.getvalue()

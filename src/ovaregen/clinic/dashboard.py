@@ -25,15 +25,15 @@ from sqlalchemy.orm import Session
 
 from ovaregen.analysis.plans import PLANS, run_plan
 from ovaregen.analysis.result import Result
+from ovaregen.clinic import flow
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.exchange import study_dataset
+from ovaregen.clinic.flow import ENROLLED_STATUSES
 from ovaregen.report.results_json import plain
 from ovaregen.store.models import Participant, Site, Study
 
 log = logging.getLogger(__name__)
 
-ENROLLED_STATUSES = frozenset({"enrolled", "withdrawn", "lost_to_follow_up", "completed"})
-"""A woman is enrolled once her status is enrolled or later in the flow."""
 HEADLINES: Mapping[str, tuple[str, ...]] = {
     "regenera": (
         "activation_rate",
@@ -68,9 +68,11 @@ class Funnel:
     eligible: int
     not_eligible: int
     eligibility_unknown: int
+    in_screening: int
     screen_failed: int
     enrolled: int
     randomised: int | None
+    ongoing: int
     withdrawn: int
     lost_to_follow_up: int
     completed: int
@@ -87,12 +89,14 @@ class Funnel:
                 "eligibility unknown (values missing)",
                 self.eligibility_unknown,
             ),
+            ("in_screening", "still in screening (to decide)", self.in_screening),
             ("screen_failed", "screen failed", self.screen_failed),
             ("enrolled", "enrolled", self.enrolled),
         ]
         if self.randomised is not None:
             stages.append(("randomised", "randomised", self.randomised))
         stages += [
+            ("ongoing", "in follow-up (ongoing)", self.ongoing),
             ("withdrawn", "withdrawn", self.withdrawn),
             ("lost_to_follow_up", "lost to follow-up", self.lost_to_follow_up),
             ("completed", "completed", self.completed),
@@ -234,9 +238,11 @@ def funnel_of(session: Session, study: Study) -> Funnel:
         eligible=verdicts["true"],
         not_eligible=verdicts["false"],
         eligibility_unknown=verdicts["unknown"],
-        screen_failed=statuses["screen_failed"],
+        in_screening=statuses[flow.SCREENING],
+        screen_failed=statuses[flow.SCREEN_FAILED],
         enrolled=sum(statuses[s] for s in ENROLLED_STATUSES),
         randomised=randomised,
+        ongoing=statuses[flow.ONGOING],
         withdrawn=statuses["withdrawn"],
         lost_to_follow_up=statuses["lost_to_follow_up"],
         completed=statuses["completed"],

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf
+from ovaregen.clinic import ecrf, flow
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.criteria import Role as CriterionRole
 from ovaregen.domain.criteria import truth_label
@@ -37,16 +37,6 @@ from ovaregen.store.models import FormEntry, Participant, utc_now
 SCREENING = "screening"
 """The id of the screening visit in a protocol's schedule."""
 CONSENT = "consent"
-SCREENING_STATUS = "screening"
-ENROLLED = "enrolled"
-NOT_ENROLLED = frozenset({"screening", "screen_failed"})
-STATUS_CHANGES: dict[str, frozenset[str]] = {
-    "screen_failed": frozenset({"screening"}),
-    "withdrawn": frozenset({"enrolled"}),
-    "lost_to_follow_up": frozenset({"enrolled"}),
-    "completed": frozenset({"enrolled"}),
-}
-"""Each status a person may set, and the statuses it may follow (CONSORT 2010 flow)."""
 
 
 def screening_visit(protocol: Protocol) -> Visit:
@@ -137,11 +127,14 @@ def record_eligibility(session: Session, participant: Participant, *, username: 
         "failed_criteria": ";".join(failed_ids(explanation)),
         "unknown_criteria": ";".join(top_level(explanation, None)),
     }
+    status = _screening_status(participant.status, participant.eligible, after["eligible"])
+    before["status"], after["status"] = participant.status, status
     changes = audit.differences(before, after)
     if changes:
         participant.eligible = after["eligible"]
         participant.failed_criteria = after["failed_criteria"]
         participant.unknown_criteria = after["unknown_criteria"]
+        participant.status = status
         session.flush()
         audit.record(
             session,
@@ -157,10 +150,23 @@ def record_eligibility(session: Session, participant: Participant, *, username: 
     return explanation
 
 
+def _screening_status(status: str, was: str | None, eligible: str) -> str:
+    """A woman in screening whose saved screening is false fails screening (its failed
+    criteria are her reasons); one who failed because her screening was false is back in
+    screening when a correction makes it true or unknown (a screen failure set by hand, with
+    its reason, stays). Eligibility unknown stays in screening: the "to decide" worklist.
+    Enrolled women keep their status (CONSORT: screening is decided once)."""
+    if status == flow.SCREENING and eligible == "false":
+        return flow.SCREEN_FAILED
+    if status == flow.SCREEN_FAILED and was == "false" and eligible != "false":
+        return flow.SCREENING
+    return status
+
+
 def check_entry_allowed(participant: Participant, visit_id: str) -> None:
     """Refuse data for visits after screening before the woman is enrolled (StudyError)."""
     protocol = protocol_of(participant.study.name)
-    if visit_id != screening_visit(protocol).id and participant.status in NOT_ENROLLED:
+    if visit_id != screening_visit(protocol).id and participant.status in flow.NOT_ENROLLED:
         raise StudyError(
             f"participant {participant.code} is not enrolled (status "
             f"{participant.status.replace('_', ' ')}): only the screening form takes data "
@@ -207,10 +213,13 @@ def enrol(session: Session, participant: Participant, *, username: str) -> None:
     """Enrol an eligible, consented woman who is still in screening; audited."""
     protocol = protocol_of(participant.study.name)
     visit = screening_visit(protocol)
-    if participant.status != SCREENING_STATUS:
+    if participant.status != flow.SCREENING:
+        failed = participant.failed_criteria if participant.status == flow.SCREEN_FAILED else ""
         raise StudyError(
             f"participant {participant.code} cannot be enrolled: her status is "
-            f"{participant.status.replace('_', ' ')}, expected screening"
+            f"{participant.status.replace('_', ' ')}"
+            + (f" ({failed.replace(';', ', ')})" if failed else "")
+            + ", expected screening"
         )
     if participant.eligible != "true":
         listed = participant.failed_criteria or participant.unknown_criteria
@@ -227,7 +236,7 @@ def enrol(session: Session, participant: Participant, *, username: str) -> None:
                 "is not recorded on the screening form (consent must be yes)"
             )
     before = {"status": participant.status, "enrolled_at": participant.enrolled_at}
-    participant.status = ENROLLED
+    participant.status = flow.ONGOING
     participant.enrolled_at = utc_now()
     session.flush()
     audit.record(
@@ -250,12 +259,13 @@ def change_status(
 ) -> None:
     """Set a flow status allowed from the current one (``STATUS_CHANGES``), with a reason."""
     reason = reason.strip()
-    if status not in STATUS_CHANGES:
+    if status not in flow.STATUS_CHANGES:
         raise StudyError(
-            f"status {status!r} cannot be set here: expected one of " + ", ".join(STATUS_CHANGES)
+            f"status {status!r} cannot be set here: expected one of "
+            + ", ".join(flow.STATUS_CHANGES)
         )
-    if participant.status not in STATUS_CHANGES[status]:
-        allowed = " or ".join(sorted(STATUS_CHANGES[status]))
+    if participant.status not in flow.STATUS_CHANGES[status]:
+        allowed = " or ".join(sorted(flow.STATUS_CHANGES[status]))
         raise StudyError(
             f"participant {participant.code} cannot become {status.replace('_', ' ')}: her "
             f"status is {participant.status.replace('_', ' ')}, expected {allowed}"

@@ -1,84 +1,72 @@
-"""Export and import of a study in the interchange format (INTERCHANGE.md).
+"""Export of a study in the interchange format (INTERCHANGE.md): the flat projection of what
+the clinic stores, every table of it.
 
-Export: one participants row per woman past screening-in-progress (pseudonymous code as
-``participant_id``), the values of all her forms merged in schedule order (a later visit's value
-wins, e.g. the 12-month AFC over the 3-month one), and her pregnancies. The ``arm`` column is
-written only for a reader allowed to see arms (``clinic.blinding``). Participants still being
-screened have no final eligibility and are left out (counted in the warnings); enrolled women
-still in follow-up get an empty status.
+- participants.csv: one row per woman, screening included (status ``screening``), her
+  pseudonymous code as ``participant_id``; the values held once per woman from the visit that
+  holds each (``domain.record``), and the follow-up columns at ``Protocol.summary_visit``;
+- visits.csv: one row per woman and follow-up visit with a saved form (visit date and the
+  measurements of that visit);
+- pregnancies.csv, adverse_events.csv; mobilisation.csv (Study A): one row per G-CSF day with a
+  saved form, the recorded proposal and the clinician's decision (who decided, and why).
 
-Import: a validated dataset (``io.reader``) is stored all or nothing in the caller's
-transaction — every value to the first schedule visit that records it (else to
-``OTHER_VISIT``), eligibility recomputed by the protocol's rules, one audit entry per
-participant and pregnancy.
+Blinding (``clinic.blinding``): ``arm`` and the protocol's arm-revealing variables are written
+only for a reader allowed to see arms. Import: ``clinic.importing``.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic.blinding import arms_by_participant
-from ovaregen.clinic.studies import StudyError, participants, protocol_of
+from ovaregen.clinic.studies import participants, protocol_of
 from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.record import day_columns, home_visit, mobilisation_days
 from ovaregen.domain.schema import canonical_schema
-from ovaregen.domain.screening import screen
 from ovaregen.domain.variables import DatasetFile, Kind, variables_of
-from ovaregen.io.dataset import Dataset, Finding, Severity
-from ovaregen.io.writer import interchange_frame
+from ovaregen.io.dataset import Dataset
+from ovaregen.io.writer import csv_text, interchange_frame
 from ovaregen.store import audit
 from ovaregen.store.models import (
-    AllocationSlot,
+    AdverseEvent,
     FormEntry,
+    GcsfDecision,
     Participant,
     Pregnancy,
-    Site,
     Study,
     utc_now,
 )
 
-OTHER_VISIT = "long_term_followup"
-"""Where values go that no schedule visit records (the complications checklist, menses at
-follow-up)."""
-IMPORTED_STRATUM = "imported"
-STATUS_EXPORTED = {
-    "screen_failed": "screen_failed",
-    "withdrawn": "withdrawn",
-    "lost_to_follow_up": "lost_to_follow_up",
-    "completed": "completed",
-    "enrolled": None,
-}
-"""Database status → interchange status (None: empty cell, still in follow-up)."""
 EXPORT_ACTION = audit.Action.EXPORT
 """The audit action of a dataset export."""
 PREGNANCY_COLUMNS = tuple(v.name for v in variables_of(DatasetFile.PREGNANCIES))
-_BASE_COLUMNS = ("participant_id", "site", "status", "arm")
+EVENT_COLUMNS = tuple(v.name for v in variables_of(DatasetFile.ADVERSE_EVENTS))
+DECISION_COLUMNS = {
+    "proposed_action": "proposed_action",
+    "proposed_dose_ug_kg": "proposed_dose_ug_kg",
+    "proposal_reason": "proposal_reason",
+    "table_version": "table_version",
+    "decision": "decision",
+    "decided_dose_ug_kg": "decided_dose_ug_kg",
+    "decision_reason": "reason",
+    "decided_by": "decided_by",
+}
+"""mobilisation.csv column → ``GcsfDecision`` attribute."""
+VISIT_DATE = "visit_date"
+BASE_COLUMNS = ("participant_id", "site", "status", "arm")
+Entries = Mapping[int, Mapping[str, Mapping[str, Any]]]
+"""Saved form values: participant id → visit → variable → canonical value."""
 
 
-def visit_order(protocol: Protocol, visits: Sequence[str]) -> list[str]:
-    """Visits in schedule order, then any other visit ids (sorted) — later ones win."""
-    scheduled = [v.id for v in protocol.schedule]
-    return [v for v in scheduled if v in visits] + sorted(v for v in visits if v not in scheduled)
-
-
-def visit_for(protocol: Protocol) -> dict[str, str]:
-    """Variable → the first schedule visit that records it."""
-    home: dict[str, str] = {}
-    for visit in protocol.schedule:
-        for name in visit.records:
-            home.setdefault(name, visit.id)
-    return home
-
-
-def _typed(value: Any, kind: Kind) -> Any:
+def typed(value: Any, kind: Kind) -> Any:
+    """A stored (JSON) value as the frame's type."""
     if value is None:
         return None
     if kind is Kind.DATE:
@@ -90,68 +78,184 @@ def _typed(value: Any, kind: Kind) -> Any:
     return value
 
 
-def _stored(value: Any) -> Any:
+def stored(value: Any) -> Any:
     """A frame value as kept in a form's JSON (dates as ISO text)."""
     return value.isoformat() if isinstance(value, date) else value
 
 
-def study_dataset(session: Session, study: Study, *, blinded: bool) -> Dataset:
-    """The study's data as an interchange dataset; ``arm`` only when not ``blinded``."""
-    protocol = protocol_of(study.name)
-    people = [p for p in participants(session, study) if p.status != "screening"]
-    in_screening = session.execute(
-        select(func.count())
-        .select_from(Participant)
-        .where(Participant.study_id == study.id, Participant.status == "screening")
-    ).scalar_one()
-    ids = [p.id for p in people]
+def _frame(rows: list[dict[str, Any]], file: DatasetFile) -> pl.DataFrame:
+    schema = canonical_schema(file)
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _supplied(frame: pl.DataFrame, always: Iterable[str] = ()) -> tuple[str, ...]:
+    """The columns written: those always written, and those with a value."""
+    keep = set(always)
+    nulls = frame.null_count().row(0, named=True) if frame.width else {}
+    return tuple(c for c in frame.columns if c in keep or nulls[c] < frame.height)
+
+
+def _entries(session: Session, ids: Sequence[int]) -> dict[int, dict[str, dict[str, Any]]]:
     entries: dict[int, dict[str, dict[str, Any]]] = {}
-    if ids:
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
         for entry in session.execute(
-            select(FormEntry).where(FormEntry.participant_id.in_(ids))
+            select(FormEntry).where(FormEntry.participant_id.in_(chunk))
         ).scalars():
             entries.setdefault(entry.participant_id, {})[entry.visit] = entry.data
-    arms = arms_by_participant(session, study.id, blinded=blinded) if study.randomised else {}
-    schema = canonical_schema(DatasetFile.PARTICIPANTS)
+    return entries
+
+
+def participant_rows(
+    protocol: Protocol, people: Sequence[Participant], entries: Entries, arms: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """One participants.csv row per woman: each value from the visit that holds it."""
     kinds = {v.name: v.kind for v in variables_of(DatasetFile.PARTICIPANTS)}
+    homes = {name: home_visit(protocol, name) for name in kinds if name not in BASE_COLUMNS}
     rows = []
     for person in people:
-        merged: dict[str, Any] = {}
         visits = entries.get(person.id, {})
-        for visit in visit_order(protocol, list(visits)):
-            merged.update({k: v for k, v in visits[visit].items() if k in kinds})
-        row = {name: _typed(merged.get(name), kinds[name]) for name in schema}
+        row: dict[str, Any] = {
+            name: typed(visits.get(home, {}).get(name), kinds[name]) for name, home in homes.items()
+        }
         row.update(
             participant_id=person.code,
             site=person.site.code,
-            status=STATUS_EXPORTED.get(person.status),
+            status=person.status,
             arm=arms.get(person.id),
         )
         rows.append(row)
-    frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-    pregnancies = _pregnancy_frame(session, {p.id: p.code for p in people})
-    supplied = [
-        name
-        for name in schema
-        if name in _BASE_COLUMNS[:3]
-        or (name == "arm" and study.randomised and not blinded)
-        or (name not in _BASE_COLUMNS and frame.get_column(name).null_count() < frame.height)
-    ]
-    warnings = []
-    if in_screening:
-        warnings.append(
-            Finding(
-                Severity.WARNING,
-                "participants.csv",
-                f"{in_screening} participant(s) still being screened are not exported",
-            )
+    return rows
+
+
+def visit_rows(
+    protocol: Protocol, people: Sequence[Participant], entries: Entries
+) -> list[dict[str, Any]]:
+    """One visits.csv row per woman and follow-up visit with a saved form."""
+    kinds = {v.name: v.kind for v in variables_of(DatasetFile.VISITS)}
+    rows = []
+    for person in people:
+        visits = entries.get(person.id, {})
+        for visit in protocol.followup_visits:
+            data = visits.get(visit.id)
+            if data is None:
+                continue
+            row = {
+                name: typed(data.get(name), kinds[name]) for name in (VISIT_DATE, *visit.records)
+            }
+            rows.append(row | {"participant_id": person.code, "visit": visit.id})
+    return rows
+
+
+def mobilisation_rows(
+    session: Session, protocol: Protocol, people: Sequence[Participant], entries: Entries
+) -> list[dict[str, Any]]:
+    """One mobilisation.csv row per woman and G-CSF day with a saved form."""
+    days = mobilisation_days(protocol)
+    if not days:
+        return []
+    kinds = {v.name: v.kind for v in variables_of(DatasetFile.MOBILISATION)}
+    decisions = {
+        (row.participant_id, row.day): row
+        for row in session.execute(
+            select(GcsfDecision).where(GcsfDecision.participant_id.in_([p.id for p in people]))
+        ).scalars()
+    }
+    rows = []
+    for person in people:
+        visits = entries.get(person.id, {})
+        for day in days:
+            data = visits.get(day.visit)
+            if data is None:
+                continue
+            row: dict[str, Any] = {name: None for name in kinds}
+            row |= {"participant_id": person.code, "day": day.day}
+            for column, name in day_columns(day.day).items():
+                row[column] = typed(data.get(name), kinds[column])
+            decision = decisions.get((person.id, day.day))
+            if decision is not None:
+                for column, attribute in DECISION_COLUMNS.items():
+                    value = getattr(decision, attribute)
+                    row[column] = None if value == "" else value
+            rows.append(row)
+    return rows
+
+
+def _records(
+    session: Session,
+    table: type[Pregnancy] | type[AdverseEvent],
+    codes: Mapping[int, str],
+    columns: Sequence[str],
+) -> list[dict[str, Any]]:
+    rows = []
+    statement: Any = select(table).where(table.participant_id.in_(list(codes)))
+    for record in session.execute(statement.order_by(table.id)).scalars():
+        rows.append(
+            {"participant_id": codes[record.participant_id]}
+            | {name: getattr(record, name) for name in columns if name != "participant_id"}
+        )
+    rows.sort(key=lambda r: str(r["participant_id"]))
+    return rows
+
+
+def _events(session: Session, codes: Mapping[int, str]) -> pl.DataFrame:
+    rows = _records(session, AdverseEvent, codes, EVENT_COLUMNS)
+    for row in rows:
+        row["onset_date"] = typed(row["onset_date"], Kind.DATE)
+    return _frame(rows, DatasetFile.ADVERSE_EVENTS)
+
+
+def study_dataset(session: Session, study: Study, *, blinded: bool) -> Dataset:
+    """The study's record as an interchange dataset; ``arm`` and the arm-revealing variables
+    only when not ``blinded`` (for a blinded reader they are unknown and not supplied, so
+    that no file written from it carries them)."""
+    protocol = protocol_of(study.name)
+    people = list(participants(session, study))
+    entries = _entries(session, [p.id for p in people])
+    arms = arms_by_participant(session, study.id, blinded=blinded) if study.randomised else {}
+    codes = {p.id: p.code for p in people}
+    hidden = set(protocol.arm_revealing) if blinded else set()
+    participants_frame = _frame(
+        participant_rows(protocol, people, entries, arms), DatasetFile.PARTICIPANTS
+    )
+    frames = {
+        DatasetFile.PARTICIPANTS: participants_frame,
+        DatasetFile.VISITS: _frame(visit_rows(protocol, people, entries), DatasetFile.VISITS),
+        DatasetFile.PREGNANCIES: _frame(
+            _records(session, Pregnancy, codes, PREGNANCY_COLUMNS), DatasetFile.PREGNANCIES
+        ),
+        DatasetFile.ADVERSE_EVENTS: _events(session, codes),
+        DatasetFile.MOBILISATION: _frame(
+            mobilisation_rows(session, protocol, people, entries), DatasetFile.MOBILISATION
+        ),
+    }
+    base = BASE_COLUMNS[:3] + (("arm",) if study.randomised and not blinded else ())
+    supplied = {
+        DatasetFile.PARTICIPANTS.value: tuple(
+            c for c in _supplied(participants_frame, base) if c not in hidden
+        ),
+        DatasetFile.VISITS.value: _supplied(
+            frames[DatasetFile.VISITS], ("participant_id", "visit")
+        ),
+        DatasetFile.PREGNANCIES.value: PREGNANCY_COLUMNS,
+        DatasetFile.ADVERSE_EVENTS.value: EVENT_COLUMNS,
+    }
+    if mobilisation_days(protocol):
+        supplied[DatasetFile.MOBILISATION.value] = _supplied(
+            frames[DatasetFile.MOBILISATION], ("participant_id", "day")
         )
     return Dataset(
-        participants=frame,
-        pregnancies=pregnancies,
+        participants=participants_frame.with_columns(
+            pl.lit(None, participants_frame.schema[name]).alias(name) for name in sorted(hidden)
+        ),
+        pregnancies=frames[DatasetFile.PREGNANCIES],
+        visits=frames[DatasetFile.VISITS],
+        adverse_events=frames[DatasetFile.ADVERSE_EVENTS],
+        mobilisation=frames[DatasetFile.MOBILISATION],
         source=f"ovaregen clinic, study {study.name}, exported {audit.timestamp(utc_now())}",
-        supplied={"participants": tuple(supplied), "pregnancies": PREGNANCY_COLUMNS},
-        warnings=tuple(warnings),
+        supplied=supplied,
     )
 
 
@@ -168,222 +272,29 @@ def record_export(
         study=study.name,
         changes={
             "blinded": [None, blinded],
-            "participants": [None, dataset.participants.height],
-            "pregnancies": [None, dataset.pregnancies.height],
+            **{
+                file.value: [None, dataset.table(file).height]
+                for file in DatasetFile
+                if dataset.has(file)
+            },
         },
         reason="export of the study dataset" + ("" if blinded else " with allocated arms"),
     )
 
 
+def dataset_files(dataset: Dataset) -> dict[str, str]:
+    """Every file of the dataset as interchange CSV text, as ``io.writer`` writes them."""
+    return {
+        file.file_name: csv_text(interchange_frame(dataset, file))
+        for file in DatasetFile
+        if file is DatasetFile.PARTICIPANTS or dataset.has(file)
+    }
+
+
 def dataset_zip(dataset: Dataset) -> bytes:
-    """participants.csv and pregnancies.csv in a zip, written as ``io.writer`` writes them."""
+    """The dataset's CSV files in a zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for file in (DatasetFile.PARTICIPANTS, DatasetFile.PREGNANCIES):
-            text = interchange_frame(dataset, file).write_csv(
-                include_header=True, null_value="", line_terminator="\n"
-            )
-            archive.writestr(f"{file.value}.csv", text)
+        for name, text in dataset_files(dataset).items():
+            archive.writestr(name, text)
     return buffer.getvalue()
-
-
-def _pregnancy_frame(session: Session, codes: Mapping[int, str]) -> pl.DataFrame:
-    schema = canonical_schema(DatasetFile.PREGNANCIES)
-    if not codes:
-        return pl.DataFrame(schema=schema)
-    rows = [
-        {
-            "participant_id": codes[row.participant_id],
-            **{name: getattr(row, name) for name in PREGNANCY_COLUMNS if name != "participant_id"},
-        }
-        for row in session.execute(
-            select(Pregnancy)
-            .where(Pregnancy.participant_id.in_(list(codes)))
-            .order_by(Pregnancy.participant_id, Pregnancy.id)
-        ).scalars()
-    ]
-    rows.sort(key=lambda r: str(r["participant_id"]))
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    participants: int
-    pregnancies: int
-    allocations: int
-
-
-STATUS_IMPORTED = {
-    None: "completed",
-    "completed": "completed",
-    "screen_failed": "screen_failed",
-    "withdrawn": "withdrawn",
-    "lost_to_follow_up": "lost_to_follow_up",
-}
-
-
-def _check_import(
-    session: Session, study: Study, frame: pl.DataFrame, default_site: str | None
-) -> dict[str, Site]:
-    """Refuse before writing anything: unknown sites, codes already present, arms of a
-    single-arm study or not in the protocol."""
-    problems: list[str] = []
-    sites = {s.code: s for s in session.execute(select(Site)).scalars()}
-    named = frame.get_column("site").fill_null(default_site or "").to_list()
-    empty = [line for line, code in enumerate(named, start=2) if not code]
-    if empty:
-        lines = f"line {empty[0]}" if len(empty) == 1 else f"{len(empty)} rows (lines {empty[0]}–)"
-        problems.append(
-            f"participants.csv {lines}, column site: empty; give the site in the file or "
-            "a default site (--site)"
-        )
-    unknown: dict[str, list[int]] = {}
-    for line, code in enumerate(named, start=2):
-        if code and code not in sites:
-            unknown.setdefault(code, []).append(line)
-    for code, rows in unknown.items():
-        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
-        problems.append(
-            f"participants.csv line {rows[0]}{more}, column site: {code!r} is not a site set up "
-            f"here (set up: {', '.join(sorted(sites)) or 'none'}; add it with ovaregen site add)"
-        )
-    existing = set(
-        session.execute(select(Participant.code).where(Participant.study_id == study.id)).scalars()
-    )
-    for line, code in enumerate(frame.get_column("participant_id").to_list(), start=2):
-        if code in existing:
-            problems.append(
-                f"participants.csv line {line}, column participant_id: {code!r} is already in "
-                f"study {study.name}"
-            )
-    arms = {a.id for a in protocol_of(study.name).arms}
-    for line, arm in enumerate(frame.get_column("arm").to_list(), start=2):
-        if arm is None:
-            continue
-        if not study.randomised:
-            problems.append(f"participants.csv line {line}, column arm: {study.name} has no arms")
-        elif arm not in arms:
-            problems.append(
-                f"participants.csv line {line}, column arm: {arm!r} is not an arm of "
-                f"{study.name} (expected {', '.join(sorted(arms))})"
-            )
-    if problems:
-        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise StudyError("import refused, nothing was stored:\n" + "\n".join(shown))
-    return sites
-
-
-def import_dataset(
-    session: Session,
-    study: Study,
-    dataset: Dataset,
-    *,
-    username: str,
-    default_site: str | None = None,
-) -> ImportSummary:
-    """Store a validated dataset in ``study``; raises ``StudyError`` before writing anything."""
-    protocol = protocol_of(study.name)
-    frame = dataset.participants
-    sites = _check_import(session, study, frame, default_site)
-    screened = screen(frame, protocol)
-    home = visit_for(protocol)
-    kinds = {v.name: v.kind for v in variables_of(DatasetFile.PARTICIPANTS)}
-    values_of = [n for n in kinds if n not in _BASE_COLUMNS]
-    now = utc_now()
-    ids: dict[str, int] = {}
-    allocations = 0
-    next_sequence = (
-        session.execute(
-            select(func.max(AllocationSlot.sequence)).where(
-                AllocationSlot.study_id == study.id, AllocationSlot.stratum == IMPORTED_STRATUM
-            )
-        ).scalar_one()
-        or 0
-    )
-    for row, verdict in zip(
-        frame.iter_rows(named=True), screened.iter_rows(named=True), strict=True
-    ):
-        site = sites[row["site"] or default_site or ""]
-        eligible = verdict["eligible"]
-        participant = Participant(
-            study_id=study.id,
-            site_id=site.id,
-            code=row["participant_id"],
-            status=STATUS_IMPORTED.get(row["status"], "completed"),
-            eligible=None if eligible is None else str(eligible).lower(),
-            failed_criteria=verdict["failed_criteria"] or "",
-            unknown_criteria=verdict["unknown_criteria"] or "",
-            enrolled_at=None if row["status"] == "screen_failed" else now,
-        )
-        session.add(participant)
-        session.flush()
-        ids[participant.code] = participant.id
-        by_visit: dict[str, dict[str, Any]] = {}
-        for name in values_of:
-            if row.get(name) is not None:
-                by_visit.setdefault(home.get(name, OTHER_VISIT), {})[name] = _stored(row[name])
-        session.add_all(
-            FormEntry(
-                participant_id=participant.id,
-                visit=visit,
-                data=data,
-                updated_by=username,
-                updated_at=now,
-            )
-            for visit, data in by_visit.items()
-        )
-        changes: dict[str, Any] = {
-            "site": [None, site.code],
-            "status": [None, participant.status],
-        }
-        for data in by_visit.values():
-            changes.update({k: [None, v] for k, v in data.items()})
-        if row.get("arm") is not None:
-            next_sequence += 1
-            allocations += 1
-            slot = AllocationSlot(
-                study_id=study.id,
-                stratum=IMPORTED_STRATUM,
-                sequence=next_sequence,
-                block=0,
-                arm=row["arm"],
-                code=f"I-{study.id}-{next_sequence:06d}",
-                participant_id=participant.id,
-                allocated_at=now,
-                allocated_by=username,
-            )
-            session.add(slot)
-            changes["allocation_code"] = [None, slot.code]
-        audit.record(
-            session,
-            username=username,
-            action=audit.Action.IMPORT,
-            entity="participant",
-            entity_id=participant.id,
-            study=study.name,
-            participant=participant.code,
-            changes=changes,
-            reason=f"import of {dataset.source}",
-        )
-    pregnancies = 0
-    for row in dataset.pregnancies.iter_rows(named=True):
-        pregnancy = Pregnancy(
-            participant_id=ids[row["participant_id"]],
-            **{name: row[name] for name in PREGNANCY_COLUMNS if name != "participant_id"},
-        )
-        session.add(pregnancy)
-        session.flush()
-        pregnancies += 1
-        audit.record(
-            session,
-            username=username,
-            action=audit.Action.IMPORT,
-            entity="pregnancy",
-            entity_id=pregnancy.id,
-            study=study.name,
-            participant=row["participant_id"],
-            changes={k: [None, v] for k, v in row.items() if v is not None},
-            reason=f"import of {dataset.source}",
-        )
-    session.flush()
-    return ImportSummary(len(ids), pregnancies, allocations)

@@ -2,7 +2,7 @@
 pregnancies and adverse events.
 
 Rules:
-- follow-up data are recorded only for a participant who was enrolled (status enrolled,
+- follow-up data are recorded only for a participant who was enrolled (status ongoing,
   completed, withdrawn or lost to follow-up); a woman still in screening has none;
 - the checklist (every ``COMPLICATIONS`` flag, empty = unknown) and ``menses_followup`` are the
   visit ``long_term_followup`` of ``clinic.ecrf`` (dictionary variables, so they round-trip to
@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ovaregen.clinic import flow
 from ovaregen.clinic.ecrf import (
     Entry,
     Field,
@@ -44,8 +45,6 @@ from ovaregen.domain.variables import COMPLICATIONS, DatasetFile, variable
 from ovaregen.store import audit
 from ovaregen.store.models import AdverseEvent, FormEntry, Participant, Pregnancy
 
-ENROLLED_STATUSES = ("enrolled", "completed", "withdrawn", "lost_to_follow_up")
-"""Statuses of a woman who received (or began) the study treatment."""
 FOLLOWUP_VISIT = "long_term_followup"
 """The form id of the complications checklist and menses at follow-up (not a schedule visit)."""
 PREGNANCY_COLUMNS = (
@@ -70,19 +69,25 @@ CTCAE_GRADES = {
 CTCAE_VERSIONS = ("5.0", "4.03")
 DEFAULT_CTCAE_VERSION = "5.0"
 RELATEDNESS = {
-    "not_related": "not related",
+    "unrelated": "not related",
     "unlikely": "unlikely",
     "possible": "possible",
     "probable": "probable",
     "definite": "definite",
+    "unknown": "unknown",
 }
-"""Relatedness of the event to the study treatment (WHO-UMC causality categories)."""
+"""Relatedness of the event to the study treatment (WHO-UMC causality categories), in the
+words of adverse_events.csv (``domain.record_variables.AE_RELATEDNESS``)."""
 AE_OUTCOMES = {
     "ongoing": "ongoing",
-    "resolved": "resolved",
-    "resolved_with_sequelae": "resolved with sequelae",
+    "recovered": "recovered",
+    "recovered_with_sequelae": "recovered with sequelae",
     "fatal": "fatal",
+    "unknown": "unknown",
 }
+"""Outcome of the event, in the words of adverse_events.csv (``AE_OUTCOMES`` there)."""
+_LABELS = {"related": RELATEDNESS, "outcome": AE_OUTCOMES}
+"""A choice may be typed as its word or as its label ("not related")."""
 R = TypeVar("R", Pregnancy, AdverseEvent)
 """A follow-up record table (``RecordKind``)."""
 
@@ -91,7 +96,7 @@ _YES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": 
 
 def require_enrolled(participant: Participant) -> None:
     """Refuse (409) follow-up data for a woman who was never enrolled."""
-    if participant.status not in ENROLLED_STATUSES:
+    if participant.status not in flow.ENROLLED_STATUSES:
         raise StudyError(
             f"participant {participant.code} is {participant.status.replace('_', ' ')}: "
             "treatment and follow-up data are recorded only after enrolment"
@@ -461,6 +466,8 @@ def _choice(
     errors: dict[str, str], name: str, label: str, text: str, choices: Sequence[str]
 ) -> str:
     word = text.strip().lower().replace(" ", "_")
+    by_label = {label.replace(" ", "_"): key for key, label in _LABELS.get(name, {}).items()}
+    word = by_label.get(word, word)
     if word not in choices:
         shown = f'"{text}"' if text.strip() else "nothing"
         errors[name] = f"{label}: {shown} is not accepted; expected one of {', '.join(choices)}"

@@ -1,6 +1,6 @@
 """Data-quality queries: what a coordinator should look at, computed live from the database.
 
-Only enrolled women are queried (status enrolled or later; screen failures and women still
+Only enrolled women are queried (status ongoing or later; screen failures and women still
 being screened are not). Kinds of query:
 
 - ``missing``: a variable of a visit she has reached (a visit with any saved value, and always
@@ -28,10 +28,11 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic.dashboard import ENROLLED_STATUSES
-from ovaregen.clinic.exchange import visit_for
+from ovaregen.clinic.flow import ENROLLED_STATUSES
 from ovaregen.clinic.studies import protocol_of
+from ovaregen.clinic.views import queried_visits
 from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.record import home_visit
 from ovaregen.domain.variables import (
     GCSF_DAYS,
     DatasetFile,
@@ -229,6 +230,9 @@ def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
     }
     entries: list[tuple[int, str, dict[str, Any]]] = []
     pregnant: set[int] = set()
+    unqueried = {v.id for v in protocol_of(study.name).schedule} - {
+        v.id for v in queried_visits(protocol_of(study.name))
+    }
     if people:
         entries = [
             (int(pid), v, dict(data or {}))
@@ -237,6 +241,7 @@ def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
                     FormEntry.participant_id.in_(list(people))
                 )
             )
+            if v not in unqueried
         ]
         pregnant = {
             int(pid)
@@ -275,7 +280,7 @@ def _eligibility(saved: _Saved, study: Study, home: Mapping[str, str], first: st
 def _missing(saved: _Saved, protocol: Protocol, first: str) -> list[_Found]:
     """Each recorded variable of each visit reached (any value saved, or the first visit)."""
     schedule = pl.DataFrame(
-        [(v.id, name) for v in protocol.schedule for name in v.records],
+        [(v.id, name) for v in queried_visits(protocol) for name in v.records],
         schema={"visit": pl.String, "variable": pl.String},
         orient="row",
     ).unique()
@@ -368,7 +373,7 @@ def queries_of(
     protocol = protocol_of(study.name)
     labels = {v.id: v.label for v in protocol.schedule}
     order = {v.id: i for i, v in enumerate(protocol.schedule)}
-    home = visit_for(protocol)
+    home = {v.name: home_visit(protocol, v.name) for v in variables_of(DatasetFile.PARTICIPANTS)}
     first = SCREENING if SCREENING in labels else protocol.schedule[0].id
     saved = _load(session, study, order)
     eligibility = _eligibility(saved, study, home, first)

@@ -29,7 +29,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf
+from ovaregen.clinic import ecrf, flow
 from ovaregen.clinic.blinding import AllocationView, allocation_of
 from ovaregen.clinic.ecrf import ReasonRequiredError
 from ovaregen.clinic.studies import StudyError, protocol_of
@@ -358,10 +358,10 @@ def refusal(session: Session, participant: Participant) -> str | None:
             f"participant {participant.code} cannot be randomised: signed informed consent "
             "is not recorded at screening"
         )
-    if participant.status != "enrolled":
+    if participant.status != flow.ONGOING:
         return (
             f"participant {participant.code} cannot be randomised: her status is "
-            f"{participant.status.replace('_', ' ')}, expected enrolled"
+            f"{participant.status.replace('_', ' ')}, expected ongoing (enrolled)"
         )
     return None
 

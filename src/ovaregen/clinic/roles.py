@@ -1,8 +1,11 @@
 """Roles and what each may do: the one place where access is decided.
 
-Every role but the unblinded statistician is blinded (ICH E9 §2.3; the trial is triple-blind:
-participant, care provider and investigator, NCT05308342). The monitor reads but never
-writes. The admin sets studies, sites and the allocation list up and reads the audit trail,
+Every role but the unblinded statistician and the treatment team is blinded (ICH E9 §2.3; the
+trial is triple-blind: participant, care provider and investigator, NCT05308342). The treatment
+team prepares and gives the allocated treatment, so it must see the arm: it records the
+treatment visits whose values reveal the arm (``Visit.arm_revealing``), and enters no outcome
+(ICH E9 §2.3.1: those who assess outcomes stay blind). The monitor reads but never writes.
+The admin sets studies, sites and the allocation list up and reads the audit trail,
 but does not enter clinical data (least privilege). Emergency unblinding is the
 investigator's, for one participant, with a reason, logged.
 """
@@ -18,6 +21,7 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     MONITOR = "monitor"
     STATISTICIAN = "statistician"
+    TREATMENT = "treatment"
 
 
 ROLE_LABELS = {
@@ -26,6 +30,7 @@ ROLE_LABELS = {
     Role.COORDINATOR: "study coordinator (blinded)",
     Role.MONITOR: "monitor, read-only (blinded)",
     Role.STATISTICIAN: "statistician (unblinded)",
+    Role.TREATMENT: "treatment team (unblinded: prepares and gives the treatment)",
 }
 
 
@@ -43,7 +48,11 @@ class Permission(StrEnum):
     UNBLIND_EMERGENCY = "unblind_emergency"
     """Reveal one participant's arm in an emergency, with a reason (logged)."""
     SEE_ARM = "see_arm"
-    """See allocated arms (the unblinded statistician only)."""
+    """See allocated arms and the values that reveal them (the unblinded roles)."""
+    TREAT = "treat"
+    """Record the treatment visits that reveal the arm (the unblinded treatment team)."""
+    COMPARE_ARMS = "compare_arms"
+    """See outcomes compared between arms before unblinding (the statistician only)."""
     SET_UP = "set_up"
     """Set studies, sites and the allocation list up; manage users."""
     VIEW_AUDIT = "view_audit"
@@ -74,8 +83,15 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.MONITOR: frozenset({Permission.VIEW, Permission.VIEW_AUDIT}),
     Role.STATISTICIAN: frozenset(
-        {Permission.VIEW, Permission.SEE_ARM, Permission.EXPORT, Permission.VIEW_AUDIT}
+        {
+            Permission.VIEW,
+            Permission.SEE_ARM,
+            Permission.COMPARE_ARMS,
+            Permission.EXPORT,
+            Permission.VIEW_AUDIT,
+        }
     ),
+    Role.TREATMENT: frozenset({Permission.VIEW, Permission.SEE_ARM, Permission.TREAT}),
 }
 
 

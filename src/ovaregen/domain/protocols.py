@@ -56,6 +56,27 @@ class Visit:
     records: tuple[str, ...]
     pregnancies: bool = False
     """Whether pregnancies (pregnancies.csv rows) are recorded at this visit."""
+    follow_up: bool = False
+    """A follow-up visit: it records follow-up measurements (dictionary variables marked
+    ``repeated``), one row of visits.csv per participant; other visits record values held
+    once per woman (participants.csv)."""
+    arm_revealing: bool = False
+    """It records only arm-revealing variables (``Protocol.arm_revealing``): recorded by the
+    unblinded treatment team and never shown to a blinded reader."""
+
+
+@dataclass(frozen=True)
+class PrimaryOutcome:
+    """The protocol's primary outcome and its time point (ICH E9 §2.2.2).
+
+    ``measure`` is a dictionary variable or an endpoint id of the protocol; ``visit`` the
+    follow-up visit it is measured at; ``baseline`` the variable it is adjusted for, if any.
+    """
+
+    measure: str
+    visit: str
+    baseline: str | None
+    rationale: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,32 @@ class Protocol:
     endpoints: tuple[Endpoint, ...]
     target_enrolment: int | None = None
     gcsf_titration: str | None = None
+    primary_followup_visit: str | None = None
+    """The follow-up visit whose values participants.csv's follow-up columns hold."""
+    primary_outcome: PrimaryOutcome | None = None
+    arm_revealing: tuple[str, ...] = ()
+    """Variables that reveal the allocated arm without naming it (INTERCHANGE.md
+    "Blinding"): never shown to a blinded reader."""
+
+    @property
+    def followup_visits(self) -> tuple[Visit, ...]:
+        """The follow-up visits, in schedule order (the rows of visits.csv)."""
+        return tuple(v for v in self.schedule if v.follow_up)
+
+    def summary_visit(self, name: str) -> str | None:
+        """The follow-up visit whose value of ``name`` participants.csv holds: the primary
+        follow-up visit when it records ``name``, else the last follow-up visit that does
+        (ovaregen's rule where INTERCHANGE.md names only the primary visit)."""
+        recording = [v.id for v in self.followup_visits if name in v.records]
+        if not recording:
+            return None
+        if self.primary_followup_visit in recording:
+            return self.primary_followup_visit
+        return recording[-1]
+
+    def reveals_arm(self, name: str) -> bool:
+        """Whether a variable is arm-revealing in this protocol."""
+        return name in self.arm_revealing
 
     @property
     def label_poi_edition(self) -> PoiEdition:
@@ -278,21 +325,7 @@ def protocol_from_mapping(data: Mapping[str, Any], origin: str = "protocol") -> 
     for flag in exclusion:
         if flag not in EXCLUSION_CONDITIONS:
             raise ProtocolError(f"{where}: exclusion {flag!r} is not an exclusion condition")
-    schedule = []
-    for visit in data.get("schedule") or ():
-        vid = str(_require(visit, "id", f"{where} schedule"))
-        records = tuple(str(r) for r in visit.get("records") or ())
-        for record in records:
-            _check_variable(record, f"{where} visit {vid}")
-        schedule.append(
-            Visit(
-                vid,
-                str(_require(visit, "label", f"{where} visit {vid}")),
-                str(visit.get("timing", "")),
-                records,
-                bool(visit.get("pregnancies", False)),
-            )
-        )
+    schedule = tuple(_visits(data.get("schedule") or (), where))
     protocol = Protocol(
         name=name,
         title=str(_require(data, "title", where)),
@@ -319,9 +352,135 @@ def protocol_from_mapping(data: Mapping[str, Any], origin: str = "protocol") -> 
         ),
         target_enrolment=data.get("target_enrolment"),
         gcsf_titration=data.get("gcsf_titration"),
+        primary_followup_visit=_primary_followup_visit(data, schedule, where),
+        arm_revealing=_arm_revealing(data, where),
+    )
+    protocol = replace(
+        protocol,
+        primary_outcome=_primary_outcome(data, protocol, where),
+        schedule=_blinded_schedule(protocol, where),
     )
     build_rules(protocol)  # every named diagnosis and variable resolves
     return protocol
+
+
+def _visits(entries: Any, where: str) -> list[Visit]:
+    """The schedule: each visit records either follow-up measurements (``repeated``
+    variables, a follow-up visit) or values held once per woman; such a value is recorded
+    at one visit only, so that it is stored once."""
+    visits: list[Visit] = []
+    home: dict[str, str] = {}
+    for entry in entries:
+        vid = str(_require(entry, "id", f"{where} schedule"))
+        here = f"{where} visit {vid}"
+        if any(v.id == vid for v in visits):
+            raise ProtocolError(f"{here}: the visit id is used twice")
+        records = tuple(str(r) for r in entry.get("records") or ())
+        for record in records:
+            _check_variable(record, here)
+        repeated = {r for r in records if variable(r).repeated}
+        if repeated and len(repeated) < len(records):
+            once = ", ".join(r for r in records if r not in repeated)
+            raise ProtocolError(
+                f"{here}: mixes follow-up measurements with values held once per woman "
+                f"({once}); put them in separate visits"
+            )
+        for record in records:
+            if record not in repeated and record in home:
+                raise ProtocolError(
+                    f"{here}: {record} is recorded at visit {home[record]} already; a value "
+                    "held once per woman is recorded at one visit"
+                )
+            home.setdefault(record, vid)
+        visits.append(
+            Visit(
+                vid,
+                str(_require(entry, "label", here)),
+                str(entry.get("timing", "")),
+                records,
+                bool(entry.get("pregnancies", False)),
+                follow_up=bool(repeated),
+            )
+        )
+    return visits
+
+
+def _blinded_schedule(protocol: Protocol, where: str) -> tuple[Visit, ...]:
+    """Each visit marked arm-revealing when it records arm-revealing variables, which then are
+    all it records: a blinded reader sees a visit whole or not at all."""
+    visits = []
+    for visit in protocol.schedule:
+        revealing = [r for r in visit.records if protocol.reveals_arm(r)]
+        if revealing and len(revealing) < len(visit.records):
+            others = ", ".join(r for r in visit.records if not protocol.reveals_arm(r))
+            raise ProtocolError(
+                f"{where} visit {visit.id}: records arm-revealing variables "
+                f"({', '.join(revealing)}) beside others ({others}); put them in a visit of "
+                "their own, recorded by the unblinded treatment team"
+            )
+        if revealing and visit.follow_up:
+            raise ProtocolError(
+                f"{where} visit {visit.id}: a follow-up visit cannot reveal the arm"
+            )
+        visits.append(replace(visit, arm_revealing=bool(revealing)))
+    return tuple(visits)
+
+
+def _primary_followup_visit(
+    data: Mapping[str, Any], schedule: tuple[Visit, ...], where: str
+) -> str | None:
+    followup = [v.id for v in schedule if v.follow_up]
+    named = data.get("primary_followup_visit")
+    if named is None:
+        if followup:
+            raise ProtocolError(
+                f"{where}: 'primary_followup_visit' is required (one of {', '.join(followup)})"
+            )
+        return None
+    if str(named) not in followup:
+        raise ProtocolError(
+            f"{where}: primary_followup_visit {named!r} is not a follow-up visit of the "
+            f"schedule (expected one of {', '.join(followup) or 'none'})"
+        )
+    return str(named)
+
+
+def _arm_revealing(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    names = tuple(str(n) for n in data.get("arm_revealing") or ())
+    for name in names:
+        _check_variable(name, f"{where} arm_revealing")
+    if names and len(data.get("arms") or ()) < 2:
+        raise ProtocolError(f"{where}: arm_revealing variables need a study with several arms")
+    return names
+
+
+def _primary_outcome(
+    data: Mapping[str, Any], protocol: Protocol, where: str
+) -> PrimaryOutcome | None:
+    entry = data.get("primary_outcome")
+    if entry is None:
+        return None
+    here = f"{where} primary_outcome"
+    measure = str(_require(entry, "measure", here))
+    visit_id = str(_require(entry, "visit", here))
+    visit = next((v for v in protocol.followup_visits if v.id == visit_id), None)
+    if visit is None:
+        raise ProtocolError(f"{here}: visit {visit_id!r} is not a follow-up visit")
+    endpoints = {e.id for e in protocol.endpoints}
+    if measure not in endpoints and measure not in visit.records:
+        raise ProtocolError(
+            f"{here}: {measure!r} is neither an endpoint of the protocol nor recorded at "
+            f"visit {visit_id}"
+        )
+    baseline = entry.get("baseline")
+    if baseline is not None:
+        _check_variable(str(baseline), here, (Kind.NUMBER, Kind.INTEGER))
+    return PrimaryOutcome(
+        measure,
+        visit_id,
+        None if baseline is None else str(baseline),
+        str(_require(entry, "rationale", here)),
+    )
 
 
 def load_protocol(name_or_path: str) -> Protocol:

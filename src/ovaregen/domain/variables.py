@@ -9,85 +9,29 @@ check. ``docs/data-dictionary.md`` is generated from this module (``ovaregen dic
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import replace
 
+from ovaregen.domain.record_variables import (
+    adverse_event_variables,
+    mobilisation_variables,
+    pregnancy_variables,
+    visit_variables,
+)
+from ovaregen.domain.variable import (
+    AlternativeUnit,
+    DatasetFile,
+    Kind,
+    Limits,
+    Variable,
+)
 
-class Kind(StrEnum):
-    """How a value is written in a file and held in a dataset."""
-
-    TEXT = "text"
-    NUMBER = "number"
-    INTEGER = "integer"
-    BOOLEAN = "boolean"
-    DATE = "date"
-    CHOICE = "choice"
-
-
-class DatasetFile(StrEnum):
-    """The files of a study dataset (a CSV each, or a sheet each of one workbook)."""
-
-    PARTICIPANTS = "participants"
-    PREGNANCIES = "pregnancies"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """An inclusive plausibility range in the variable's canonical unit."""
-
-    low: float
-    high: float
-
-    def contains(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-    def __str__(self) -> str:
-        return f"{_number(self.low)}–{_number(self.high)}"
-
-
-@dataclass(frozen=True)
-class AlternativeUnit:
-    """A unit a value may be supplied in: ``canonical = value × factor``.
-
-    ``column`` is the column name that announces the unit (the unit is part of the name);
-    a value in the canonical column that only makes sense in this unit is reported as a
-    likely unit error naming it.
-    """
-
-    column: str
-    unit: str
-    factor: float
-
-
-@dataclass(frozen=True)
-class Variable:
-    """One column of the interchange format."""
-
-    name: str
-    file: DatasetFile
-    kind: Kind
-    description: str
-    unit: str | None = None
-    hard: Limits | None = None
-    soft: Limits | None = None
-    choices: tuple[str, ...] = ()
-    alternatives: tuple[AlternativeUnit, ...] = ()
-    required: bool = False
-    unique: bool = False
-    default: str | None = None
-    group: str = ""
-
-    def alternative_for(self, column: str) -> AlternativeUnit | None:
-        """The alternative unit announced by ``column``, if any."""
-        for alternative in self.alternatives:
-            if alternative.column == column:
-                return alternative
-        return None
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
+__all__ = [  # the types are defined in domain.variable and re-exported here
+    "AlternativeUnit",
+    "DatasetFile",
+    "Kind",
+    "Limits",
+    "Variable",
+]
 
 # Conversions (CRITERIA.md "Units and plausibility").
 AMH_PMOL_L_PER_NG_ML = 7.14
@@ -98,7 +42,9 @@ PER_MM3_TO_10E9_L = 1e-3
 SYMPTOM_GRADES = ("none", "mild", "moderate", "severe")
 """G-CSF symptom grades of Study A, mildest first (STUDIES.md, Study A)."""
 MENSES = ("regular", "irregular", "amenorrhea", "menopause")
-STATUSES = ("screen_failed", "withdrawn", "lost_to_follow_up", "completed")
+STATUSES = ("screening", "screen_failed", "ongoing", "withdrawn", "lost_to_follow_up", "completed")
+"""Participant flow (INTERCHANGE.md): ``screening`` = not yet decided; ``ongoing`` = enrolled,
+follow-up not finished; neither is analysed as completed."""
 CONCEPTIONS = ("spontaneous", "ivf")
 PREGNANCY_OUTCOMES = (
     "ongoing",
@@ -152,7 +98,6 @@ GCSF_DAYS = (1, 2, 3, 4)
 WBC_DAYS = (1, 2, 3, 4, 5)
 
 _P = DatasetFile.PARTICIPANTS
-_G = DatasetFile.PREGNANCIES
 
 AGE = Limits(10, 60)
 AMH_HARD, AMH_SOFT = Limits(0, 30), Limits(0, 15)
@@ -226,7 +171,6 @@ def _build() -> tuple[Variable, ...]:
     mobilisation = "G-CSF mobilisation (Study A)"
     followup = "Follow-up"
     complications = "Complications"
-    pregnancy = "Pregnancies"
 
     variables: list[Variable] = [
         Variable(
@@ -260,6 +204,7 @@ def _build() -> tuple[Variable, ...]:
             group=ident,
         ),
         Variable("ethnicity", _P, Kind.TEXT, "self-reported ethnicity", group=ident),
+        Variable("screening_date", _P, Kind.DATE, "date of the screening visit", group=ident),
         _amh("amh_ng_ml", "amh_pmol_l", "baseline anti-Müllerian hormone", reserve),
         Variable(
             "afc",
@@ -383,7 +328,14 @@ def _build() -> tuple[Variable, ...]:
         _flag(name, description, exclusion) for name, description in EXCLUSION_CONDITIONS.items()
     ]
     variables += [
-        Variable("treatment_date", _P, Kind.DATE, "first intra-ovarian injection", group=treatment),
+        Variable(
+            "treatment_date",
+            _P,
+            Kind.DATE,
+            "day 0 of the study treatment: the first intra-ovarian injection (in a trial, the "
+            "start of the randomised treatment in every arm)",
+            group=treatment,
+        ),
         Variable(
             "injections",
             _P,
@@ -405,6 +357,13 @@ def _build() -> tuple[Variable, ...]:
             group=treatment,
         ),
         Variable(
+            "hrt_regimen",
+            _P,
+            Kind.TEXT,
+            "hormone replacement regimen (drugs, doses, cycle); every arm that receives HRT",
+            group=treatment,
+        ),
+        Variable(
             "prp_volume_ml",
             _P,
             Kind.NUMBER,
@@ -412,6 +371,17 @@ def _build() -> tuple[Variable, ...]:
             "mL",
             Limits(0, 20),
             Limits(2, 10),
+            group=treatment,
+        ),
+        Variable(
+            "prp_platelets_10e9_l",
+            _P,
+            Kind.NUMBER,
+            "platelet concentration of the SCFE-PRP",
+            "10⁹/L",
+            Limits(5, 10000),
+            Limits(150, 3000),
+            alternatives=(AlternativeUnit("prp_platelets_per_mm3", "/mm³", PER_MM3_TO_10E9_L),),
             group=treatment,
         ),
     ]
@@ -469,16 +439,24 @@ def _build() -> tuple[Variable, ...]:
             AFC_HARD,
             AFC_SOFT,
             group=followup,
+            repeated=True,
         ),
-        _amh("amh_post_ng_ml", "amh_post_pmol_l", "AMH after treatment", followup),
-        _flag("ivf_after_treatment", "underwent IVF after treatment", followup),
+        replace(
+            _amh("amh_post_ng_ml", "amh_post_pmol_l", "AMH after treatment", followup),
+            repeated=True,
+        ),
+        replace(
+            _flag("ivf_after_treatment", "underwent IVF after treatment", followup),
+            repeated=True,
+        ),
         Variable(
             "menses_followup",
             _P,
             Kind.CHOICE,
-            "menstrual status at the end of follow-up",
+            "menstrual status at the follow-up visit",
             choices=MENSES,
             group=followup,
+            repeated=True,
         ),
         Variable(
             "followup_months",
@@ -489,76 +467,22 @@ def _build() -> tuple[Variable, ...]:
             FOLLOWUP_HARD,
             FOLLOWUP_SOFT,
             group=followup,
+            repeated=True,
         ),
     ]
     variables += [
-        _flag(name, f"complication: {description}", complications)
+        replace(_flag(name, f"complication: {description}", complications), repeated=True)
         for name, description in COMPLICATIONS.items()
     ]
-    variables += [
-        Variable(
-            "participant_id",
-            _G,
-            Kind.TEXT,
-            "the pregnant participant",
-            required=True,
-            group=pregnancy,
-        ),
-        Variable(
-            "conception",
-            _G,
-            Kind.CHOICE,
-            "how the pregnancy was conceived",
-            choices=CONCEPTIONS,
-            group=pregnancy,
-        ),
-        Variable(
-            "months_after_treatment",
-            _G,
-            Kind.NUMBER,
-            "months from (last) injection to conception",
-            "months",
-            FOLLOWUP_HARD,
-            FOLLOWUP_SOFT,
-            group=pregnancy,
-        ),
-        Variable(
-            "outcome",
-            _G,
-            Kind.CHOICE,
-            "outcome of the pregnancy",
-            choices=PREGNANCY_OUTCOMES,
-            group=pregnancy,
-        ),
-        Variable(
-            "infants_live_born",
-            _G,
-            Kind.INTEGER,
-            "infants born alive (2 for twins)",
-            "infants",
-            Limits(0, 8),
-            Limits(0, 3),
-            group=pregnancy,
-        ),
-        Variable(
-            "infant_death_first_year",
-            _G,
-            Kind.INTEGER,
-            "infants who died in their first year",
-            "infants",
-            Limits(0, 8),
-            group=pregnancy,
-        ),
-        Variable(
-            "congenital_anomaly",
-            _G,
-            Kind.INTEGER,
-            "infants with a congenital anomaly",
-            "infants",
-            Limits(0, 8),
-            group=pregnancy,
-        ),
-    ]
+    followup_variables = [v for v in variables if v.repeated]
+    variables += pregnancy_variables(CONCEPTIONS, PREGNANCY_OUTCOMES, FOLLOWUP_HARD, FOLLOWUP_SOFT)
+    variables += visit_variables(followup_variables)
+    variables += adverse_event_variables()
+    variables += mobilisation_variables(
+        dose=next(v for v in variables if v.name == "gcsf_d1_ug_kg"),
+        leukocytes=next(v for v in variables if v.name == "wbc_d1_10e9_l"),
+        symptoms=next(v for v in variables if v.name == "symptoms_d1"),
+    )
     return tuple(variables)
 
 

@@ -141,3 +141,112 @@ def _among_live_born(column: str, has_outcome: bool) -> list[Check]:
         Check(Severity.ERROR, column, exceeds & ~fetus_counted, describe),
         Check(Severity.WARNING, column, exceeds & fetus_counted, describe_fetus),
     ]
+
+
+def unique_together_check(columns: tuple[str, ...], line_word: str) -> Check:
+    """Rows repeating a combination of ``columns`` (participant and visit, participant and
+    day), naming the line of its first use."""
+    key = pl.struct(columns)
+    known = pl.all_horizontal(pl.col(c).is_not_null() for c in columns)
+    together = " and ".join(columns)
+
+    def describe(row: Row) -> Problem:
+        shown = ", ".join(f"{c} {row[c]}" for c in columns)
+        return Problem(
+            f"{shown} is also on {line_word} {row[_FIRST_LINE]}; each {together} may appear "
+            "only once",
+            value=str(row[columns[-1]]),
+            expected=f"one row per {together}",
+        )
+
+    return Check(
+        Severity.ERROR,
+        columns[-1],
+        known & ~key.is_first_distinct(),
+        describe,
+        context=(pl.col(LINE).first().over(columns).alias(_FIRST_LINE),),
+    )
+
+
+def adverse_event_checks(columns: set[str]) -> list[Check]:
+    """CTCAE grade 5 ⇔ outcome fatal; fatal ⇒ serious (for the columns supplied)."""
+    checks: list[Check] = []
+    grade, outcome, serious = pl.col("grade"), pl.col("outcome"), pl.col("serious")
+    if {"grade", "outcome"} <= columns:
+        checks.append(
+            Check(
+                Severity.ERROR,
+                "outcome",
+                (grade == 5) & (outcome != "fatal"),
+                lambda row: Problem(
+                    f'value "{row["outcome"]}" but grade is 5 (death related to the event)',
+                    value=str(row["outcome"]),
+                    expected="fatal when grade is 5",
+                ),
+            )
+        )
+        checks.append(
+            Check(
+                Severity.ERROR,
+                "grade",
+                (outcome == "fatal") & (grade != 5),
+                lambda row: Problem(
+                    f'value "{row["grade"]}" but outcome is fatal; CTCAE grade 5 is death '
+                    "related to the event",
+                    value=str(row["grade"]),
+                    expected="5 when outcome is fatal",
+                ),
+            )
+        )
+    if {"serious", "outcome"} <= columns:
+        checks.append(
+            Check(
+                Severity.ERROR,
+                "serious",
+                (outcome == "fatal") & ~serious,
+                lambda row: Problem(
+                    'value "false" but outcome is fatal; an event resulting in death is serious',
+                    value="false",
+                    expected="true when outcome is fatal",
+                ),
+            )
+        )
+    return checks
+
+
+_NOT_ON_DAY_5 = ("dose_ug_kg", "proposed_action", "proposed_dose_ug_kg", "decision")
+
+
+def mobilisation_checks(columns: set[str]) -> list[Check]:
+    """Day 5 has no G-CSF dose and no proposal; a changed decision gives its dose."""
+    checks: list[Check] = []
+    for column in _NOT_ON_DAY_5:
+        if {"day", column} <= columns:
+            checks.append(_not_on_day_5(column))
+    if {"decision", "decided_dose_ug_kg"} <= columns:
+        checks.append(
+            Check(
+                Severity.ERROR,
+                "decided_dose_ug_kg",
+                (pl.col("decision") == "change") & pl.col("decided_dose_ug_kg").is_null(),
+                lambda row: Problem(
+                    "empty but decision is change; a changed decision gives the dose decided",
+                    expected="the dose decided (µg/kg/day)",
+                ),
+            )
+        )
+    return checks
+
+
+def _not_on_day_5(column: str) -> Check:
+    return Check(
+        Severity.ERROR,
+        column,
+        (pl.col("day") == 5) & pl.col(column).is_not_null(),
+        lambda row: Problem(
+            f'value "{row[column]}" on day 5; G-CSF is given and titrated on days 1–4 only '
+            "(day 5 is the CD34+ count and the injection)",
+            value=str(row[column]),
+            expected="empty on day 5",
+        ),
+    )

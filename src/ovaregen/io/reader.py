@@ -16,10 +16,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
-from ovaregen.domain.schema import canonical_schema
+from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile
+from ovaregen.io.agreement import (
+    Pairing,
+    agreement_findings,
+    filled_participants,
+    mobilisation_pairings,
+    schedule_findings,
+    visit_pairings,
+)
 from ovaregen.io.checks import count_of, run_checks
 from ovaregen.io.coherence import known_participant_check
 from ovaregen.io.dataset import Dataset, Finding, Severity
@@ -69,50 +75,99 @@ class DatasetInvalid(Exception):  # noqa: N818 - the name the project's API uses
         super().__init__(summary)
 
 
-def read_dataset(path: str | os.PathLike[str]) -> Dataset:
+def read_dataset(path: str | os.PathLike[str], protocol: Protocol | None = None) -> Dataset:
     """The validated dataset at ``path``; raises :class:`DatasetInvalid` on any error."""
-    report = validate_dataset(path)
+    report = validate_dataset(path, protocol)
     if report.dataset is None:
         raise DatasetInvalid(report)
     return report.dataset
 
 
-def validate_dataset(path: str | os.PathLike[str]) -> ValidationReport:
-    """Read and check the dataset at ``path``, collecting every finding."""
+def validate_dataset(
+    path: str | os.PathLike[str], protocol: Protocol | None = None
+) -> ValidationReport:
+    """Read and check the dataset at ``path``, collecting every finding.
+
+    With a ``protocol``, visits.csv is checked against its schedule and participants.csv's
+    follow-up columns against the primary follow-up visit (``io.agreement``); without one
+    only the files themselves are checked (a warning says so when there are visits).
+    """
     source = str(path)
     tables, findings = load_tables(Path(path))
     validated = {file: validate_table(raw) for file, raw in tables.items()}
     for table in validated.values():
         findings += table.findings
     participants = validated.get(DatasetFile.PARTICIPANTS)
-    pregnancies = validated.get(DatasetFile.PREGNANCIES)
-    if participants is not None and pregnancies is not None:
-        findings += _cross_file(participants, pregnancies)
+    visits = validated.get(DatasetFile.VISITS)
+    pairings = {file: _pairings(file, table, protocol) for file, table in validated.items()}
+    if visits is not None and protocol is None:
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                visits.label,
+                "visit ids and the values of the primary follow-up visit are checked against "
+                "a protocol's schedule (give --protocol)",
+            )
+        )
+    if visits is not None and protocol is not None:
+        findings += schedule_findings(visits, protocol)
+    if participants is not None:
+        for file, table in validated.items():
+            if file is not DatasetFile.PARTICIPANTS:
+                findings += _cross_file(participants, table)
+                findings += agreement_findings(participants, table, pairings[file])
     errors = count_of(findings, Severity.ERROR)
     warnings = count_of(findings, Severity.WARNING)
     dataset = None
     if errors == 0 and participants is not None:
-        dataset = Dataset(
-            participants=participants.canonical,
-            pregnancies=pregnancies.canonical if pregnancies is not None else _empty_pregnancies(),
-            source=source,
-            supplied={file.value: table.supplied for file, table in validated.items()},
-            warnings=tuple(f for f in findings if f.severity is Severity.WARNING),
-        )
+        dataset = _dataset(source, validated, pairings, findings)
     return ValidationReport(source, dataset, tuple(findings), errors, warnings)
 
 
-def _cross_file(participants: ValidatedTable, pregnancies: ValidatedTable) -> list[Finding]:
-    """Every pregnancy belongs to a listed participant (when both files name participants)."""
-    if (
-        "participant_id" not in participants.supplied
-        or "participant_id" not in pregnancies.supplied
-    ):
+def _pairings(file: DatasetFile, table: ValidatedTable, protocol: Protocol | None) -> list[Pairing]:
+    """The participants.csv columns another file gives too (``io.agreement``)."""
+    if file is DatasetFile.VISITS and protocol is not None:
+        return list(visit_pairings(protocol, set(table.supplied)))
+    if file is DatasetFile.MOBILISATION:
+        return list(mobilisation_pairings(set(table.supplied)))
+    return []
+
+
+def _dataset(
+    source: str,
+    validated: dict[DatasetFile, ValidatedTable],
+    pairings: dict[DatasetFile, list[Pairing]],
+    findings: list[Finding],
+) -> Dataset:
+    """The dataset of valid tables, participants.csv's empty follow-up and day cells filled
+    from visits.csv and mobilisation.csv."""
+    supplied = {file.value: table.supplied for file, table in validated.items()}
+    frames = {file.value: table.canonical for file, table in validated.items()}
+    participants = frames[DatasetFile.PARTICIPANTS.value]
+    filled: set[str] = set()
+    for file, chosen in pairings.items():
+        participants = filled_participants(participants, frames[file.value], chosen)
+        filled |= {p.column for p in chosen}
+    own = set(supplied[DatasetFile.PARTICIPANTS.value])
+    nulls = participants.null_count().row(0, named=True)
+    supplied[DatasetFile.PARTICIPANTS.value] = tuple(
+        name
+        for name in participants.columns
+        if name in own or (name in filled and nulls[name] < participants.height)
+    )
+    frames[DatasetFile.PARTICIPANTS.value] = participants
+    return Dataset(
+        source=source,
+        supplied=supplied,
+        warnings=tuple(f for f in findings if f.severity is Severity.WARNING),
+        **frames,
+    )
+
+
+def _cross_file(participants: ValidatedTable, other: ValidatedTable) -> list[Finding]:
+    """Every row of another file belongs to a listed participant (when both name them)."""
+    if "participant_id" not in participants.supplied or "participant_id" not in other.supplied:
         return []
     ids = participants.frame.get_column("participant_id").drop_nulls()
     check = known_participant_check(ids, participants.label)
-    return run_checks(pregnancies.frame, [check], pregnancies.label)
-
-
-def _empty_pregnancies() -> pl.DataFrame:
-    return pl.DataFrame(schema=canonical_schema(DatasetFile.PREGNANCIES))
+    return run_checks(other.frame, [check], other.label)

@@ -1,7 +1,8 @@
 """Finding the files of a dataset: a folder of CSVs, a workbook, or a folder with one workbook.
 
 INTERCHANGE.md: "A study dataset is a folder of CSV files [...]; a .xlsx workbook with one sheet
-per file name is accepted too." ``participants.csv`` is required, ``pregnancies.csv`` optional.
+per file name is accepted too." ``participants.csv`` is required; ``pregnancies.csv``,
+``visits.csv``, ``adverse_events.csv`` and ``mobilisation.csv`` are optional.
 A folder without CSVs but with exactly one workbook is read as that workbook. File names are
 matched case-insensitively; Excel's lock files (``~$name.xlsx``) are not workbooks.
 """
@@ -54,7 +55,7 @@ def _load_folder(folder: Path) -> tuple[Tables, list[Finding]]:
                 f"the folder holds several workbooks and no CSV ({names}); keep only one",
             )
         ]
-    expected = {f"{file.value}.csv": file for file in DatasetFile}
+    expected = {file.file_name: file for file in DatasetFile}
     for name, path in csvs.items():
         if name not in expected:
             findings.append(
@@ -62,7 +63,7 @@ def _load_folder(folder: Path) -> tuple[Tables, list[Finding]]:
                     Severity.WARNING,
                     path.name,
                     "not a file of the dataset; ignored",
-                    expected="participants.csv, pregnancies.csv",
+                    expected=", ".join(f.file_name for f in DatasetFile),
                 )
             )
     for workbook in workbooks:

@@ -33,12 +33,25 @@ from ovaregen.io.checks import (
     located_findings,
     run_checks,
 )
-from ovaregen.io.coherence import pregnancy_checks, required_check, unique_check
+from ovaregen.io.coherence import (
+    adverse_event_checks,
+    mobilisation_checks,
+    pregnancy_checks,
+    required_check,
+    unique_check,
+    unique_together_check,
+)
 from ovaregen.io.dataset import Finding, Severity
 from ovaregen.io.limits import limit_checks
 from ovaregen.io.raw import LINE, RawTable, line_word
 from ovaregen.io.units import canonical_unit, range_text
 from ovaregen.io.values import WORD_KINDS, expected_value, parse, unparseable, what_is_wrong
+
+UNIQUE_TOGETHER = {
+    DatasetFile.VISITS: ("participant_id", "visit"),
+    DatasetFile.MOBILISATION: ("participant_id", "day"),
+}
+"""The columns that identify a row of a repeated-measures file (INTERCHANGE.md)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +221,13 @@ def _row_checks(file: DatasetFile, supplied: set[str], label: str) -> list[Check
             checks.append(required_check(variable))
         if variable.unique:
             checks.append(unique_check(variable, line_word(label)))
+    together = UNIQUE_TOGETHER.get(file)
+    if together is not None and set(together) <= supplied:
+        checks.append(unique_together_check(together, line_word(label)))
     if file is DatasetFile.PREGNANCIES:
         checks += pregnancy_checks(supplied)
+    elif file is DatasetFile.ADVERSE_EVENTS:
+        checks += adverse_event_checks(supplied)
+    elif file is DatasetFile.MOBILISATION:
+        checks += mobilisation_checks(supplied)
     return checks

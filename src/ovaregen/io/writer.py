@@ -1,4 +1,6 @@
-"""Writing a dataset as a folder of CSV files in interchange form (INTERCHANGE.md).
+"""Writing a dataset as a folder of CSV files in interchange form (INTERCHANGE.md): every file
+the dataset holds (participants.csv always; pregnancies, visits, adverse events and
+mobilisation days when the source had them or they have rows).
 
 Conventions: UTF-8 without byte-order mark, comma-separated, header row; booleans
 ``true``/``false``, dates ``YYYY-MM-DD``, empty cell for unknown; values in canonical units and
@@ -27,20 +29,15 @@ from ovaregen.io.dataset import Dataset
 
 
 def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
-    """Write ``dataset`` to ``folder`` as participants.csv (and pregnancies.csv)."""
+    """Write ``dataset`` to ``folder``: participants.csv and every other file it holds."""
     target = Path(folder)
     files = {
-        f"{DatasetFile.PARTICIPANTS.value}.csv": interchange_frame(
-            dataset, DatasetFile.PARTICIPANTS
-        )
+        file.file_name: interchange_frame(dataset, file)
+        for file in DatasetFile
+        if file is DatasetFile.PARTICIPANTS
+        or dataset.has(file)
+        or (target / file.file_name).exists()  # never leave a stale file beside new ones
     }
-    pregnancies = f"{DatasetFile.PREGNANCIES.value}.csv"
-    if (
-        DatasetFile.PREGNANCIES.value in dataset.supplied
-        or not dataset.pregnancies.is_empty()
-        or (target / pregnancies).exists()  # never leave a stale file beside new participants
-    ):
-        files[pregnancies] = interchange_frame(dataset, DatasetFile.PREGNANCIES)
     if target.is_dir():
         for name, frame in files.items():
             _replace_file(frame, target / name)
@@ -50,11 +47,16 @@ def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
 
 def interchange_frame(dataset: Dataset, file: DatasetFile) -> pl.DataFrame:
     """The columns of one file as they are written: supplied canonical ones, then extras."""
-    frame = dataset.participants if file is DatasetFile.PARTICIPANTS else dataset.pregnancies
+    frame = dataset.table(file)
     canonical = [v.name for v in variables_of(file)]
     supplied = set(dataset.supplied.get(file.value, canonical))
     extras = [c for c in frame.columns if c not in canonical]
     return frame.select([c for c in canonical if c in supplied and c in frame.columns] + extras)
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """A frame as interchange CSV text (header, empty = unknown, Unix line ends)."""
+    return frame.write_csv(include_header=True, null_value="", line_terminator="\n")
 
 
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ovaregen.store.models import AuditEntry, AuditHead, utc_now
@@ -216,13 +216,12 @@ class AuditFilter:
     study: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    hidden_entities: tuple[str, ...] = ()
+    """Entities left out (a blinded reader's view leaves the arm-revealing forms out)."""
 
 
-def query(
-    session: Session, where: AuditFilter, *, limit: int | None = None
-) -> Sequence[AuditEntry]:
-    """Entries matching ``where``, oldest first."""
-    statement = select(AuditEntry).order_by(AuditEntry.id)
+def filtered(statement: Select[Any], where: AuditFilter) -> Select[Any]:
+    """``statement`` restricted to the entries ``where`` selects."""
     if where.participant:
         statement = statement.where(AuditEntry.participant == where.participant)
     if where.username:
@@ -233,6 +232,16 @@ def query(
         statement = statement.where(AuditEntry.at >= where.since)
     if where.until is not None:
         statement = statement.where(AuditEntry.at <= where.until)
+    if where.hidden_entities:
+        statement = statement.where(AuditEntry.entity.not_in(where.hidden_entities))
+    return statement
+
+
+def query(
+    session: Session, where: AuditFilter, *, limit: int | None = None
+) -> Sequence[AuditEntry]:
+    """Entries matching ``where``, oldest first."""
+    statement = filtered(select(AuditEntry), where).order_by(AuditEntry.id)
     if limit is not None:
         statement = statement.limit(limit)
     return session.execute(statement).scalars().all()

@@ -1,16 +1,21 @@
 """Calibrated synthetic cohorts of the three studies (shared/spec/STUDIES.md).
 
-``synthesize(study, n, seed)`` returns the participants and pregnancies frames of a synthetic
-dataset in interchange columns and canonical units and types (only the columns the study
-records, in data-dictionary order); :func:`to_dataset` packs them for
-``ovaregen.io.writer.write_dataset``.
+``synthesize(study, n, seed)`` returns a complete synthetic :class:`~ovaregen.io.dataset.Dataset`
+in canonical units and types: every table the study has (regenera: participants, pregnancies,
+mobilisation days; mensc: participants, pregnancies; ucmsc-rct: participants, follow-up
+visits, pregnancies, adverse events), each file's ``supplied`` columns the ones the study
+records (in data-dictionary order), ready for ``ovaregen.io.writer.write_dataset``. The files
+agree with one another as the reader demands (``ovaregen.io.agreement``): participants.csv's
+follow-up columns are the values at ``Protocol.summary_visit``, its G-CSF day columns the days
+of mobilisation.csv.
 
 At the published size (:data:`PUBLISHED_SIZE`) every count-based figure of the paper comes
 out exactly; at any other size each count is a largest-remainder apportionment of the
 published one (``ovaregen.synth.counts``); continuous values follow the published summaries
-approximately. Same seed, same frames. :data:`TARGETS` lists, per study, the published figure
-beside which a report prints the reproduced one; :data:`ASSUMPTIONS` says what the generator
-had to choose where the paper is silent or inconsistent.
+approximately. Same seed, same dataset (and the same bytes written). :data:`TARGETS` lists,
+per study, the published figure beside which a report prints the reproduced one;
+:data:`ASSUMPTIONS` says what the generator had to choose where the paper is silent or
+inconsistent.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import polars as pl
 
 from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile
-from ovaregen.io.dataset import Dataset
+from ovaregen.io.dataset import Dataset, empty_table
 from ovaregen.synth import mensc, regenera, ucmsc_rct
+from ovaregen.synth.counts import Tables
+from ovaregen.synth.ucmsc_safety import ADVERSE_EVENTS
 
 __all__ = [
     "ASSUMPTIONS",
@@ -33,7 +40,6 @@ __all__ = [
     "TARGETS",
     "Target",
     "synthesize",
-    "to_dataset",
 ]
 
 STUDIES = ("regenera", "mensc", "ucmsc-rct")
@@ -50,37 +56,42 @@ MINIMUM_SIZE = {
     "ucmsc-rct": ucmsc_rct.MINIMUM,
 }
 
-_GENERATORS: dict[str, Callable[[int, int], tuple[pl.DataFrame, pl.DataFrame]]] = {
+_GENERATORS: dict[str, Callable[[int, int], Tables]] = {
     "regenera": regenera.synthesize_regenera,
     "mensc": mensc.synthesize_mensc,
     "ucmsc-rct": ucmsc_rct.synthesize_ucmsc_rct,
 }
 
 
-def synthesize(study: str, n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The synthetic (participants, pregnancies) of ``study`` with ``n`` participants.
+def synthesize(study: str, n: int, seed: int) -> Dataset:
+    """The synthetic dataset of ``study`` with ``n`` participants (see the module docstring).
 
-    Raises ``ValueError`` for an unknown study or an ``n`` below the study's minimum
-    (:data:`MINIMUM_SIZE`).
+    ``source`` is ``"synthetic STUDY, n = N, seed = SEED"``. Raises ``ValueError`` for an
+    unknown study or an ``n`` below the study's minimum (:data:`MINIMUM_SIZE`).
     """
     if study not in _GENERATORS:
         raise ValueError(f"unknown study {study!r}; choose one of {', '.join(STUDIES)}")
     if isinstance(n, bool) or not isinstance(n, int):
         raise ValueError(f"n must be an integer, not {n!r}")
-    return _GENERATORS[study](n, seed)
+    tables = _GENERATORS[study](n, seed)
 
+    def frame(file: DatasetFile) -> pl.DataFrame:
+        return conform(tables[file], file) if file in tables else empty_table(file)
 
-def to_dataset(participants: pl.DataFrame, pregnancies: pl.DataFrame, source: str) -> Dataset:
-    """The frames as a :class:`Dataset` whose written files hold exactly their columns."""
     return Dataset(
-        participants=conform(participants, DatasetFile.PARTICIPANTS),
-        pregnancies=conform(pregnancies, DatasetFile.PREGNANCIES),
-        source=source,
-        supplied={
-            DatasetFile.PARTICIPANTS.value: tuple(participants.columns),
-            DatasetFile.PREGNANCIES.value: tuple(pregnancies.columns),
-        },
+        participants=frame(DatasetFile.PARTICIPANTS),
+        pregnancies=frame(DatasetFile.PREGNANCIES),
+        visits=frame(DatasetFile.VISITS),
+        adverse_events=frame(DatasetFile.ADVERSE_EVENTS),
+        mobilisation=frame(DatasetFile.MOBILISATION),
+        source=f"synthetic {study}, n = {n}, seed = {seed}",
+        supplied={file.value: tuple(table.columns) for file, table in tables.items()},
     )
+
+
+def _events(arm: str) -> int:
+    """Adverse events of an arm of 33 women (the published size's arm)."""
+    return sum(rule.women.get(arm, 0) for rule in ADVERSE_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,21 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         Target("wbc_cd34_r", "Pearson r, leukocytes vs CD34+ (day 5)", "0.465", "approximate"),
         Target("cd34_auc", "ROC AUC of CD34+ for activation", "0.487", "approximate"),
         Target("gcsf_adjusted", "women with an adjusted G-CSF dose", "about 30%", "approximate"),
+        Target(
+            "gcsf_decisions",
+            "G-CSF proposals and decisions (mobilisation.csv)",
+            "not published",
+            "assumed",
+            "proposals of the shipped titration table; 'change' where the dose given differs",
+        ),
+        Target("weight", "body weight", "not published", "assumed", "mean 64 kg (50–90)"),
+        Target(
+            "prp_platelets",
+            "SCFE-PRP platelets × 10⁹/L",
+            "not published",
+            "assumed",
+            "mean 650 (400–900)",
+        ),
     ),
     "mensc": (
         Target("women", "women treated", "105", "exact"),
@@ -168,12 +194,36 @@ TARGETS: dict[str, tuple[Target, ...]] = {
     "ucmsc-rct": (
         Target("randomised", "women randomised", "66 (target)", "exact"),
         Target("arms", "UC-MSC + HRT / HRT alone", "1:1 (33 / 33)", "exact"),
-        Target("afc", "AFC rise, UC-MSC + HRT vs HRT", "not published", "assumed", "+2.2 vs +0.2"),
         Target(
-            "amh", "AMH rise ng/mL, UC-MSC + HRT vs HRT", "not published", "assumed", "+0.3 vs 0"
+            "afc",
+            "AFC rise at 3 / 6 / 12 months, UC-MSC + HRT vs HRT",
+            "not published",
+            "assumed",
+            "+2.2 / +1.6 / +1.0 vs +0.2 / +0.2 / +0.1",
         ),
-        Target("menses", "menses resumed", "not published", "assumed", "20% vs 5% (7 vs 2)"),
+        Target(
+            "amh",
+            "AMH rise ng/mL at 3 / 6 / 12 months, UC-MSC + HRT vs HRT",
+            "not published",
+            "assumed",
+            "+0.3 / +0.2 / +0.1 vs 0",
+        ),
+        Target(
+            "menses",
+            "menses resumed at 3 / 6 / 12 months",
+            "not published",
+            "assumed",
+            "20 / 15 / 12% vs 5 / 5 / 3% (7 / 5 / 4 vs 2 / 2 / 1)",
+        ),
         Target("pregnant", "women pregnant", "not published", "assumed", "6% vs 3% (2 vs 1)"),
+        Target(
+            "adverse_events",
+            "adverse events, UC-MSC + HRT vs HRT",
+            "not published",
+            "assumed",
+            f"{_events('ucmsc_hrt')} vs {_events('hrt')} events; procedure-related in the cell "
+            "arm only, one serious (ovarian haematoma, grade 3)",
+        ),
     ),
 }
 
@@ -196,6 +246,13 @@ ASSUMPTIONS: dict[str, tuple[str, ...]] = {
         "dictionary's usual range) so that no row warns.",
         "G-CSF starts at 10 µg/kg/day (the paper's 'mg/kg' is a unit error) and is lowered "
         "for moderate symptoms or high day-3 leukocytes: about 30% adjusted.",
+        "mobilisation.csv: each day's proposal is the shipped titration table's "
+        "(regenera-gcsf-titration 1.0) for the recorded day; the doses given are the "
+        "haematologist's, so where the next day's dose differs (the table holds G-CSF 24 h "
+        "for a moderate symptom; the paper's practice lowers the dose) the decision is "
+        "'change' with a reason; deciders investigator1–3.",
+        "Body weight 64 ± 8 kg (50–90), SCFE-PRP platelets 650 ± 120 × 10⁹/L (400–900): not "
+        "published.",
     ),
     "mensc": (
         "n counts women treated (all followed up, status completed).",
@@ -209,10 +266,23 @@ ASSUMPTIONS: dict[str, tuple[str, ...]] = {
         "n counts women randomised; no screen failures are generated, every woman is "
         "eligible under the ucmsc-rct protocol and completes 12 months.",
         "Randomisation 1:1 in permuted blocks of six (66 = 11 blocks: 33 / 33).",
-        "No results are published; assumed effect at 12 months: AFC +2.2 vs +0.2 follicles "
-        "(a difference of +2), AMH +0.3 vs 0 ng/mL, menses resumed 20% vs 5%, pregnant 6% vs "
-        "3% (UC-MSC + HRT vs HRT alone).",
-        "HRT-alone women have a treatment_date (start of randomised treatment) but no "
-        "injection; UC-MSC women one injection of 10 × 10⁶ cells.",
+        "No results are published; assumed effect per follow-up visit (month_3 / month_6 / "
+        "month_12), a response to the cells that wanes: AFC +2.2 / +1.6 / +1.0 vs +0.2 / +0.2 / "
+        "+0.1 follicles, AMH +0.3 / +0.2 / +0.1 vs 0 ng/mL, menses resumed 20 / 15 / 12% vs "
+        "5 / 5 / 3%, pregnant by 12 months 6% vs 3% (UC-MSC + HRT vs HRT alone).",
+        "Each visit's AFC and AMH = μ₀ + β·(baseline − μ₀) + effect·(the woman's response, mean "
+        "1, SD 0.35) + her own level + visit noise, with β = 0.7: the visits of a woman are "
+        "correlated and the post value depends on the baseline (a baseline-adjusted ANCOVA "
+        "is meaningful). participants.csv holds the values of its summary visit (month_3 for "
+        "AFC, AMH and menses; month_12 for follow-up time and complications, none occurring).",
+        "Visits on day 91, 183 and 365 after the start of treatment, ± up to 5 days.",
+        "Both arms start randomised treatment on treatment_date with the same cyclic HRT ("
+        f"{ucmsc_rct.HRT_REGIMEN}); UC-MSC women have one injection of 10 × 10⁶ cells, HRT-alone "
+        "women no injection (injections and cells_injected_millions empty).",
+        "Adverse events (CTCAE 5.0), women per 33 of each arm: HRT-related in both arms — "
+        "breast tenderness 6, headache 4, breakthrough bleeding 3, nausea 2 (grade 1–2); "
+        "procedure-related in the cell arm only — pelvic pain after injection 8, vaginal "
+        "bleeding at the puncture site 4 (grade 1–2), ovarian haematoma 1 (grade 3, serious, "
+        "recovered); none fatal. Apportioned to the arm sizes at any n.",
     ),
 }

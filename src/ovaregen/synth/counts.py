@@ -28,6 +28,7 @@ from ovaregen.domain.variables import DatasetFile
 
 __all__ = [
     "Columns",
+    "Tables",
     "apportion",
     "canonical_order",
     "check_size",
@@ -42,6 +43,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Tables = dict[DatasetFile, pl.DataFrame]
+"""A generator's output: the canonical frame of each file the study writes, holding only the
+columns it records (in data-dictionary order)."""
 
 _EPOCH = date(1970, 1, 1)
 
@@ -152,7 +156,7 @@ def day_number(day: date) -> int:
 
 
 class Columns:
-    """Columns of one group of participants (or pregnancies) as numpy arrays.
+    """Columns of one group of rows (participants, pregnancies, visits, …) as numpy arrays.
 
     Groups are concatenated by :func:`to_frame`; a column a group does not set is unknown
     for that group's rows.

@@ -30,6 +30,7 @@ from ovaregen.synth.counts import (
     Columns,
     FloatArray,
     IntArray,
+    Tables,
     apportion,
     canonical_order,
     check_size,
@@ -229,8 +230,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def synthesize_mensc(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Study B cohort of ``n`` treated women: (participants, pregnancies), canonical."""
+def synthesize_mensc(n: int, seed: int) -> Tables:
+    """Study B cohort of ``n`` treated women: participants and pregnancies, canonical."""
     check_size("mensc", n, MINIMUM)
     rng = np.random.default_rng([seed, 2])
     n_pregnant, n_not = (int(v) for v in apportion(n, list(PREGNANT.values())))
@@ -268,4 +269,7 @@ def synthesize_mensc(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     owners = participants["participant_id"].gather(position[woman])
     pregnancies = pregnancies.with_columns(owners.alias("participant_id"))
     pregnancies = canonical_order(pregnancies, DatasetFile.PREGNANCIES)
-    return participants, pregnancies.sort("participant_id", "months_after_treatment")
+    return {
+        DatasetFile.PARTICIPANTS: participants,
+        DatasetFile.PREGNANCIES: pregnancies.sort("participant_id", "months_after_treatment"),
+    }

@@ -13,6 +13,12 @@ are drawn so that the rule (AFC + 3, or AMH × 1.2) gives the apportioned result
 boundaries. Continuous values (ages, Table 1 and 2 means and ranges, the day-5 leukocyte–CD34+
 correlation r = 0.465) follow the published summaries approximately; everything is drawn
 with numpy from one seeded ``Generator``, vectorised over participants.
+
+Tables: participants.csv, pregnancies.csv and mobilisation.csv (every mobilised woman's
+G-CSF days 1–5 with the titration table's proposal and the clinician's decision,
+``ovaregen.synth.regenera_mobilisation``). Values not published that the later tables need
+(body weight, SCFE-PRP platelet concentration, the decisions) come from their own seeded
+streams, so the published values are the same as without them.
 """
 
 from __future__ import annotations
@@ -20,15 +26,16 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from ovaregen.domain.protocols import load_protocol
+from ovaregen.domain.titration import load_titration_table
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.synth.counts import (
     Columns,
     FloatArray,
     IntArray,
+    Tables,
     apportion,
     canonical_order,
     check_size,
@@ -39,6 +46,13 @@ from ovaregen.synth.counts import (
     quantile_take,
     recentre,
     to_frame,
+)
+from ovaregen.synth.regenera_mobilisation import (
+    doses,
+    mobilisation_table,
+    prp_platelets,
+    symptom_columns,
+    wbc_course,
 )
 
 __all__ = ["MINIMUM", "PUBLISHED_SIZE", "synthesize_regenera"]
@@ -96,7 +110,8 @@ SCREEN_FAILURES = {
 """Why each of the 83 screen failures is ineligible under ``regenera`` (an assumption: the
 paper gives only the total). ``no_diagnosis``: normal ovarian reserve, no ovarian failure."""
 
-EXCLUSIONS: tuple[str, ...] = load_protocol("regenera").exclusion
+PROTOCOL = load_protocol("regenera")
+EXCLUSIONS: tuple[str, ...] = PROTOCOL.exclusion
 """The protocol's exclusion conditions (recorded false for every eligible woman)."""
 
 ACTIVATED_AGES: tuple[int, ...] = tuple(
@@ -224,43 +239,6 @@ def _screening(cols: Columns, status: str, age: FloatArray, ethnicity: IntArray)
     cols.set("consent", 1)
 
 
-def _wbc_course(
-    cols: Columns, baseline: FloatArray, day5: FloatArray, rng: np.random.Generator
-) -> None:
-    """Leukocytes on days 1–5 (10⁹/L): day 1 before the first dose, rising to day 5."""
-    k = baseline.size
-    delta = day5 - baseline
-    cols.set("wbc_d1_10e9_l", np.round(baseline * rng.uniform(0.96, 1.04, k), 2))
-    cols.set("wbc_d2_10e9_l", np.round(baseline + 0.45 * delta * rng.uniform(0.96, 1.04, k), 2))
-    cols.set("wbc_d3_10e9_l", np.round(baseline + 0.72 * delta * rng.uniform(0.96, 1.04, k), 2))
-    cols.set("wbc_d4_10e9_l", np.round(baseline + 0.92 * delta, 2))
-    cols.set("wbc_d5_10e9_l", day5)
-
-
-def _doses(cols: Columns, symptoms: IntArray, reduce_for_leukocytes: npt.NDArray[np.bool_]) -> None:
-    """Filgrastim µg/kg/day, days 1–4: start 10, lowered for moderate symptoms or high counts.
-
-    Moderate on day 2: day 3 to 7.5 (5 if it eased by day 4) and day 4 to 5; otherwise a
-    moderate day 3 or a high day-3 leukocyte count lowers day 4 to 7.5.
-    """
-    k = symptoms.shape[0]
-    d2_moderate = symptoms[:, 1] == _MO
-    d3_moderate = symptoms[:, 2] == _MO
-    d4_moderate = symptoms[:, 3] == _MO
-    cols.set("gcsf_d1_ug_kg", np.full(k, 10.0))
-    cols.set("gcsf_d2_ug_kg", np.full(k, 10.0))
-    cols.set("gcsf_d3_ug_kg", np.where(d2_moderate, np.where(d4_moderate, 7.5, 5.0), 10.0))
-    cols.set(
-        "gcsf_d4_ug_kg",
-        np.where(d2_moderate, 5.0, np.where(d3_moderate | reduce_for_leukocytes, 7.5, 10.0)),
-    )
-
-
-def _symptom_columns(cols: Columns, symptoms: IntArray) -> None:
-    for day in range(4):
-        cols.set(f"symptoms_d{day + 1}", symptoms[:, day])
-
-
 def _pair_for_correlation(
     wbc: list[FloatArray], cd34: list[FloatArray], rng: np.random.Generator
 ) -> list[FloatArray]:
@@ -334,19 +312,19 @@ def _completed(n_act: int, n_not: int, rng: np.random.Generator) -> tuple[Column
     ]
     cd34 = _pair_for_correlation([wbc_d5[:n_act], wbc_d5[n_act:]], cd34_groups, rng)
     cols.set("cd34_d5_per_ul", np.concatenate(cd34))
-    _wbc_course(cols, cols.values["wbc_10e9_l"].astype(np.float64), wbc_d5, rng)
+    wbc_course(cols, cols.values["wbc_10e9_l"].astype(np.float64), wbc_d5, rng)
 
     # G-CSF: Table 3 trajectories, doses (about 30% adjusted)
     trajectories = np.array([t for t, _ in SYMPTOM_TRAJECTORIES], dtype=np.int64)
     counts = apportion(n, [c for _, c in SYMPTOM_TRAJECTORIES])
     symptoms = trajectories[_codes(counts, rng)]
-    _symptom_columns(cols, symptoms)
+    symptom_columns(cols, symptoms)
     symptomatic = (symptoms[:, 1] == _MO) | (symptoms[:, 2] == _MO)
     n_high = int(apportion(n, [24, 121])[0])
     wbc_d3 = np.where(symptomatic, -np.inf, cols.values["wbc_d3_10e9_l"].astype(np.float64))
     high = np.zeros(n, dtype=bool)
     high[np.argsort(-wbc_d3, kind="stable")[: min(n_high, int((~symptomatic).sum()))]] = True
-    _doses(cols, symptoms, high)
+    doses(cols, symptoms, high)
     cols.set("injections", 1)
     cols.set("prp_volume_ml", _values(n, 5.6, 3.6, 8.0, 1.0, 1, rng))
 
@@ -403,12 +381,12 @@ def _lost(n: int, rng: np.random.Generator) -> Columns:
     day5 = np.sort(_values(n, 36.5, 19.5, 56.8, 8.0, 2, rng))
     cd34 = np.sort(_values(n, 28.0, 5.0, 88.0, 0.6, 0, rng, log=True))
     pairs = rng.permutation(n)
-    _wbc_course(cols, baseline, day5[pairs], rng)
+    wbc_course(cols, baseline, day5[pairs], rng)
     cols.set("cd34_d5_per_ul", cd34[pairs])
     pool = np.array([[0, 0, 0, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 1, 2, 1], [0, 0, 0, 1]])
     symptoms = pool[rng.integers(0, pool.shape[0], n)]
-    _symptom_columns(cols, symptoms)
-    _doses(cols, symptoms, rng.random(n) < 1 / 6)
+    symptom_columns(cols, symptoms)
+    doses(cols, symptoms, rng.random(n) < 1 / 6)
     cols.set("injections", 1)
     cols.set("prp_volume_ml", np.round(np.clip(5.6 + rng.standard_normal(n), 3.6, 8.0), 1))
     return cols
@@ -459,17 +437,24 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def synthesize_regenera(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Study A cohort of ``n`` recruited women: (participants, pregnancies), canonical."""
+def synthesize_regenera(n: int, seed: int) -> Tables:
+    """Study A cohort of ``n`` recruited women: participants, pregnancies and mobilisation
+    days, canonical (only the columns the study records)."""
     check_size("regenera", n, MINIMUM)
     rng = np.random.default_rng([seed, 1])
     n_failed, n_lost, n_completed = (int(v) for v in apportion(n, list(FLOW.values())))
     n_act, n_not = (int(v) for v in apportion(n_completed, list(ACTIVATION.values())))
     completed, pregnancies = _completed(n_act, n_not, rng)
-    groups = [completed, _lost(n_lost, rng), _screen_failed(n_failed, rng)]
+    lost = _lost(n_lost, rng)
+    groups = [completed, lost, _screen_failed(n_failed, rng)]
     order = rng.permutation(n)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
+    # values added to the published cohort draw from their own streams, so that the others
+    # stay as they were
+    extra = np.random.default_rng([seed, 1, 1])
+    for injected in (completed, lost):
+        injected.set("prp_platelets_10e9_l", prp_platelets(injected.size, extra))
 
     participants = to_frame(groups, DatasetFile.PARTICIPANTS, CATEGORIES, order)
     first, last = day_number(FIRST_SCREENING), day_number(LAST_SCREENING)
@@ -492,4 +477,10 @@ def synthesize_regenera(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     preg = preg.with_columns(owners.alias("participant_id")).select(
         "participant_id", *[c for c in preg.columns if c != "participant_id"]
     )
-    return participants, preg.sort("participant_id", "conception")
+    table = load_titration_table(PROTOCOL.gcsf_titration or "regenera-gcsf-titration")
+    mobilisation = mobilisation_table(participants, table, np.random.default_rng([seed, 1, 2]))
+    return {
+        DatasetFile.PARTICIPANTS: participants,
+        DatasetFile.PREGNANCIES: preg.sort("participant_id", "conception"),
+        DatasetFile.MOBILISATION: mobilisation,
+    }

@@ -17,6 +17,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic.roles import Permission, is_blinded, may
+from ovaregen.clinic.studies import protocol_of
+from ovaregen.clinic.views import Reader, visit_permission
+from ovaregen.domain.protocols import ProtocolError
 from ovaregen.store.database import Database
 from ovaregen.store.models import User, WebSession
 from ovaregen.web.sessions import (
@@ -94,6 +97,11 @@ class Actor:
     def may(self, permission: Permission) -> bool:
         return may(self.user.role, permission)
 
+    @property
+    def reader(self) -> Reader:
+        """Who is looking, for the views of study data (``clinic.views``)."""
+        return Reader(self.user.username, self.user.role)
+
 
 def optional_actor(
     request: Request, session: SessionDep, config: Annotated[Settings, Depends(settings)]
@@ -115,26 +123,49 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
+async def admitted(request: Request, actor: Actor | None, permission: Permission) -> Actor:
+    """The one access check: logged in (401/redirect), allowed ``permission`` (403), and for
+    a change the session's CSRF token (403)."""
+    if actor is None:
+        raise NotLoggedInError
+    if not actor.may(permission):
+        raise ForbiddenError
+    if request.method not in SAFE_METHODS and not tokens_match(
+        await _csrf_token_sent(request), actor.csrf_token
+    ):
+        raise CsrfError
+    return actor
+
+
 def authorised(permission: Permission) -> object:
     """A dependency: the actor, if logged in, allowed ``permission``, and CSRF-checked."""
 
     async def check(
         request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
     ) -> Actor:
-        if actor is None:
-            raise NotLoggedInError
-        if not actor.may(permission):
-            raise ForbiddenError
-        if request.method not in SAFE_METHODS and not tokens_match(
-            await _csrf_token_sent(request), actor.csrf_token
-        ):
-            raise CsrfError
-        return actor
+        return await admitted(request, actor, permission)
 
     return check
 
 
+async def visit_writer(
+    request: Request,
+    study: str,
+    visit: str,
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+) -> Actor:
+    """The actor allowed to save this visit: the treatment team's permission for a visit that
+    reveals the arm (``clinic.views.visit_permission``), data entry for any other."""
+    try:
+        permission = visit_permission(protocol_of(study), visit)
+    except ProtocolError:
+        permission = Permission.ENTER_DATA  # an unknown study is answered 404 by the route
+    return await admitted(request, actor, permission)
+
+
 Viewer = Annotated[Actor, Depends(authorised(Permission.VIEW))]
+VisitWriter = Annotated[Actor, Depends(visit_writer)]
+"""Saving a visit form: ``Permission.TREAT`` for an arm-revealing visit, else ENTER_DATA."""
 Screener = Annotated[Actor, Depends(authorised(Permission.SCREEN))]
 DataEntry = Annotated[Actor, Depends(authorised(Permission.ENTER_DATA))]
 Prescriber = Annotated[Actor, Depends(authorised(Permission.DECIDE_DOSE))]

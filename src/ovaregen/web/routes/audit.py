@@ -17,7 +17,7 @@ from ovaregen.clinic import audit_view
 from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
 from ovaregen.clinic.studies import study_named
 from ovaregen.store import audit
-from ovaregen.web.dependencies import AuditReader, Exporter, SessionDep
+from ovaregen.web.dependencies import Actor, AuditReader, Exporter, SessionDep
 from ovaregen.web.pages import page
 
 router = APIRouter()
@@ -26,11 +26,18 @@ Text = Annotated[str, Query(max_length=64)]
 Moment = Annotated[str, Query(max_length=40, description="UTC date or ISO 8601 date-time")]
 
 
-def _filter(participant: str, user: str, study: str, since: str, until: str) -> audit.AuditFilter:
+def _filter(
+    actor: Actor, participant: str, user: str, study: str, since: str, until: str
+) -> audit.AuditFilter:
     """The filter, or 422 naming the field and value that cannot be read."""
     try:
         return audit_view.audit_filter(
-            participant=participant, username=user, study=study, since=since, until=until
+            participant=participant,
+            username=user,
+            study=study,
+            since=since,
+            until=until,
+            reader=actor.reader,
         )
     except audit_view.FilterError as error:
         raise HTTPException(422, str(error)) from None
@@ -52,7 +59,12 @@ def audit_page(
     form = {"participant": participant, "user": user, "study": study, "from": since, "to": until}
     try:
         where = audit_view.audit_filter(
-            participant=participant, username=user, study=study, since=since, until=until
+            participant=participant,
+            username=user,
+            study=study,
+            since=since,
+            until=until,
+            reader=actor.reader,
         )
     except audit_view.FilterError as error:
         return page(
@@ -90,9 +102,9 @@ def audit_export(
     until: Annotated[str, Query(alias="to", max_length=40)] = "",
 ) -> Response:
     """The filtered trail as CSV: one row per changed field, oldest first."""
-    entries = audit.query(session, _filter(participant, user, study, since, until))
+    entries = audit.query(session, _filter(actor, participant, user, study, since, until))
     return Response(
-        audit_view.audit_csv(entries),
+        audit_view.audit_csv(entries, actor.reader),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
     )
@@ -112,13 +124,16 @@ def audit_api(
 ) -> dict[str, object]:
     """Audit entries newest first, with the total matching the filter."""
     found = audit_view.newest_first(
-        session, _filter(participant, user, study, since, until), limit=limit, offset=offset
+        session,
+        _filter(actor, participant, user, study, since, until),
+        limit=limit,
+        offset=offset,
     )
     return {
         "total": found.total,
         "limit": limit,
         "offset": offset,
-        "entries": [audit_view.entry_json(e) for e in found.entries],
+        "entries": [audit_view.entry_json(e, actor.reader) for e in found.entries],
     }
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic.dashboard import dashboard_of
 from ovaregen.clinic.queries import KIND_LABELS, QueryKind, queries_of
+from ovaregen.clinic.roles import Permission
 from ovaregen.clinic.studies import protocol_of, study_named
 from ovaregen.web.dependencies import SessionDep, Viewer
 from ovaregen.web.pages import page
@@ -36,7 +37,7 @@ def dashboard_api(study: str, session: SessionDep, actor: Viewer) -> dict[str, A
     """Screening funnel, enrolment against target and the plan's headline results, live;
     results split by arm only for a reader allowed to see arms."""
     found = study_named(session, study)
-    return dashboard_of(session, found, blinded=actor.blinded).as_json()
+    return dashboard_of(session, found, blinded=not actor.may(Permission.COMPARE_ARMS)).as_json()
 
 
 @router.get("/api/studies/{study}/queries", tags=["dashboard"])
@@ -67,7 +68,7 @@ def dashboard_page(study: str, request: Request, session: SessionDep, actor: Vie
         actor,
         study=found,
         protocol=protocol_of(found.name),
-        dashboard=dashboard_of(session, found, blinded=actor.blinded),
+        dashboard=dashboard_of(session, found, blinded=not actor.may(Permission.COMPARE_ARMS)),
     )
 
 

@@ -518,7 +518,7 @@ class EventIn(BaseModel):
     grade: int | str | None = Field(default=None, description="CTCAE grade 1–5")
     ctcae_version: str = Field(default="5.0")
     serious: bool | str | None = None
-    related: str = Field(default="", description="not_related | unlikely | possible | …")
+    related: str = Field(default="", description="unrelated | unlikely | possible | …")
     outcome: str = Field(default="", description="ongoing | resolved | … | fatal")
 
 

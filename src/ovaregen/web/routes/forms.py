@@ -20,15 +20,14 @@ from pydantic import Field as Body
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment
+from ovaregen.clinic import ecrf, enrolment, views
 from ovaregen.clinic import studies as service
-from ovaregen.clinic.studies import NotFoundError
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import Kind
 from ovaregen.io.units import number_text
 from ovaregen.store.models import FormEntry, Participant, Study
-from ovaregen.web.dependencies import Actor, DataEntry, SessionDep, Viewer
+from ovaregen.web.dependencies import Actor, SessionDep, Viewer, VisitWriter
 from ovaregen.web.pages import page
 
 router = APIRouter()
@@ -153,11 +152,10 @@ def submission(form: FormData, fields: Sequence[ecrf.Field]) -> Submission:
     return Submission(texts, units, version, reason if isinstance(reason, str) else "")
 
 
-def visit_in(study: Study, visit_id: str) -> Visit:
-    try:
-        return ecrf.visit_of(service.protocol_of(study.name), visit_id)
-    except KeyError:
-        raise NotFoundError(f"study {study.name} has no visit {visit_id!r}") from None
+def visit_in(study: Study, visit_id: str, actor: Actor) -> Visit:
+    """The visit of a URL as the reader may see it (404 when unknown, or when it reveals the
+    arm and the reader is blinded: ``clinic.views``)."""
+    return views.visit_seen(service.protocol_of(study.name), visit_id, actor.reader)
 
 
 def found(session: SessionDep, study: str, code: str) -> tuple[Study, Participant]:
@@ -305,7 +303,7 @@ def visit_page(
     study: str, code: str, visit: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
     found_study, participant = found(session, study, code)
-    return render_visit(request, session, actor, participant, visit_in(found_study, visit))
+    return render_visit(request, session, actor, participant, visit_in(found_study, visit, actor))
 
 
 @router.post("/studies/{study}/participants/{code}/visits/{visit}", include_in_schema=False)
@@ -315,11 +313,13 @@ def save_visit_page(
     visit: str,
     request: Request,
     session: SessionDep,
-    actor: DataEntry,
+    actor: VisitWriter,
     form: SubmittedForm,
 ) -> Response:
     found_study, participant = found(session, study, code)
-    return save_visit_form(request, session, actor, participant, visit_in(found_study, visit), form)
+    return save_visit_form(
+        request, session, actor, participant, visit_in(found_study, visit, actor), form
+    )
 
 
 # ---- API ---------------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def get_visit(
 ) -> dict[str, Any]:
     """A visit's saved values (canonical units), version, and its fields."""
     found_study, participant = found(session, study, code)
-    schedule_visit = visit_in(found_study, visit)
+    schedule_visit = visit_in(found_study, visit, actor)
     entry = ecrf.form_entry(session, participant, schedule_visit.id)
     return visit_json(schedule_visit, entry) | {
         "fields": [field_json(f).model_dump() for f in ecrf.visit_fields(schedule_visit)]
@@ -408,12 +408,12 @@ def get_visit(
 
 @router.put("/api/studies/{study}/participants/{code}/visits/{visit}", tags=["forms"])
 def put_visit(
-    study: str, code: str, visit: str, body: VisitIn, session: SessionDep, actor: DataEntry
+    study: str, code: str, visit: str, body: VisitIn, session: SessionDep, actor: VisitWriter
 ) -> Response:
     """Save the values given (others kept); 422 for refused values or a missing reason,
     409 when someone saved since ``version`` (their values and yours are returned)."""
     found_study, participant = found(session, study, code)
-    schedule_visit = visit_in(found_study, visit)
+    schedule_visit = visit_in(found_study, visit, actor)
     enrolment.check_entry_allowed(participant, schedule_visit.id)
     fields = ecrf.visit_fields(schedule_visit)
     parsed = parse_api_values(fields, body.values, body.units)

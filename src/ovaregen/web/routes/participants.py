@@ -14,13 +14,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from pydantic import Field as Body
-from sqlalchemy import select
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment
+from ovaregen.clinic import ecrf, enrolment, flow, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
-from ovaregen.store.models import FormEntry
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import (
@@ -33,11 +31,6 @@ from ovaregen.web.routes.forms import (
 from ovaregen.web.routes.studies import participant_json
 
 router = APIRouter()
-
-
-def _forms_by_visit(session: SessionDep, participant_id: int) -> dict[str, FormEntry]:
-    rows = session.execute(select(FormEntry).where(FormEntry.participant_id == participant_id))
-    return {entry.visit: entry for entry in rows.scalars()}
 
 
 # ---- pages -------------------------------------------------------------------------------
@@ -58,12 +51,11 @@ def participant_page(
         protocol=protocol,
         screening_visit=enrolment.screening_visit(protocol).id,
         allocation=allocation_of(session, participant, blinded=actor.blinded),
-        forms=_forms_by_visit(session, participant.id),
+        schedule=views.schedule_seen(protocol, actor.reader),
+        forms=views.forms_seen(session, participant, actor.reader),
         failed=[c for c in participant.failed_criteria.split(";") if c],
         unknown=[c for c in participant.unknown_criteria.split(";") if c],
-        statuses=[
-            s for s, after in enrolment.STATUS_CHANGES.items() if participant.status in after
-        ],
+        statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
     )
 
@@ -138,7 +130,7 @@ def get_participant(study: str, code: str, session: SessionDep, actor: Viewer) -
     return participant_json(participant, allocation.as_json() if allocation else None) | {
         "visits": {
             visit: {"version": entry.version, "values": dict(entry.data)}
-            for visit, entry in _forms_by_visit(session, participant.id).items()
+            for visit, entry in views.forms_seen(session, participant, actor.reader).items()
         }
     }
 

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from ovaregen.clinic import flow, studies
 from ovaregen.clinic import randomisation as service
-from ovaregen.clinic import studies
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.store.models import Study
 from ovaregen.web.dependencies import (
@@ -143,7 +143,9 @@ def randomisation_page(
         strata=service.strata_use(session, found),
         allocated=[(p, views[p.id]) for p in rows if p.id in views],
         candidates=[
-            p for p in rows if p.id not in views and p.eligible == "true" and p.status == "enrolled"
+            p
+            for p in rows
+            if p.id not in views and p.eligible == "true" and p.status == flow.ONGOING
         ],
         arm_labels={arm.id: arm.label for arm in protocol.arms} if not actor.blinded else {},
         default_block_sizes=service.DEFAULT_BLOCK_SIZES,
