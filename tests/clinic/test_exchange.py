@@ -1,5 +1,6 @@
-"""Export and import of a study (``clinic.exchange``, ``clinic.importing``): a synthetic cohort goes in and comes out
-equal, the arm column only for an unblinded reader, and a refused import stores nothing."""
+"""Export and import of a study (``clinic.exchange``, ``clinic.importing``): a synthetic
+cohort goes in and comes out equal, the arm column only for an unblinded reader, and a refused
+import stores nothing."""
 
 from __future__ import annotations
 

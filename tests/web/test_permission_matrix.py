@@ -1,9 +1,9 @@
 """Every route as every role (and anonymously): access is decided in one place, nothing
-fails with a server error, a read-only monitor changes nothing, and no allocation's arm
-reaches a blinded role — in pages, API, exports, dashboards or the audit view.
+fails with a server error, a read-only monitor changes nothing, and the unblinded treatment
+team writes nothing but the arm-revealing treatment visits.
 
-The only routes that show an arm to a blinded role are the emergency unblinding routes, and
-only to the investigator (the role allowed to break the blind, with a reason, logged).
+That no view differs for a blinded role between two women who differ only in their arm is
+``tests/web/test_blinding_twins.py`` (it replaces searching responses for arm names).
 """
 
 from __future__ import annotations
@@ -23,10 +23,7 @@ from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_n
 from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
-ARM_IDS = re.compile(r"\b(ucmsc_hrt|hrt)\b")
-ARM_LABELS = ("UC-MSC + HRT", "HRT alone")
 PUBLIC = {"/health", "/login", "/api/openapi.json"}
-UNBLINDING = ("/unblind", "/unblinding")
 
 
 @dataclass
@@ -52,7 +49,7 @@ def _cast(database: Database) -> Cast:
             username="test",
             expected_version=None,
         )
-        allocated.status, allocated.eligible, allocated.enrolled_at = "enrolled", "true", utc_now()
+        allocated.status, allocated.eligible, allocated.enrolled_at = "ongoing", "true", utc_now()
         session.add(
             AllocationSlot(
                 study_id=rct.id,
@@ -74,7 +71,7 @@ def _cast(database: Database) -> Cast:
         )
         session.add_all([pregnancy, event])
         regenera = add_participant(session, study_named(session, "regenera"), site, username="t")
-        regenera.status, regenera.eligible, regenera.enrolled_at = "enrolled", "true", utc_now()
+        regenera.status, regenera.eligible, regenera.enrolled_at = "ongoing", "true", utc_now()
         session.flush()
         return Cast(allocated.code, regenera.code, pregnancy.id, event.id)
 
@@ -146,14 +143,8 @@ def test_every_route_as_every_role(clinic_app, clinic_database, login) -> None: 
             assert response.status_code < 500, (role, method, url, response.text[:500])
             if role is Role.MONITOR and method != "GET" and url != "/login":
                 assert response.status_code == 403, (method, url, response.status_code)
-            if is_blinded(role) and not (role is Role.INVESTIGATOR and url.endswith(UNBLINDING)):
-                body = response.text
-                assert not ARM_IDS.search(body), (role, method, url, ARM_IDS.search(body))
-                assert not any(label in body for label in ARM_LABELS), (role, method, url)
-                if is_api and response.headers.get("content-type", "").startswith(
-                    "application/json"
-                ):
-                    assert '"arm"' not in body, (role, method, url)
+            if role is Role.TREATMENT and method != "GET" and url != "/login":
+                assert response.status_code == 403, (method, url, response.status_code)
 
 
 @pytest.mark.parametrize("role", [r for r in Role if is_blinded(r)])

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic.views import Reader, changes_seen, hidden_entities
+from ovaregen.clinic.views import Reader, changes_seen, hash_seen, hidden_entities
 from ovaregen.store import audit
 from ovaregen.store.models import AuditEntry
 
@@ -167,7 +167,7 @@ def entry_json(entry: AuditEntry, reader: Reader) -> dict[str, object]:
         "participant": entry.participant,
         "changes": dict(changes_seen(entry, reader)),
         "reason": entry.reason,
-        "hash": entry.hash,
+        "hash": hash_seen(entry, reader) or None,
     }
 
 
@@ -185,7 +185,7 @@ def csv_rows(entries: Iterable[AuditEntry], reader: Reader) -> Iterable[list[str
             entry.participant,
         ]
         for field, old, new in changed_fields(entry, reader) or [("", "", "")]:
-            yield [*head, field, old, new, entry.reason, entry.hash]
+            yield [*head, field, old, new, entry.reason, hash_seen(entry, reader)]
 
 
 def audit_csv(entries: Iterable[AuditEntry], reader: Reader) -> str:

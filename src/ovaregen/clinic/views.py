@@ -112,6 +112,13 @@ def changes_seen(entry: AuditEntry, reader: Reader) -> Mapping[str, Any]:
     return {k: v for k, v in entry.changes.items() if k not in fields}
 
 
+def hash_seen(entry: AuditEntry, reader: Reader) -> str:
+    """An entry's chain hash, for an unblinded reader only: with the previous entry's hash a
+    blinded reader could test guesses of the arm-revealing values removed from an entry. The
+    chain is checked whole by ``audit verify`` for everyone."""
+    return "" if reader.blinded else entry.hash
+
+
 def queried_visits(protocol: Protocol) -> Sequence[Visit]:
     """The visits whose missing values are queried: not the arm-revealing ones, whose empty
     form is how the other arm looks (a query would tell which women had no injection)."""

@@ -53,17 +53,14 @@ ARM_REVEALING = {
 }
 """Study → (form the values were in, the arm-revealing form, the values), as of this revision."""
 
-_FORMS = sa.table(
-    "form_entry",
-    sa.column("id", sa.Integer),
-    sa.column("participant_id", sa.Integer),
-    sa.column("visit", sa.String),
-    sa.column("data", sa.JSON),
-    sa.column("created_at", sa.DateTime(timezone=True)),
-    sa.column("updated_at", sa.DateTime(timezone=True)),
-    sa.column("updated_by", sa.String),
-    sa.column("version", sa.Integer),
+_UPDATE = sa.text("UPDATE form_entry SET data = :data WHERE id = :id").bindparams(
+    sa.bindparam("data", type_=sa.JSON)
 )
+_INSERT = sa.text(
+    "INSERT INTO form_entry (participant_id, visit, data, created_at, updated_at, updated_by, "
+    "version) VALUES (:participant_id, :visit, :data, :created_at, :updated_at, :updated_by, 1)"
+).bindparams(sa.bindparam("data", type_=sa.JSON))
+"""Timestamps are copied as the database returned them (text on SQLite)."""
 
 
 def _move_arm_revealing_values() -> None:
@@ -82,17 +79,17 @@ def _move_arm_revealing_values() -> None:
             if not moved:
                 continue
             kept = {k: v for k, v in data.items() if k not in names}
-            connection.execute(_FORMS.update().where(_FORMS.c.id == form_id).values(data=kept))
+            connection.execute(_UPDATE, {"data": kept, "id": form_id})
             connection.execute(
-                _FORMS.insert().values(
-                    participant_id=participant_id,
-                    visit=target,
-                    data=moved,
-                    created_at=created,
-                    updated_at=updated,
-                    updated_by=by,
-                    version=1,
-                )
+                _INSERT,
+                {
+                    "participant_id": participant_id,
+                    "visit": target,
+                    "data": moved,
+                    "created_at": created,
+                    "updated_at": updated,
+                    "updated_by": by,
+                },
             )
 
 
