@@ -175,3 +175,37 @@ def test_an_export_is_audited_with_who_and_whether_blinded(clinic_database: Data
         assert (entry.action, entry.entity, entry.study) == ("export", "dataset", "ucmsc-rct")
         assert entry.changes["blinded"] == [None, False]
         assert audit.verify(session).intact
+
+
+def test_a_code_that_looks_like_a_name_or_an_identity_number_is_refused(
+    clinic_database: Database, tmp_path: Path
+) -> None:
+    source = synthetic("mensc", tmp_path)
+    named = source.participants.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("Maria Garcia"))
+        .when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("12345678Z"))
+        .otherwise(pl.col("participant_id"))
+        .alias("participant_id")
+    )
+    dataset = type(source)(participants=named, source="named", supplied=source.supplied)
+    with pytest.raises(StudyError) as refused, clinic_database.transaction() as session:
+        import_dataset(
+            session, study_named(session, "mensc"), dataset, username="i", default_site=SITE
+        )
+    message = str(refused.value)
+    assert "line 2, column participant_id: 'Maria Garcia'" in message
+    assert "line 3, column participant_id: '12345678Z' looks like an identity document" in message
+    assert count(clinic_database, Participant) == 0
+    with (
+        pytest.raises(StudyError, match="refused: it looks like an e-mail address"),
+        clinic_database.transaction() as session,
+    ):
+        add_participant(
+            session,
+            study_named(session, "mensc"),
+            site_coded(session, SITE),
+            username="c",
+            code="ana@example.org",
+        )

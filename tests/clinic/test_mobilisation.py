@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
@@ -187,3 +189,46 @@ def test_converted_values_carry_no_floating_point_noise(sqlite_database: Databas
         assert mobilisation.mobilisation_log(session, participant)[2].values == {
             "wbc_d3_10e9_l": 12.3
         }
+
+
+def test_a_dose_far_from_the_proposal_or_implausibly_low_needs_confirmation(
+    sqlite_database: Database,
+) -> None:
+    """Issue 10: a decision far below or above the proposal, or below a plausible dose, is
+    saved only when the clinician confirms it (a slipped digit or unit is caught)."""
+    pid = woman(sqlite_database)
+    save(
+        sqlite_database,
+        pid,
+        1,
+        {"gcsf_d1_ug_kg": "10", "wbc_d1_10e9_l": "12", "symptoms_d1": "none"},
+    )
+    with sqlite_database.transaction() as session:
+        participant = session.get(Participant, pid)
+        assert participant is not None
+        proposal = mobilisation.mobilisation_log(session, participant)[0].proposal
+        assert proposal is not None and proposal.next_dose_ug_kg == 10
+
+        def decide(dose: float, confirmed: bool = False) -> object:
+            return mobilisation.decide(
+                session,
+                participant,
+                day=1,
+                decision="change",
+                dose_ug_kg=dose,
+                reason="haematologist's judgement",
+                username="investigator",
+                expected_version=None,
+                confirmed=confirmed,
+            )
+
+        for dose, words in ((1.0, "far from the proposed 10"), (18.0, "far from the proposed")):
+            with pytest.raises(FormRefusedError) as refused:
+                decide(dose)
+            assert words in refused.value.errors["confirm"]
+        assert mobilisation.confirmation_needed(proposal, 7.5) is None
+        assert "below a usual G-CSF dose" in (
+            mobilisation.confirmation_needed(replace(proposal, next_dose_ug_kg=None), 1.0) or ""
+        )
+        row = decide(1.0, confirmed=True)
+        assert row.decided_dose_ug_kg == 1.0  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ovaregen.domain.protocols import Protocol, Visit
-from ovaregen.domain.variables import AlternativeUnit, Kind, Variable, variable
+from ovaregen.domain.variables import AlternativeUnit, DatasetFile, Kind, Variable, variable
 from ovaregen.io.units import number_text, quantity_text, range_text, units_of
 from ovaregen.io.values import expected_value, parse_word, what_is_wrong
 from ovaregen.store import audit
@@ -91,9 +91,15 @@ def visit_of(protocol: Protocol, visit_id: str) -> Visit:
     raise KeyError(visit_id)
 
 
+VISIT_DATE = variable("visit_date", DatasetFile.VISITS)
+"""The date of a follow-up visit (visits.csv ``visit_date``): the first field of its form."""
+
+
 def visit_fields(visit: Visit) -> tuple[Field, ...]:
-    """The form of ``visit``: its recorded variables in schedule order."""
-    return tuple(Field(variable(name)) for name in visit.records)
+    """The form of ``visit``: its recorded variables in schedule order, after the visit date
+    for a follow-up visit."""
+    fields = tuple(Field(variable(name)) for name in visit.records)
+    return (Field(VISIT_DATE), *fields) if visit.follow_up else fields
 
 
 @dataclass

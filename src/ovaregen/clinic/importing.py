@@ -31,6 +31,7 @@ from ovaregen.clinic.exchange import (
 )
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.pseudonym import pseudonym_problem
 from ovaregen.domain.record import day_columns, home_visit, mobilisation_days
 from ovaregen.domain.screening import screen
 from ovaregen.domain.variables import DatasetFile, variables_of
@@ -100,6 +101,11 @@ def _check_import(
             problems.append(
                 f"participants.csv line {line}, column participant_id: {code!r} is already in "
                 f"study {study.name}"
+            )
+        problem = pseudonym_problem(code)
+        if problem is not None:
+            problems.append(
+                f"participants.csv line {line}, column participant_id: {code!r} {problem}"
             )
     arms = {a.id for a in protocol_of(study.name).arms}
     for line, arm in enumerate(frame.get_column("arm").to_list(), start=2):

@@ -253,6 +253,43 @@ def check_decided_dose(day: int, dose_ug_kg: float) -> None:
         )
 
 
+FAR_FROM_PROPOSAL = 0.5
+"""A decided dose more than half the proposed dose away from it needs confirmation."""
+
+
+def _plausible_low() -> float:
+    limits = variable("gcsf_d1_ug_kg").soft
+    assert limits is not None, "the data dictionary sets usual limits for the G-CSF dose"
+    return limits.low
+
+
+PLAUSIBLE_LOW_UG_KG = _plausible_low()
+"""Below the dictionary's usual G-CSF dose (2.5 µg/kg/day) a dose given needs confirmation."""
+
+
+def confirmation_needed(proposal: DoseProposal, decided: float | None) -> str | None:
+    """Why a decided dose needs the clinician's confirmation, or None: far from the
+    proposal (a slip of a digit), or below a plausible dose while not zero (a unit slip)."""
+    if decided is None:
+        return None
+    proposed = proposal.next_dose_ug_kg
+    if (
+        proposed is not None
+        and proposed > 0
+        and abs(decided - proposed) > FAR_FROM_PROPOSAL * proposed
+    ):
+        return (
+            f"{decided:g} µg/kg/day is far from the proposed {proposed:g} µg/kg/day; "
+            "confirm the dose to save it"
+        )
+    if 0 < decided < PLAUSIBLE_LOW_UG_KG:
+        return (
+            f"{decided:g} µg/kg/day is below a usual G-CSF dose ({PLAUSIBLE_LOW_UG_KG:g} "
+            "µg/kg/day); check it is µg/kg and confirm the dose to save it"
+        )
+    return None
+
+
 def _decided_dose(proposal: DoseProposal, decision: str, dose_ug_kg: float | None) -> float | None:
     if decision == "accept":
         if proposal.action is Action.NEEDS_REVIEW:
@@ -284,11 +321,13 @@ def decide(
     reason: str,
     username: str,
     expected_version: int | None,
+    confirmed: bool = False,
 ) -> GcsfDecision:
     """Record the investigator's decision on day ``day``'s proposal; audited.
 
-    'change' needs a dose and a reason; a second decision for the same day is a change of
-    decision: it needs a reason and the version the person opened.
+    'change' needs a dose and a reason, and ``confirmed`` when the dose is far from the
+    proposal or implausibly low (``confirmation_needed``); a second decision for the same day
+    is a change of decision: it needs a reason and the version the person opened.
     """
     require_mobilisation(participant)
     if day not in GCSF_DAYS:
@@ -304,6 +343,10 @@ def decide(
             "grade first"
         )
     decided = _decided_dose(proposal, decision, dose_ug_kg)
+    if decision == "change" and not confirmed:
+        why = confirmation_needed(proposal, decided)
+        if why is not None:
+            raise FormRefusedError({"confirm": why})
     reason = reason.strip()
     if decision == "change" and not reason:
         raise ReasonRequiredError("give a reason for deciding otherwise than the proposal")

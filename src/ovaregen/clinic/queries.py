@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
@@ -28,6 +29,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic.dates import contradictions
 from ovaregen.clinic.flow import ENROLLED_STATUSES
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.clinic.views import queried_visits
@@ -214,6 +216,8 @@ class _Saved:
     values: pl.DataFrame
     merged: dict[int, dict[str, Any]]
     pregnant: set[int]
+    by_visit: dict[int, dict[str, dict[str, Any]]]
+    pregnancy_months: dict[int, list[float]]
 
 
 def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
@@ -230,6 +234,7 @@ def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
     }
     entries: list[tuple[int, str, dict[str, Any]]] = []
     pregnant: set[int] = set()
+    pregnancy_months: dict[int, list[float]] = {}
     unqueried = {v.id for v in protocol_of(study.name).schedule} - {
         v.id for v in queried_visits(protocol_of(study.name))
     }
@@ -243,16 +248,20 @@ def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
             )
             if v not in unqueried
         ]
-        pregnant = {
-            int(pid)
-            for pid in session.execute(
-                select(Pregnancy.participant_id).where(Pregnancy.participant_id.in_(list(people)))
-            ).scalars()
-        }
+        for pid, months in session.execute(
+            select(Pregnancy.participant_id, Pregnancy.months_after_treatment).where(
+                Pregnancy.participant_id.in_(list(people))
+            )
+        ):
+            pregnant.add(int(pid))
+            if months is not None:
+                pregnancy_months.setdefault(int(pid), []).append(float(months))
     merged: dict[int, dict[str, Any]] = {}
-    for pid, _, data in sorted(entries, key=lambda e: order.get(e[1], len(order))):
+    by_visit: dict[int, dict[str, dict[str, Any]]] = {}
+    for pid, visit, data in sorted(entries, key=lambda e: order.get(e[1], len(order))):
         merged.setdefault(pid, {}).update({k: v for k, v in data.items() if v is not None})
-    return _Saved(people, _values_frame(entries), merged, pregnant)
+        by_visit.setdefault(pid, {})[visit] = data
+    return _Saved(people, _values_frame(entries), merged, pregnant, by_visit, pregnancy_months)
 
 
 def _eligibility(saved: _Saved, study: Study, home: Mapping[str, str], first: str) -> list[_Found]:
@@ -327,6 +336,21 @@ def _soft_range(saved: _Saved) -> list[_Found]:
     return found
 
 
+def _dates(saved: _Saved, protocol: Protocol, home: Mapping[str, str], today: date) -> list[_Found]:
+    """Dates that contradict each other or lie in the future (``clinic.dates``)."""
+    return [
+        _Found(QueryKind.INCONSISTENT, pid, p.visit, p.variable, p.problem, p.value)
+        for pid in saved.people
+        for p in contradictions(
+            protocol,
+            saved.by_visit.get(pid, {}),
+            home,
+            saved.pregnancy_months.get(pid, []),
+            today,
+        )
+    ]
+
+
 def _inconsistencies(saved: _Saved, home: Mapping[str, str]) -> list[_Found]:
     """The ``RULES`` the protocol records both sides of, and a pregnancy without treatment."""
     rules = [r for r in RULES if r.present in home and r.absent in home]
@@ -368,6 +392,7 @@ def queries_of(
     kind: QueryKind | None = None,
     site: str | None = None,
     visit: str | None = None,
+    today: date | None = None,
 ) -> QueryList:
     """Every query of the study's enrolled women, filtered (module docstring)."""
     protocol = protocol_of(study.name)
@@ -383,6 +408,7 @@ def queries_of(
         *(f for f in _missing(saved, protocol, first) if (f.pid, f.visit, f.variable) not in asked),
         *_soft_range(saved),
         *_inconsistencies(saved, home),
+        *_dates(saved, protocol, home, today or date.today()),
     ]
     every = []
     for f in found:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ovaregen.domain.protocols import PROTOCOL_NAMES, Protocol, load_protocol
+from ovaregen.domain.pseudonym import pseudonym_problem
 from ovaregen.store import audit
 from ovaregen.store.database import Database
 from ovaregen.store.migrate import upgrade
@@ -162,10 +163,15 @@ def next_code(session: Session, study: Study, site: Site) -> str:
 def add_participant(
     session: Session, study: Study, site: Site, *, username: str, code: str | None = None
 ) -> Participant:
-    """Register a woman for screening under a pseudonymous code; audited."""
+    """Register a woman for screening under a pseudonymous code (generated ``SITE-0001``
+    unless one is given; a given code that looks like a name or an identity number is
+    refused, ``domain.pseudonym``); audited."""
     code = (code or next_code(session, study, site)).strip()
     if not code or len(code) > 64:
         raise StudyError("a participant code has 1–64 characters")
+    problem = pseudonym_problem(code)
+    if problem is not None:
+        raise StudyError(f"participant code {code!r} refused: it {problem}")
     if session.execute(
         select(Participant.id).where(Participant.study_id == study.id, Participant.code == code)
     ).first():

@@ -42,6 +42,10 @@ class DecisionIn(BaseModel):
     day: int
     decision: str = Field(description="accept | change")
     dose_ug_kg: float | None = Field(default=None, description="required when change")
+    confirm: bool = Field(
+        default=False,
+        description="confirm a dose far from the proposal or below a usual dose (422 otherwise)",
+    )
     reason: str = Field(default="", max_length=2000)
     version: int | None = Field(default=None, description="the decision's version when changing it")
 
@@ -195,6 +199,7 @@ def decide_page(
     dose_ug_kg: Annotated[str, Form(max_length=32)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
     version: Annotated[str, Form(max_length=16)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     participant = participant_for(session, study, code)
     texts = {"decision": decision, "dose_ug_kg": dose_ug_kg, "decision_reason": reason}
@@ -208,6 +213,7 @@ def decide_page(
             reason=reason,
             username=actor.username,
             expected_version=version_of(version),
+            confirmed=confirm == "yes",
         )
     except FormRefusedError as refused:
         return _render(
@@ -292,6 +298,7 @@ def post_decision(
         reason=body.reason,
         username=actor.username,
         expected_version=body.version,
+        confirmed=body.confirm,
     )
     found = service.decision_json(row)
     assert found is not None
