@@ -353,8 +353,14 @@ def serve(
     secure_cookies: Annotated[
         bool, typer.Option(help="Mark cookies Secure (when served behind HTTPS).")
     ] = False,
+    session_idle_minutes: Annotated[
+        float,
+        typer.Option(min=1, max=720, help="Log a session out after this long unused."),
+    ] = 30,
 ) -> None:
     """Run the clinic web application (migrates the database first)."""
+    from datetime import timedelta  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415
 
     from ovaregen.store.database import database_url as url_for  # noqa: PLC0415
@@ -363,7 +369,10 @@ def serve(
 
     database = open_database(data, database_url)  # migrated once, here, with clear errors
     settings = Settings(
-        data_dir=data, database_url=url_for(data, database_url), secure_cookies=secure_cookies
+        data_dir=data,
+        database_url=url_for(data, database_url),
+        secure_cookies=secure_cookies,
+        session_idle=timedelta(minutes=session_idle_minutes),
     )
     out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
     try:

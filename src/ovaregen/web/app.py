@@ -24,6 +24,7 @@ from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError, VersionC
 from ovaregen.clinic.studies import NotFoundError, StudyError, prepare_database
 from ovaregen.store.database import Database, connect
 from ovaregen.web.dependencies import CsrfError, ForbiddenError, NotLoggedInError
+from ovaregen.web.kept import kept_entries
 from ovaregen.web.pages import page
 from ovaregen.web.settings import Settings
 
@@ -70,6 +71,15 @@ def _install_error_handlers(app: FastAPI) -> None:
                 headers={"WWW-Authenticate": 'Cookie realm="ovaregen"'},
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "POST" and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            kept = kept_entries(await request.form())
+            if kept:  # a form typed in a session that has ended: keep what was typed
+                from ovaregen.web.routes.auth import login_page  # noqa: PLC0415 - a peer route
+
+                config: Settings = request.app.state.settings
+                return login_page(request, config, target, "", 401, kept)
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(ForbiddenError)

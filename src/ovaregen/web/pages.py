@@ -25,6 +25,12 @@ _environment = Environment(
 templates = Jinja2Templates(env=_environment)
 
 
+def _idle_seconds(request: Request) -> int:
+    """How long the session lives unused (the page warns before it ends)."""
+    settings = getattr(request.app.state, "settings", None)
+    return int(settings.session_idle.total_seconds()) if settings is not None else 0
+
+
 def page(
     request: Request,
     name: str,
@@ -42,6 +48,7 @@ def page(
             "role_label": ROLE_LABELS.get(Role(actor.role)) if actor else None,
             "csrf_field": CSRF_FIELD,
             "csrf_token": actor.csrf_token if actor else "",
+            "session_idle_seconds": _idle_seconds(request),
             "Permission": Permission,
             **context,
         },

@@ -11,11 +11,13 @@ from starlette.responses import Response
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
 from ovaregen.clinic.users import authenticate
 from ovaregen.web.dependencies import Actor, SessionDep, Viewer, optional_actor, settings
+from ovaregen.web.kept import KEPT_PREFIX, carried_entries
 from ovaregen.web.pages import page
 from ovaregen.web.sessions import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     end_session,
+    find_session,
     new_token,
     start_session,
     tokens_match,
@@ -36,9 +38,15 @@ def _secure(request: Request, config: Settings) -> bool:
     return config.secure_cookies or request.url.scheme == "https"
 
 
-def _login_page(
-    request: Request, config: Settings, next_path: str, message: str = "", status: int = 200
+def login_page(
+    request: Request,
+    config: Settings,
+    next_path: str,
+    message: str = "",
+    status: int = 200,
+    kept: dict[str, str] | None = None,
 ) -> Response:
+    """The login form; ``kept`` entries of a form posted after the session ended ride along."""
     token = new_token()
     response = page(
         request,
@@ -48,6 +56,8 @@ def _login_page(
         login_token=token,
         next_path=next_path,
         message=message,
+        kept=kept or {},
+        kept_prefix=KEPT_PREFIX,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -69,7 +79,12 @@ def login_form(
 ) -> Response:
     if actor is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return _login_page(request, config, _safe_next(next))
+    return login_page(request, config, _safe_next(next))
+
+
+async def carried(request: Request) -> dict[str, str]:
+    """The entries a login form carries back from a form posted after the session ended."""
+    return carried_entries(await request.form())
 
 
 @router.post("/login", include_in_schema=False)
@@ -81,25 +96,39 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
+    kept: Annotated[dict[str, str], Depends(carried)] = {},  # noqa: B006 - FastAPI fills it
 ) -> Response:
     if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
-        return _login_page(
-            request, config, _safe_next(next), "The form expired: please log in again.", 403
+        return login_page(
+            request, config, _safe_next(next), "The form expired: please log in again.", 403, kept
         )
     client = request.client.host if request.client else "unknown"
     result = authenticate(session, username=username.strip(), password=password, client=client)
     if result.throttled:
-        return _login_page(
+        return login_page(
             request,
             config,
             _safe_next(next),
             "Too many failed logins: wait 15 minutes and try again.",
             429,
+            kept,
         )
     if result.user is None:
-        return _login_page(request, config, _safe_next(next), "Wrong username or password.", 401)
+        return login_page(
+            request, config, _safe_next(next), "Wrong username or password.", 401, kept
+        )
     token = start_session(session, result.user, config)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response: Response = RedirectResponse(_safe_next(next), status_code=303)
+    if kept:
+        started = find_session(session, token, config)
+        assert started is not None, "the session just started"
+        response = page(
+            request,
+            "kept.j2",
+            Actor(result.user, started),
+            target=_safe_next(next),
+            kept=kept,
+        )
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -1,0 +1,101 @@
+"""In headless Debian Chromium against a real ``ovaregen serve``: the page warns before an
+unused session ends, and a form saved after it ended keeps what was typed through the new login,
+saving it only on confirmation (issue 10)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.browser.test_clinic_in_chromium import CHROMIUM, PASSWORD, _cli
+
+IDLE_MINUTES = 1
+"""The server logs an unused session out after a minute: the warning comes after 30 s."""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("clinic")
+    _cli("user", "add", "--data", str(data), "--username", "kept-coordinator", "--role",
+         "coordinator", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ovaregen", "serve", "--data", str(data), "--port", str(port),
+         "--session-idle-minutes", str(IDLE_MINUTES)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("ovaregen serve did not start")
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_typed_entries_survive_an_ended_session(server: str) -> None:
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: run `make test` (it installs Debian's chromium)")
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text) if m.type == "error" and "401" not in m.text else None
+            ),
+        )
+
+        def log_in() -> None:
+            page.fill("input[name=username]", "kept-coordinator")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+
+        page.goto(f"{server}/login")
+        log_in()
+        expect(page.locator("h1")).to_have_text("Studies")
+        page.goto(f"{server}/studies/ucmsc-rct")
+        page.click("text=Start screening")
+        page.click("a[href$='/screening']")
+        page.fill("#in-age_years", "34")
+        page.fill("#in-amenorrhea_months", "7")
+        page.select_option("#in-married", "true")
+        # Half the idle time later the page warns that the session will end.
+        expect(page.locator("#session-warning")).to_contain_text(
+            "save what you typed", timeout=45_000
+        )
+        context.clear_cookies()  # the session has ended (as after the idle time, or a restart)
+        page.click("#save")
+        expect(page.locator("#kept-login")).to_contain_text("entries are kept")
+        log_in()
+        expect(page.locator("#kept-entries")).to_contain_text("age_years")
+        expect(page.locator("#kept-entries")).to_contain_text("34")
+        page.click("#save-kept")
+        expect(page.locator("#in-age_years")).to_have_value("34")
+        expect(page.locator("main")).to_contain_text("saved (version 1)")
+        expect(page.locator("#in-amenorrhea_months")).to_have_value("7")
+        browser.close()
+    assert problems == [], problems
