@@ -152,7 +152,7 @@ def visit_rows(
 def mobilisation_rows(
     session: Session, protocol: Protocol, people: Sequence[Participant], entries: Entries
 ) -> list[dict[str, Any]]:
-    """One mobilisation.csv row per woman and G-CSF day with a saved form."""
+    """One mobilisation.csv row per woman and G-CSF day whose form holds a value of it."""
     days = mobilisation_days(protocol)
     if not days:
         return []
@@ -179,7 +179,8 @@ def mobilisation_rows(
                 for column, attribute in DECISION_COLUMNS.items():
                     value = getattr(decision, attribute)
                     row[column] = None if value == "" else value
-            rows.append(row)
+            if any(row[c] is not None for c in row if c not in ("participant_id", "day")):
+                rows.append(row)  # a visit form holding none of the day's values is no day
     return rows
 
 
