@@ -18,6 +18,7 @@ from ovaregen.store import audit
 from ovaregen.store.database import Database
 
 MONITOR = Reader("monitor", "monitor")
+STATISTICIAN = Reader("statistician", "statistician")
 
 
 def write_entries(database: Database, count: int = 5) -> list[int]:
@@ -156,8 +157,10 @@ def test_the_csv_has_one_row_per_changed_field(clinic_database: Database) -> Non
     write_entries(clinic_database, 2)
     with clinic_database.transaction() as session:
         entries = audit.query(session, audit.AuditFilter(username="coordinator"))
-        rows = list(csv.DictReader(io.StringIO(audit_view.audit_csv(entries, MONITOR))))
+        rows = list(csv.DictReader(io.StringIO(audit_view.audit_csv(entries, STATISTICIAN))))
+        blinded = list(csv.DictReader(io.StringIO(audit_view.audit_csv(entries, MONITOR))))
     assert list(rows[0]) == list(audit_view.CSV_COLUMNS)
+    assert {row["hash"] for row in blinded} == {""}, "no chain hash for a blinded reader"
     assert len(rows) == 4
     first = rows[0]
     assert (first["field"], first["old"], first["new"]) == ("afc", "0", "1")
