@@ -194,3 +194,40 @@ def test_blinded_readers_get_no_result_split_by_arm(clinic_database: Database) -
     afc = {r.id: r for r in unblinded.outcomes.results}["arm_difference_afc_post"]
     assert afc.n == 8
     assert afc.estimate == -1.0  # mean AFC after: 7 (UC-MSC + HRT) − 8 (HRT alone)
+
+
+def test_the_flow_of_an_export_equals_the_dashboard_funnel(clinic_database: Database) -> None:
+    """Issue 10: the report's flow diagram (from the exported dataset) and the dashboard's
+    funnel count the same women at each stage; none still screening or in follow-up is
+    counted as completed."""
+    from ovaregen.analysis.plans import run_plan  # noqa: PLC0415
+    from ovaregen.clinic.exchange import study_dataset  # noqa: PLC0415
+
+    with clinic_database.transaction() as session:
+        study = studies.study_named(session, "regenera")
+        enrol(session, study, "S1", status="screening", eligible=None, enrolled_at=None)
+        enrol(session, study, "S2", status="screening", eligible="unknown", enrolled_at=None)
+        enrol(session, study, "F1", status="screen_failed", eligible="false")
+        enrol(session, study, "O1")
+        enrol(session, study, "O2")
+        enrol(session, study, "W1", status="withdrawn")
+        enrol(session, study, "L1", status="lost_to_follow_up")
+        enrol(session, study, "C1", status="completed")
+        funnel = dict(
+            (k, n) for k, _, n in dashboard_of(session, study, blinded=True).funnel.stages()
+        )
+        exported = study_dataset(session, study, blinded=True)
+    assert exported.participants.height == 8
+    report_flow = run_plan("regenera", exported).table("flow").frame
+    stages = dict(zip(report_flow.get_column("stage"), report_flow.get_column("n"), strict=True))
+    assert stages == {
+        "recruited": funnel["registered"],
+        "in_screening": funnel["in_screening"],
+        "screen_failed": funnel["screen_failed"],
+        "eligible": funnel["enrolled"],
+        "ongoing": funnel["ongoing"],
+        "withdrawn": funnel["withdrawn"],
+        "lost_to_follow_up": funnel["lost_to_follow_up"],
+        "analysed": funnel["completed"],
+    }
+    assert stages["analysed"] == 1 and stages["ongoing"] == 2 and stages["in_screening"] == 2
