@@ -23,12 +23,13 @@ def audit_of(database: Database, entity: str) -> list[AuditEntry]:
 def test_the_checklist_round_trips_and_a_change_needs_a_reason(
     login, clinic_database: Database
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = enrolled(login, clinic_database, study="mensc")
-    url = BASE.format(study="mensc", code=code) + "/followup"
+    """Study A's schedule records no checklist: it has its own form (the unscheduled one)."""
+    coordinator, code = enrolled(login, clinic_database, study="regenera")
+    url = BASE.format(study="regenera", code=code) + "/followup"
     page = coordinator.client.get(url)
     assert page.status_code == 200
     assert "ovarian torsion" in page.text
-    assert 'href="/studies/mensc/participants/' + code + "/visits/" in page.text
+    assert 'href="/studies/regenera/participants/' + code + "/visits/" in page.text
     saved = coordinator.post_form(
         url, {"comp_ovarian_cyst": "true", "comp_pid": "false", "menses_followup": "regular"}
     )
@@ -54,6 +55,21 @@ def test_the_checklist_round_trips_and_a_change_needs_a_reason(
     assert changed.json()["values"]["comp_ovarian_cyst"] is False
     entries = audit_of(clinic_database, "form:long_term_followup")
     assert entries[-1].changes["comp_ovarian_cyst"] == [True, False]
+
+
+def test_a_checklist_the_schedule_records_is_entered_once_on_its_visit(
+    login, clinic_database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: menses at follow-up was stored three times; now each value has one place."""
+    coordinator, code = enrolled(login, clinic_database, study="mensc")
+    url = BASE.format(study="mensc", code=code) + "/followup"
+    page = coordinator.client.get(url)
+    assert page.status_code == 200 and 'id="followup-form"' not in page.text
+    assert f'href="/studies/mensc/participants/{code}/visits/questionnaire"' in page.text
+    refused = coordinator.api("PUT", f"/api{url}", json={"values": {"menses_followup": "regular"}})
+    assert refused.status_code == 422
+    assert "recorded on the visit form" in refused.json()["errors"]["menses_followup"]
+    assert coordinator.client.get(f"/api{url}").json()["values"] == {}
 
 
 def test_pregnancies_are_added_edited_and_deleted_with_an_audit(

@@ -40,13 +40,15 @@ from ovaregen.clinic.ecrf import (
     parse_entry,
     save_form,
 )
-from ovaregen.clinic.studies import NotFoundError, StudyError
+from ovaregen.clinic.studies import NotFoundError, StudyError, protocol_of
+from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.record import UNSCHEDULED, home_visit
 from ovaregen.domain.variables import COMPLICATIONS, DatasetFile, variable
 from ovaregen.store import audit
 from ovaregen.store.models import AdverseEvent, FormEntry, Participant, Pregnancy
 
-FOLLOWUP_VISIT = "long_term_followup"
-"""The form id of the complications checklist and menses at follow-up (not a schedule visit)."""
+FOLLOWUP_VISIT = UNSCHEDULED
+"""The form of the checklist items no schedule visit records (``domain.record.UNSCHEDULED``)."""
 PREGNANCY_COLUMNS = (
     "conception",
     "months_after_treatment",
@@ -111,9 +113,20 @@ def _texts(values: Mapping[str, Any]) -> dict[str, str]:
 # ---- complications checklist and menses at follow-up ------------------------------------
 
 
-def followup_fields() -> tuple[Field, ...]:
-    """The checklist: every long-term complication, then menstrual status at follow-up."""
-    return tuple(Field(variable(name)) for name in (*COMPLICATIONS, "menses_followup"))
+def followup_fields(protocol: Protocol) -> tuple[Field, ...]:
+    """The checklist items the protocol's schedule does not record at a visit (each value is
+    held once: where the schedule records it, it is entered on that visit's form)."""
+    return tuple(
+        Field(variable(name))
+        for name in (*COMPLICATIONS, "menses_followup")
+        if home_visit(protocol, name) == FOLLOWUP_VISIT
+    )
+
+
+def followup_visits(protocol: Protocol) -> tuple[str, ...]:
+    """The visits whose forms hold the checklist items the schedule records."""
+    homes = (home_visit(protocol, name) for name in (*COMPLICATIONS, "menses_followup"))
+    return tuple(dict.fromkeys(h for h in homes if h != FOLLOWUP_VISIT))
 
 
 def followup_entry(session: Session, participant: Participant) -> FormEntry | None:
@@ -131,7 +144,17 @@ def save_followup(
 ) -> Entry:
     """Validate and save the checklist (audited by ``ecrf.save_form``); warnings returned."""
     require_enrolled(participant)
-    entry = parse_entry(followup_fields(), _texts(texts))
+    fields = followup_fields(protocol_of(participant.study.name))
+    known = {f.name for f in fields}
+    elsewhere = sorted(set(texts) - known - {"version", "reason", "csrf_token"})
+    if elsewhere:
+        raise FormRefusedError(
+            {
+                name: f"{name}: recorded on the visit form that holds it, not here"
+                for name in elsewhere
+            }
+        )
+    entry = parse_entry(fields, _texts(texts))
     save_form(
         session,
         participant,

@@ -79,7 +79,8 @@ def _followup_page(
         status_code=status_code,
         participant=participant,
         study=participant.study,
-        fields=service.followup_fields(),
+        fields=service.followup_fields(protocol),
+        recorded_at=[v for v in protocol.schedule if v.id in service.followup_visits(protocol)],
         values=texts if texts is not None else (entry.data if entry else {}),
         entry=entry,
         visits=[v for v in protocol.schedule if v.pregnancies],
@@ -140,7 +141,10 @@ def get_followup(study: str, code: str, session: SessionDep, actor: Viewer) -> d
     data = entry.data if entry else {}
     return {
         "version": entry.version if entry else None,
-        "values": {f.name: data.get(f.name) for f in service.followup_fields()},
+        "values": {
+            f.name: data.get(f.name)
+            for f in service.followup_fields(protocol_of(participant.study.name))
+        },
     }
 
 
