@@ -18,12 +18,20 @@ OVAREGEN = [sys.executable, "-m", "ovaregen"]
 
 
 def timed(arguments: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (GiB) of one ``ovaregen`` process."""
+    """Wall seconds and peak memory (GiB) of one ``ovaregen`` process (which must succeed)."""
+    elapsed, peak, done = timed_run(arguments)
+    done.check_returncode()
+    return elapsed, peak
+
+
+def timed_run(arguments: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall seconds, peak memory (GiB) and the finished process of one ``ovaregen`` run,
+    whether it succeeded or not."""
     done = subprocess.run(
         ["/usr/bin/time", "-v", *OVAREGEN, *arguments],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
     wall = re.search(
         r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr
@@ -33,7 +41,7 @@ def timed(arguments: list[str]) -> tuple[float, float]:
         raise RuntimeError(f"could not read /usr/bin/time output:\n{done.stderr[-2000:]}")
     hours, minutes, seconds = wall.groups()
     elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return elapsed, int(peak.group(1)) / 1024**2
+    return elapsed, int(peak.group(1)) / 1024**2, done
 
 
 def measure(n: int = 1_000_000) -> list[Measurement]:

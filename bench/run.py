@@ -24,6 +24,7 @@ SUITES = {
     "bench.bench_table1": "Table 1 (issue 3)",
     "bench.bench_study": "Whole commands: demo and a 1,000,000-woman analysis (issue 4)",
     "bench.bench_clinic": "Clinic server: 50 concurrent users saving forms on PostgreSQL (issue 5)",
+    "bench.bench_exchange": "Study record: export, import and the per-visit analysis (issue 10)",
 }
 
 

@@ -293,3 +293,11 @@ def test_any_two_by_two_gives_finite_numbers_or_none(cells: tuple[int, int, int,
             assert low - slack <= result.estimate <= high + slack
     if corrected.statistic is not None and plain.statistic is not None:
         assert corrected.statistic <= plain.statistic + 1e-12
+
+
+def test_fisher_p_only_skips_the_odds_ratio_and_keeps_the_p_value() -> None:
+    """The p-only form (used where only Fisher's p is reported) gives R's p unchanged."""
+    table = [[12, 11], [26, 56]]
+    whole, quick = fisher_exact(table), fisher_exact(table, odds_ratio_estimate=False)
+    assert quick.p_value == whole.p_value
+    assert quick.estimate is None and quick.ci_low is None and whole.estimate is not None

@@ -223,7 +223,7 @@ def arm_risks(
     table, groups, notes = event_table(frame, split, outcome)
     difference = risk_difference(table)
     ratio = relative_risk(table)
-    fisher = fisher_exact(table) if table.shape == (2, 2) else None
+    fisher = fisher_exact(table, odds_ratio_estimate=False) if table.shape == (2, 2) else None
     p_value = fisher.p_value if fisher is not None else None
     options = {**difference.options, "p_value": "Fisher's exact test (two-sided)"}
     return Result(

@@ -67,9 +67,9 @@ def adjusted_difference(
     labelled = frame.with_columns(split.labels(frame).alias("\x00group"))
     rows = labelled.filter(pl.col("\x00group").is_not_null())
     fit = ancova(
-        rows.get_column(outcome).cast(pl.Float64).to_list(),
-        rows.get_column("\x00group").to_list(),
-        rows.get_column(baseline).cast(pl.Float64).to_list(),
+        rows.get_column(outcome).cast(pl.Float64).to_numpy(),
+        rows.get_column("\x00group"),
+        rows.get_column(baseline).cast(pl.Float64).to_numpy(),
         groups=(first, second),
         baseline_name=baseline,
     )

@@ -206,7 +206,8 @@ def adverse_events_by_arm(
         analysed.filter(pl.col("arm") == second).height,
     )
     overall = (
-        ("any", "women with ≥ 1 adverse event", pl.lit(True)),
+        # every counted event (a column, not pl.lit(True): Polars 2.1 mis-sizes a filled literal)
+        ("any", "women with ≥ 1 adverse event", pl.col("_row").is_not_null()),
         ("serious", "women with ≥ 1 serious adverse event", pl.col("serious")),
         ("grade_3_or_more", "women with ≥ 1 event of grade ≥ 3", pl.col("grade") >= 3),
     )
@@ -392,7 +393,7 @@ def _compare(
 ) -> AdverseEventRow:
     table = [[women[0], n_arm[0] - women[0]], [women[1], n_arm[1] - women[1]]]
     difference = risk_difference(table, conf_level=conf_level)
-    fisher = fisher_exact(table, conf_level=conf_level)
+    fisher = fisher_exact(table, conf_level=conf_level, odds_ratio_estimate=False)
     return AdverseEventRow(
         measure=measure,
         label=label,

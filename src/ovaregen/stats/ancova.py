@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
 from scipy import stats
 from statsmodels.regression.linear_model import OLS
@@ -142,16 +143,18 @@ def ancova(
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     y_all = as_float_array(outcome)
     x_all = as_float_array(baseline)
-    labels = [_plain(value) for value in group]
-    if groups is None:  # labels as text, sorted as text
-        labels = [label if is_missing(label) else str(label) for label in labels]
-    if not len(labels) == y_all.size == x_all.size:
+    labels = _labels(group, as_text=groups is None)
+    if not labels.size == y_all.size == x_all.size:
         raise ValueError(
             "outcome, group and baseline differ in length: "
-            f"{y_all.size}, {len(labels)}, {x_all.size}"
+            f"{y_all.size}, {labels.size}, {x_all.size}"
         )
-    known_arm = np.array([not is_missing(label) for label in labels], dtype=bool)
-    present = [label for label, known in zip(labels, known_arm, strict=True) if known]
+    known_arm = (
+        np.array([not is_missing(v) for v in labels], dtype=bool)
+        if labels.dtype == object
+        else np.ones(labels.size, dtype=bool)
+    )
+    present = list(dict.fromkeys(labels[known_arm].tolist()))
     arms = _arms(present, groups)
     complete = known_arm & np.isfinite(y_all) & np.isfinite(x_all)
     n = int(complete.sum())
@@ -175,8 +178,8 @@ def ancova(
         reason = f"fewer than two arms present ({found}): no comparison"
         return AncovaResult(**common, warnings=(*notes, reason))
     first, second = arms
-    in_first = np.array([label == first for label in labels], dtype=bool) & complete
-    in_second = np.array([label == second for label in labels], dtype=bool) & complete
+    in_first = (labels == first) & complete
+    in_second = (labels == second) & complete
     y, x = y_all[complete], x_all[complete]
     is_first = in_first[complete].astype(np.float64)
     means = (
@@ -276,6 +279,24 @@ def _fit(
 
 def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _labels(group: Iterable[object], *, as_text: bool) -> NDArray[Any]:
+    """The arm labels as an array: text labels (a polars or numpy string column, or text in a
+    sequence) compare vectorised; other values keep their type, missing ones as None."""
+    if isinstance(group, pl.Series):
+        text = group.cast(pl.String)
+        if text.null_count() == 0:
+            return text.to_numpy().astype(str)
+        group = text.to_list()
+    values = [_plain(value) for value in group]
+    if as_text:
+        values = [value if is_missing(value) else str(value) for value in values]
+    if all(isinstance(value, str) for value in values):
+        return np.array(values, dtype=str)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _arms(labels: Sequence[object], groups: tuple[str, str] | None) -> tuple[str, str] | None:

@@ -237,12 +237,17 @@ def _fisher_p_value(matrix: NDArray[np.int64]) -> float:
     return float(min(1.0, density[density <= observed * FISHER_RELATIVE_ERROR].sum()))
 
 
-def fisher_exact(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
+def fisher_exact(
+    table: TableLike, *, conf_level: float = 0.95, odds_ratio_estimate: bool = True
+) -> Estimate:
     """Fisher's exact test on a 2 × 2 table, as R ``fisher.test`` (two-sided).
 
     ``estimate`` is the conditional maximum-likelihood odds ratio (not the sample cross-product
     ratio) with its exact conditional interval. A zero cell makes the estimate 0 or infinite: an
-    infinite estimate or upper limit is reported as None with a warning.
+    infinite estimate or upper limit is reported as None with a warning. With
+    ``odds_ratio_estimate=False`` only the p-value is computed: the conditional interval's root
+    search costs seconds per table at a million women, for a number a risk comparison does not
+    report.
     """
     matrix, notes = _counts(table)
     _two_by_two(matrix, "Fisher's exact test")
@@ -256,6 +261,15 @@ def fisher_exact(table: TableLike, *, conf_level: float = 0.95) -> Estimate:
             options=options,
             conf_level=conf_level,
             warnings=(*notes, EMPTY_MARGIN),
+        )
+    if not odds_ratio_estimate:
+        return Estimate(
+            method=method,
+            n=n,
+            options={"alternative": "two-sided"},
+            p_value=_fisher_p_value(matrix),
+            conf_level=conf_level,
+            warnings=notes,
         )
     result = odds_ratio(matrix, kind="conditional")
     interval = result.confidence_interval(confidence_level=conf_level)
