@@ -39,18 +39,15 @@ def _cli(*args: str, stdin: str | None = None) -> None:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("clinic")
-    for role in ("admin", "coordinator", "investigator"):
-        _cli("user", "add", "--data", str(data), "--username", f"e2e-{role}", "--role", role,
-             "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
-    _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
+def serving(data: Path, *options: str) -> Iterator[str]:
+    """A real ``ovaregen serve`` on a free local port of ``data``; yields its address and
+    stops it afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "ovaregen", "serve", "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "ovaregen", "serve", "--data", str(data), "--port", str(port),
+         *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -66,6 +63,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield base
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("clinic")
+    for role in ("admin", "coordinator", "investigator"):
+        _cli("user", "add", "--data", str(data), "--username", f"e2e-{role}", "--role", role,
+             "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
+    yield from serving(data)
 
 
 def test_a_clinic_day_in_chromium(server: str, tmp_path: Path) -> None:

@@ -4,16 +4,11 @@ saving it only on confirmation (issue 10)."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.browser.test_clinic_in_chromium import CHROMIUM, PASSWORD, _cli
+from tests.browser.test_clinic_in_chromium import CHROMIUM, PASSWORD, _cli, serving
 
 IDLE_MINUTES = 1
 """The server logs an unused session out after a minute: the warning comes after 30 s."""
@@ -25,27 +20,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _cli("user", "add", "--data", str(data), "--username", "kept-coordinator", "--role",
          "coordinator", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ovaregen", "serve", "--data", str(data), "--port", str(port),
-         "--session-idle-minutes", str(IDLE_MINUTES)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("ovaregen serve did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    yield from serving(data, "--session-idle-minutes", str(IDLE_MINUTES))
 
 
 def test_typed_entries_survive_an_ended_session(server: str) -> None:
