@@ -7,18 +7,20 @@ participants.csv's values at their schedule visit, visits.csv's rows at their fo
 empty), mobilisation.csv's days at their G-CSF visit with the recorded proposal and decision,
 pregnancies and adverse events as rows. Eligibility is recomputed by the protocol's rules; an
 ``arm`` becomes an allocation of the ``imported`` stratum. Anything refused is refused before
-a row is written; one audit entry per participant (its values named ``visit.variable``), per
-pregnancy, adverse event and decision.
+a row is written; then each table is written in multi-row inserts and the trail gets one entry
+per participant (its values named ``visit.variable``), pregnancy, adverse event and decision,
+appended under one lock of its head (``audit.record_many``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import flow
@@ -159,7 +161,7 @@ def visit_values(
 _PARTICIPANT_NAMES = frozenset(v.name for v in variables_of(DatasetFile.PARTICIPANTS))
 
 
-def _decision(participant_id: int, day: Mapping[str, Any], username: str) -> GcsfDecision | None:
+def _decision(participant_id: int, day: Mapping[str, Any], username: str) -> dict[str, Any] | None:
     """The recorded proposal and decision of a mobilisation.csv day, if it has a decision."""
     if day.get("decision") is None:
         return None
@@ -167,7 +169,7 @@ def _decision(participant_id: int, day: Mapping[str, Any], username: str) -> Gcs
     for text in ("proposal_reason", "table_version", "reason", "proposed_action"):
         values[text] = values[text] or ""
     values["decided_by"] = values["decided_by"] or username
-    return GcsfDecision(participant_id=participant_id, day=day["day"], **values)
+    return {"participant_id": participant_id, "day": day["day"]} | values
 
 
 def _unstored_proposals(days: Mapping[str, list[dict[str, Any]]]) -> list[str]:
@@ -209,9 +211,114 @@ def import_dataset(
     screened = screen(frame, protocol)
     now = utc_now()
     reason = f"import of {dataset.source}"
-    ids: dict[str, int] = {}
-    allocations = visit_count = day_count = 0
-    next_sequence = (
+    rows = list(frame.iter_rows(named=True))
+    people = [
+        _participant(study, sites[row["site"] or default_site or ""], row, verdict, now)
+        for row, verdict in zip(rows, screened.iter_rows(named=True), strict=True)
+    ]
+    ids = dict(
+        zip((p["code"] for p in people), _inserted(session, Participant, people), strict=True)
+    )
+    followup = {f.id for f in protocol.followup_visits}
+    entries: list[dict[str, Any]] = []
+    slots: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    trail: list[audit.NewEntry] = []
+    next_sequence = _last_imported_slot(session, study)
+    visit_count = day_count = 0
+    for row, person in zip(rows, people, strict=True):
+        code = person["code"]
+        own_days = days.get(code, [])
+        by_visit = visit_values(protocol, row, visits.get(code, []), own_days)
+        visit_count += sum(1 for v in by_visit if v in followup)
+        entries.extend(
+            {
+                "participant_id": ids[code],
+                "visit": visit,
+                "data": data,
+                "updated_by": username,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for visit, data in by_visit.items()
+        )
+        changes: dict[str, Any] = {
+            "site": [None, row["site"] or default_site],
+            "status": [None, person["status"]],
+        }
+        for visit, data in by_visit.items():
+            changes.update({f"{visit}.{k}": [None, v] for k, v in data.items()})
+        if row.get("arm") is not None:
+            next_sequence += 1
+            slot = {
+                "study_id": study.id,
+                "stratum": IMPORTED_STRATUM,
+                "sequence": next_sequence,
+                "block": 0,
+                "arm": row["arm"],
+                "code": f"I-{study.id}-{next_sequence:06d}",
+                "participant_id": ids[code],
+                "allocated_at": now,
+                "allocated_by": username,
+            }
+            slots.append(slot)
+            changes["allocation_code"] = [None, slot["code"]]
+        trail.append(
+            audit.NewEntry(
+                username,
+                audit.Action.IMPORT,
+                "participant",
+                ids[code],
+                changes,
+                study.name,
+                code,
+                reason,
+            )
+        )
+        day_count += len(own_days)
+        decisions.extend(
+            decision
+            for decision in (_decision(ids[code], day, username) for day in own_days)
+            if decision is not None
+        )
+    _inserted(session, FormEntry, entries, returning=False)
+    _inserted(session, AllocationSlot, slots, returning=False)
+    codes = {number: code for code, number in ids.items()}
+    records: list[tuple[Table, str, list[dict[str, Any]]]] = [
+        (GcsfDecision, "gcsf_decision", decisions),
+        (Pregnancy, "pregnancy", _values(dataset.pregnancies, PREGNANCY_COLUMNS, ids)),
+        (AdverseEvent, "adverse_event", _values(dataset.adverse_events, EVENT_COLUMNS, ids)),
+    ]
+    for table, entity, values in records:
+        for number, record in zip(_inserted(session, table, values), values, strict=True):
+            trail.append(_record_entry(entity, number, record, codes, study, username, reason))
+    audit.record_many(session, trail)
+    return ImportSummary(
+        len(ids), len(records[1][2]), len(slots), visit_count, len(records[2][2]), day_count
+    )
+
+
+def _participant(
+    study: Study, site: Site, row: Mapping[str, Any], verdict: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The participant row of a participants.csv line, eligibility by the protocol's rules."""
+    eligible = verdict["eligible"]
+    status = row["status"] or flow.COMPLETED
+    return {
+        "study_id": study.id,
+        "site_id": site.id,
+        "code": row["participant_id"],
+        "status": status,
+        "eligible": None if eligible is None else str(eligible).lower(),
+        "failed_criteria": verdict["failed_criteria"] or "",
+        "unknown_criteria": verdict["unknown_criteria"] or "",
+        "enrolled_at": None if status in NOT_ENROLLED else now,
+        "created_at": now,
+    }
+
+
+def _last_imported_slot(session: Session, study: Study) -> int:
+    return (
         session.execute(
             select(func.max(AllocationSlot.sequence)).where(
                 AllocationSlot.study_id == study.id, AllocationSlot.stratum == IMPORTED_STRATUM
@@ -219,141 +326,67 @@ def import_dataset(
         ).scalar_one()
         or 0
     )
-    for row, verdict in zip(
-        frame.iter_rows(named=True), screened.iter_rows(named=True), strict=True
-    ):
-        site = sites[row["site"] or default_site or ""]
-        eligible = verdict["eligible"]
-        status = row["status"] or flow.COMPLETED
-        participant = Participant(
-            study_id=study.id,
-            site_id=site.id,
-            code=row["participant_id"],
-            status=status,
-            eligible=None if eligible is None else str(eligible).lower(),
-            failed_criteria=verdict["failed_criteria"] or "",
-            unknown_criteria=verdict["unknown_criteria"] or "",
-            enrolled_at=None if status in NOT_ENROLLED else now,
-        )
-        session.add(participant)
-        session.flush()
-        ids[participant.code] = participant.id
-        own_days = days.get(participant.code, [])
-        by_visit = visit_values(protocol, row, visits.get(participant.code, []), own_days)
-        visit_count += sum(1 for v in by_visit if v in {f.id for f in protocol.followup_visits})
-        session.add_all(
-            FormEntry(
-                participant_id=participant.id,
-                visit=visit,
-                data=data,
-                updated_by=username,
-                updated_at=now,
-            )
-            for visit, data in by_visit.items()
-        )
-        changes: dict[str, Any] = {"site": [None, site.code], "status": [None, status]}
-        for visit, data in by_visit.items():
-            changes.update({f"{visit}.{k}": [None, v] for k, v in data.items()})
-        if row.get("arm") is not None:
-            next_sequence += 1
-            allocations += 1
-            slot = AllocationSlot(
-                study_id=study.id,
-                stratum=IMPORTED_STRATUM,
-                sequence=next_sequence,
-                block=0,
-                arm=row["arm"],
-                code=f"I-{study.id}-{next_sequence:06d}",
-                participant_id=participant.id,
-                allocated_at=now,
-                allocated_by=username,
-            )
-            session.add(slot)
-            changes["allocation_code"] = [None, slot.code]
-        audit.record(
-            session,
-            username=username,
-            action=audit.Action.IMPORT,
-            entity="participant",
-            entity_id=participant.id,
-            study=study.name,
-            participant=participant.code,
-            changes=changes,
-            reason=reason,
-        )
-        for day in own_days:
-            decision = _decision(participant.id, day, username)
-            day_count += 1
-            if decision is not None:
-                _add(session, decision, "gcsf_decision", study, participant.code, username, reason)
-    pregnancies = _rows(
-        session,
-        Pregnancy,
-        "pregnancy",
-        dataset.pregnancies,
-        PREGNANCY_COLUMNS,
-        ids,
-        study,
-        username,
-        reason,
-    )
-    events = _rows(
-        session,
-        AdverseEvent,
-        "adverse_event",
-        dataset.adverse_events,
-        EVENT_COLUMNS,
-        ids,
-        study,
-        username,
-        reason,
-    )
-    session.flush()
-    return ImportSummary(len(ids), pregnancies, allocations, visit_count, events, day_count)
 
 
-def _add(
+Table = (
+    type[Participant]
+    | type[FormEntry]
+    | type[AllocationSlot]
+    | type[GcsfDecision]
+    | type[Pregnancy]
+    | type[AdverseEvent]
+)
+
+
+def _inserted(
     session: Session,
-    record: Pregnancy | AdverseEvent | GcsfDecision,
-    entity: str,
-    study: Study,
-    code: str,
-    username: str,
-    reason: str,
-) -> None:
-    session.add(record)
-    session.flush()
-    values = {c.key: getattr(record, c.key) for c in record.__table__.columns}
-    for internal in ("id", "participant_id", "created_at", "version", "decided_at"):
-        values.pop(internal, None)
-    audit.record(
-        session,
-        username=username,
-        action=audit.Action.IMPORT,
-        entity=entity,
-        entity_id=record.id,
-        study=study.name,
-        participant=code,
-        changes={k: [None, stored(v)] for k, v in values.items() if v is not None},
-        reason=reason,
-    )
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: bool = True,
+) -> list[int]:
+    """Insert ``rows`` as multi-row statements; their new ids in the rows' order."""
+    if not rows:
+        return []
+    if not returning:
+        session.execute(insert(table), rows)
+        return []
+    statement = insert(table).returning(table.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars())
 
 
-def _rows(
-    session: Session,
-    table: type[Pregnancy] | type[AdverseEvent],
+_INTERNAL = ("id", "participant_id", "created_at", "version", "decided_at")
+
+
+def _record_entry(
     entity: str,
-    frame: pl.DataFrame,
-    columns: tuple[str, ...],
-    ids: Mapping[str, int],
+    number: int,
+    values: Mapping[str, Any],
+    codes: Mapping[int, str],
     study: Study,
     username: str,
     reason: str,
-) -> int:
-    count = 0
-    for row in frame.iter_rows(named=True):
-        values = {name: stored(row[name]) for name in columns if name != "participant_id"}
-        record = table(participant_id=ids[row["participant_id"]], **values)
-        _add(session, record, entity, study, row["participant_id"], username, reason)
-        count += 1
-    return count
+) -> audit.NewEntry:
+    """The audit entry of an imported pregnancy, adverse event or G-CSF decision."""
+    changes = {k: [None, v] for k, v in values.items() if k not in _INTERNAL and v is not None}
+    return audit.NewEntry(
+        username,
+        audit.Action.IMPORT,
+        entity,
+        number,
+        changes,
+        study.name,
+        codes[values["participant_id"]],
+        reason,
+    )
+
+
+def _values(
+    frame: pl.DataFrame, columns: tuple[str, ...], ids: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """Pregnancy or adverse-event rows of a dataset table, with their participant's id."""
+    return [
+        {"participant_id": ids[row["participant_id"]]}
+        | {name: stored(row[name]) for name in columns if name != "participant_id"}
+        for row in frame.iter_rows(named=True)
+    ]
