@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ovaregen.clinic_cli import register as register_clinic_commands
+from ovaregen.clinic_commands import register as register_clinic_commands
 from ovaregen.demo import demo_steps
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table

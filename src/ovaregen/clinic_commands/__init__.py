@@ -1,0 +1,26 @@
+"""Command-line wiring of the clinic application: serve, db, user, site, export, import, audit.
+
+Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
+SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
+SQLAlchemy, Argon2) load only when a clinic command runs.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ovaregen.clinic_commands.accounts import user_app
+from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
+from ovaregen.clinic_commands.server import db_app, serve, site_app
+from ovaregen.clinic_commands.trail import audit_app
+
+
+def register(app: typer.Typer) -> None:
+    """Add the clinic commands to the ``ovaregen`` command line."""
+    app.command()(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.add_typer(site_app, name="site")
+    app.command("export")(export_dataset)
+    app.command("import")(import_dataset)
+    app.add_typer(audit_app, name="audit")

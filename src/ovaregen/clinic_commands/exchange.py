@@ -1,0 +1,156 @@
+"""``ovaregen export`` and ``ovaregen import``: a study's data in the interchange format."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ovaregen.clinic_commands.common import (
+    DataOpt,
+    StudyOpt,
+    UrlOpt,
+    err,
+    open_database,
+    out,
+    refuse,
+)
+
+if TYPE_CHECKING:
+    from ovaregen.store.database import Database
+
+
+def _unblinded_reader(database: Database, username: str, password_stdin: bool) -> None:
+    """Refuse unless ``username`` is an active user who may see arms and types her password
+    (checked with Argon2; failures count towards the login throttle)."""
+    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+    from ovaregen.clinic.users import authenticate  # noqa: PLC0415
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password of {username}: ")
+    with database.transaction() as session:
+        result = authenticate(session, username=username, password=password, client="cli")
+        role = result.user.role if result.user is not None else None
+    if result.throttled:
+        refuse(f"too many failed attempts for {username}: wait and try again; nothing was written")
+    if role is None:
+        refuse(f"wrong password for {username}, or no such active user; nothing was written")
+    if not may(role, Permission.SEE_ARM):
+        refuse(
+            f"{username} is {role}, a blinded role: an export with arms needs the unblinded "
+            "statistician; nothing was written"
+        )
+
+
+def export_dataset(
+    data: DataOpt,
+    study: StudyOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="The dataset folder to write.")],
+    unblinded_as: Annotated[
+        str | None,
+        typer.Option(
+            "--unblinded-as",
+            help="Include the arm column: the unblinded statistician's username (password asked).",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database_url: UrlOpt = None,
+) -> None:
+    """Write a study's data in the interchange format (blinded: no arm column); audited."""
+    from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
+    from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
+    from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
+    from ovaregen.io.writer import write_dataset  # noqa: PLC0415
+
+    database = open_database(data, database_url)
+    try:
+        if unblinded_as is not None:
+            _unblinded_reader(database, unblinded_as, password_stdin)
+        blinded = unblinded_as is None
+        with database.transaction() as session:
+            found = study_named(session, study)
+            dataset = study_dataset(session, found, blinded=blinded)
+            write_dataset(dataset, out_dir)
+            record_export(
+                session,
+                found,
+                dataset,
+                username=unblinded_as or getpass.getuser(),
+                blinded=blinded,
+            )
+    except NotFoundError as error:
+        refuse(str(error.args[0] if error.args else error))
+    except OSError as error:
+        refuse(f"cannot write {out_dir}: {error.strerror or error}")
+    finally:
+        database.dispose()
+    for warning in dataset.warnings:
+        err.print(f"warning: {warning.message}", markup=False)
+    kind = "blinded (no arm column)" if blinded else f"with arms, for {unblinded_as}"
+    counts = ", ".join(
+        f"{dataset.table(file).height} {file.value.replace('_', ' ')}"
+        for file in DatasetFile
+        if dataset.has(file)
+    )
+    out.print(f"{study}: {counts} exported {kind} to {out_dir}", markup=False)
+
+
+def import_dataset(
+    data: DataOpt,
+    study: StudyOpt,
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder of CSV files, or an .xlsx.")],
+    site: Annotated[
+        str | None, typer.Option("--site", help="Site code for rows whose site column is empty.")
+    ] = None,
+    database_url: UrlOpt = None,
+) -> None:
+    """Store a validated dataset in a study, all or nothing (one transaction); audited."""
+    from ovaregen.clinic import importing  # noqa: PLC0415
+    from ovaregen.clinic.studies import (  # noqa: PLC0415
+        NotFoundError,
+        StudyError,
+        protocol_of,
+        study_named,
+    )
+    from ovaregen.domain.protocols import ProtocolError  # noqa: PLC0415
+    from ovaregen.io.findings import render_report  # noqa: PLC0415
+    from ovaregen.io.reader import validate_dataset  # noqa: PLC0415
+
+    try:
+        protocol = protocol_of(study)
+    except ProtocolError as error:
+        refuse(str(error))
+    report = validate_dataset(dataset, protocol)
+    if report.dataset is None:
+        err.print(render_report(report), markup=False)
+        refuse("the dataset is invalid; nothing was stored")
+    database = open_database(data, database_url)
+    try:
+        with database.transaction() as session:
+            summary = importing.import_dataset(
+                session,
+                study_named(session, study),
+                report.dataset,
+                username=getpass.getuser(),
+                default_site=site.upper() if site else None,
+            )
+    except NotFoundError as error:
+        refuse(str(error.args[0] if error.args else error))
+    except StudyError as error:
+        refuse(str(error))
+    finally:
+        database.dispose()
+    out.print(
+        f"{study}: imported {summary.participants} participants, {summary.visits} follow-up "
+        f"visits, {summary.pregnancies} pregnancies, {summary.adverse_events} adverse events, "
+        f"{summary.mobilisation_days} G-CSF days, {summary.allocations} allocations from "
+        f"{dataset}",
+        markup=False,
+    )
