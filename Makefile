@@ -23,6 +23,9 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| { echo "make test needs Chromium: apt-get install chromium"; exit 2; }
 
+# The clinic tests run on SQLite and on PostgreSQL (OVAREGEN_TEST_PG, default 127.0.0.1:5432):
+# an unreachable server fails them with the reason; OVAREGEN_TEST_NO_POSTGRES=1 runs without it
+# and the summary says PostgreSQL was not tested. .ci/run starts the local server first.
 test: install browser
 	$(BIN)/python -m pytest
 

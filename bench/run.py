@@ -25,6 +25,8 @@ SUITES = {
     "bench.bench_study": "Whole commands: demo and a 1,000,000-woman analysis (issue 4)",
     "bench.bench_clinic": "Clinic server: 50 concurrent users saving forms on PostgreSQL (issue 5)",
     "bench.bench_exchange": "Study record: export, import and the per-visit analysis (issue 10)",
+    "bench.bench_report": "The combined HTML report of the reference studies (issue 11)",
+    "bench.bench_randomisation": "Generating the allocation list (issue 11)",
 }
 
 

@@ -4,7 +4,6 @@ every role, and HTTP clients logged in as them (FastAPI's TestClient)."""
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -21,22 +20,15 @@ from ovaregen.clinic.users import add_user
 from ovaregen.store.database import Database, connect, sqlite_url
 from ovaregen.web.app import create_app
 from ovaregen.web.settings import Settings
+from tests.postgres_gate import (
+    PG_SERVER,
+    postgres_available,  # noqa: F401  (tests import it from here)
+    require_postgres,
+)
 
-PG_SERVER = os.environ.get("OVAREGEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "a long test password"
 SITE = "MAD1"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def postgres_available() -> bool:
-    try:
-        engine = create_engine(f"{PG_SERVER}/postgres", connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
 
 
 @dataclass
@@ -80,8 +72,7 @@ def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         yield database
         database.dispose()
         return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     server = Postgres(f"ovaregen_test_{uuid.uuid4().hex[:12]}")
     server.create()
     database = migrated(server.url)

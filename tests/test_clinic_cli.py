@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from ovaregen.cli import app
 from ovaregen.store.database import SQLITE_FILE
-from tests.clinic_fixtures import Postgres, postgres_available
+from tests.clinic_fixtures import Postgres, require_postgres
 
 PASSWORD = "a long test password"
 runner = CliRunner()
@@ -250,8 +250,7 @@ def test_a_killed_import_leaves_none_of_its_participants(tmp_path: Path) -> None
 
 
 def test_a_killed_import_on_postgresql_is_rolled_back_by_the_server(tmp_path: Path) -> None:
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432")
+    require_postgres()
     server = Postgres(f"ovaregen_test_{uuid.uuid4().hex[:12]}")
     server.create()
     try:

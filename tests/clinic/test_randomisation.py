@@ -4,7 +4,6 @@ exactly once for eligible, consented, enrolled participants, and emergency unbli
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from typing import Any
 
@@ -170,12 +169,10 @@ def test_defaults_and_refusals_of_the_set_up(clinic_database: Database) -> None:
         assert len(bytes.fromhex(found.seed_hex)) == 32 and found.seed_hex != SEED.hex()
 
 
-def test_ten_thousand_slots_per_stratum_are_generated_in_seconds(
-    clinic_database: Database,
-) -> None:
-    started = time.perf_counter()
+def test_ten_thousand_slots_per_stratum_are_generated(clinic_database: Database) -> None:
+    """The list at the largest size asked for in practice; how long it takes is a benchmark
+    (bench/bench_randomisation.py, bar 30 s)."""
     set_up_list(clinic_database, factors="married", slots_per_stratum=10_000)
-    assert time.perf_counter() - started < 30
     with clinic_database.transaction() as session:
         used = service.strata_use(session, studies.study_named(session, STUDY))
         assert [(u.slots, u.used) for u in used] == [(10_000, 0), (10_000, 0)]

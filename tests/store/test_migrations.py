@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from ovaregen.store.database import Database, connect, sqlite_url
 from ovaregen.store.migrate import current_revision, upgrade
-from tests.clinic_fixtures import Postgres, postgres_available
+from tests.clinic_fixtures import Postgres, require_postgres
 
 NOW = "2024-05-01 10:00:00+00:00"
 
@@ -28,8 +28,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
         yield database
         database.dispose()
         return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     server = Postgres(f"ovaregen_migrate_{uuid.uuid4().hex[:12]}")
     server.create()
     database = connect(server.url)

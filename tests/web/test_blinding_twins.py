@@ -43,7 +43,7 @@ from tests.clinic_fixtures import (
     Postgres,
     app_for,
     migrated,
-    postgres_available,
+    require_postgres,
 )
 
 STUDY = "ucmsc-rct"
@@ -172,8 +172,8 @@ def worlds(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Cli
     """Two clinics with the same women, the arms swapped."""
     made: list[Database] = []
     servers: list[Postgres] = []
-    if request.param == "postgresql" and not postgres_available():
-        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)")
+    if request.param == "postgresql":
+        require_postgres()
     for name in ("one", "two"):
         if request.param == "sqlite":
             folder = tmp_path / name
