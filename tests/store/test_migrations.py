@@ -63,7 +63,7 @@ def _seed(database: Database) -> None:
 
 def test_the_study_record_migration_keeps_every_value(old_database: Database) -> None:
     _seed(old_database)
-    upgrade(old_database)
+    upgrade(old_database, "0002")
     assert current_revision(old_database) == "0002"
     with old_database.engine.connect() as connection:
         status = connection.execute(text("SELECT status FROM participant")).scalar_one()

@@ -6,6 +6,11 @@ DELETE) and hash-chained: each entry's SHA-256 covers its content and the previo
 hash, and ``audit_head`` holds the last one, so ``verify`` detects an entry changed, removed
 from the middle, or removed from the end. Writers lock ``audit_head`` (``FOR UPDATE``;
 SQLite's immediate transactions serialise them anyway), which keeps the chain in id order.
+
+A chain alone cannot detect someone who holds the database and rewrites it whole (cuts the
+tail and fixes the head, or recomputes every hash after a rewrite); ``verify`` therefore also
+checks the chain against ``Mark``s, points of the chain recorded outside the database (the
+signed checkpoints of ``store.anchor``).
 Source: 21 CFR Part 11 §11.10(e) and ICH E6(R3) on audit trails.
 """
 
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from ovaregen.store.models import AuditEntry, AuditHead, utc_now
@@ -53,6 +58,11 @@ def _canonical(value: Any) -> str:
 
 def entry_hash(entry: AuditEntry) -> str:
     """The SHA-256 of an entry's content and its previous hash."""
+    return _hash_after(entry, entry.previous_hash)
+
+
+def _hash_after(entry: AuditEntry, previous_hash: str) -> str:
+    """The SHA-256 of an entry's content chained to ``previous_hash``."""
     content = {
         "id": entry.id,
         "at": timestamp(entry.at),
@@ -64,7 +74,7 @@ def entry_hash(entry: AuditEntry) -> str:
         "participant": entry.participant,
         "changes": entry.changes,
         "reason": entry.reason,
-        "previous_hash": entry.previous_hash,
+        "previous_hash": previous_hash,
     }
     return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
 
@@ -172,20 +182,37 @@ def record_many(session: Session, entries: Iterable[NewEntry]) -> int:
 
 @dataclass(frozen=True)
 class ChainProblem:
-    """One place where the stored trail does not match its chain."""
+    """One place where the stored trail does not match its chain (or a mark of it)."""
 
     entry_id: int | None
     problem: str
+    marked: bool = False
+    """A disagreement with a ``Mark``: the problem names the mark itself."""
 
     def __str__(self) -> str:
+        if self.marked:
+            return self.problem
         where = f"entry {self.entry_id}" if self.entry_id is not None else "chain head"
         return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A point of the chain recorded outside the database: after ``entries`` entries the
+    last was ``last_id`` and the chain's hash was ``head_hash``; ``label`` names where it
+    was recorded ("the checkpoint of 2026-12-01 14:40:00 UTC (file.json)")."""
+
+    entries: int
+    last_id: int
+    head_hash: str
+    label: str
 
 
 @dataclass(frozen=True)
 class Verification:
     entries: int
     problems: tuple[ChainProblem, ...]
+    marks_checked: int = 0
 
     @property
     def intact(self) -> bool:
@@ -212,10 +239,71 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def verify(session: Session) -> Verification:
-    """Recompute the chain; report changed, missing (by id gap or at the end) entries."""
+@dataclass
+class _Reached:
+    """What the walk found at a mark's last entry: the recomputed hash, entries so far."""
+
+    recomputed: str
+    entries: int
+
+
+def _mark_problems(
+    marks: Sequence[Mark], reached: Mapping[int, _Reached], last_id: int
+) -> list[ChainProblem]:
+    """How the stored trail disagrees with each mark (oldest first): a cut tail, a missing
+    entry, a rewrite (even with every later hash recomputed), a wrong count."""
     problems: list[ChainProblem] = []
+    good: Mark | None = None
+    for mark in sorted(marks, key=lambda m: m.last_id):
+        found = reached.get(mark.last_id)
+        recorded = f"{mark.label} recorded {mark.entries} entries, up to entry {mark.last_id}"
+        if found is None:
+            if last_id == 0:
+                text = f"every entry is missing (the trail is empty): {recorded}"
+            elif last_id < mark.last_id:
+                text = f"entries after {last_id} are missing: {recorded}"
+            else:
+                text = f"entry {mark.last_id} is missing: {recorded}"
+            problems.append(ChainProblem(mark.last_id, text, marked=True))
+            continue
+        if found.recomputed != mark.head_hash:
+            since = 1 if good is None else good.last_id + 1
+            where = (
+                f"an entry among entries {since}–{mark.last_id} was"
+                if since < mark.last_id
+                else f"entry {mark.last_id} was"
+            )
+            after_good = "" if good is None else f" ({good.label} matches up to entry {since - 1})"
+            problems.append(
+                ChainProblem(
+                    mark.last_id,
+                    f"{where} rewritten, removed or reordered: the chain's hash at entry "
+                    f"{mark.last_id} differs from the one {mark.label} recorded{after_good}",
+                    marked=True,
+                )
+            )
+            continue
+        if found.entries != mark.entries:
+            problems.append(
+                ChainProblem(
+                    mark.last_id,
+                    f"{found.entries} entries up to entry {mark.last_id}, but {recorded}",
+                    marked=True,
+                )
+            )
+            continue
+        good = mark
+    return problems
+
+
+def verify(session: Session, marks: Sequence[Mark] = ()) -> Verification:
+    """Recompute the chain; report changed, missing (by id gap or at the end) entries, and
+    where the trail disagrees with ``marks`` (points of the chain recorded elsewhere)."""
+    problems: list[ChainProblem] = []
+    wanted = {mark.last_id for mark in marks}
+    reached: dict[int, _Reached] = {0: _Reached(GENESIS_HASH, 0)}  # an empty trail's mark
     previous_hash, previous_id, count = GENESIS_HASH, 0, 0
+    recomputed = GENESIS_HASH
     for entry in _entries(session):
         count += 1
         if entry.id != previous_id + 1:
@@ -231,6 +319,9 @@ def verify(session: Session) -> Verification:
             problems.append(
                 ChainProblem(entry.id, "content changed after it was written (hash mismatch)")
             )
+        recomputed = _hash_after(entry, recomputed)
+        if entry.id in wanted:
+            reached[entry.id] = _Reached(recomputed, count)
         previous_hash, previous_id = entry.hash, entry.id
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
     if head is None:
@@ -243,7 +334,17 @@ def verify(session: Session) -> Verification:
                 f"{head.last_id}: entries at the end were deleted or the head was changed",
             )
         )
-    return Verification(count, tuple(problems))
+    problems.extend(_mark_problems(marks, reached, previous_id))
+    return Verification(count, tuple(problems), len(marks))
+
+
+def head_of(session: Session) -> tuple[int, int, str]:
+    """(entries, last id, last hash) of the trail as stored, for a checkpoint of it."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    entries = session.execute(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= head.last_id)
+    ).scalar_one()
+    return entries, head.last_id, head.last_hash
 
 
 @dataclass(frozen=True)
