@@ -5,6 +5,8 @@ Rules (INTERCHANGE.md "Conventions", CRITERIA.md "Units and plausibility"):
 - a value may be entered in any unit the dictionary lists for it and is stored in the canonical
   unit (``canonical = value × factor``);
 - empty = unknown, never zero or false;
+- a number is typed in ASCII digits with an optional sign and decimal point, a whole number
+  in digits only (no exponent, no other script's digits, no ``_``, no comma);
 - a value outside the hard limits is refused with the accepted range in the unit used; a value
   outside the soft limits is saved with a warning for a person to check;
 - after the first save, a change needs a reason (21 CFR 11.10(e); ICH E6 R3 §4.2.1);
@@ -15,9 +17,11 @@ Rules (INTERCHANGE.md "Conventions", CRITERIA.md "Units and plausibility"):
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -45,13 +49,29 @@ class ReasonRequiredError(ValueError):
     """A change to saved values was submitted without a reason for change."""
 
 
-class VersionConflictError(ValueError):
-    """Someone else saved the form since it was opened; ``current`` holds their values."""
+@dataclass(frozen=True)
+class SavedForm:
+    """A form as it is saved, copied out of the ORM row: still readable after a rollback (the
+    row itself is expired then, and on PostgreSQL reading it again would fail)."""
 
-    def __init__(self, current: FormEntry) -> None:
+    data: dict[str, Any]
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, entry: FormEntry) -> SavedForm:
+        return cls(dict(entry.data or {}), entry.version, entry.updated_by, entry.updated_at)
+
+
+class VersionConflictError(ValueError):
+    """Someone else saved the form since it was opened; ``current`` holds their values, read
+    before any rollback (issue 11: building the answer from the expired row gave 500s)."""
+
+    def __init__(self, current: SavedForm) -> None:
         self.current = current
-        self.saved_values = dict(current.data or {})
-        """The saved values, copied while the row is still loaded (for error responses)."""
+        self.saved_values = dict(current.data)
+        """The saved values (for error responses)."""
         super().__init__(
             f"this form was changed by {current.updated_by} at "
             f"{audit.timestamp(current.updated_at)} (version {current.version}) after you opened "
@@ -110,14 +130,59 @@ class Entry:
     warnings: dict[str, str] = field(default_factory=dict)
 
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+"""A number as a person types it: ASCII digits, an optional sign and decimal point."""
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+"""A whole number: ASCII digits and an optional sign, nothing else."""
+_EXPONENT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)e[+-]?[0-9]+", re.IGNORECASE)
+
+
 def _number(text: str, var: Variable) -> float:
-    try:
+    """The number typed into ``var``'s input, or ``ValueError`` saying why not and what is
+    expected.
+
+    Only ASCII decimal digits count (issue 11: Python's ``float`` took ``1_0``, Arabic-Indic
+    ``١٢`` and mathematical ``𝟓`` digits, and ``1e1`` as a whole number): a number is an
+    optional sign, digits and an optional decimal point (the interchange format's point, never a
+    comma, no thousands separator: ``io.values``); a whole number is digits only.
+    """
+    whole = var.kind is Kind.INTEGER
+    if (_WHOLE if whole else _DECIMAL).fullmatch(text):
         number = float(text)
-    except ValueError:
-        raise ValueError(what_is_wrong(text, var)) from None
-    if not math.isfinite(number):
-        raise ValueError(what_is_wrong(text, var))
-    return number
+        if math.isfinite(number):
+            return number
+        raise ValueError(f'value "{text}" is too large to be a number of this field')
+    expected = (
+        "a whole number written with the digits 0–9 (e.g. 12)"
+        if whole
+        else "a number written with the digits 0–9 and, for a fraction, a decimal point (e.g. 12.5)"
+    )
+    raise ValueError(f"{_not_a_number(text, var)}; expected {expected}")
+
+
+def _not_a_number(text: str, var: Variable) -> str:
+    """Why ``text`` is not a number of ``var`` as the eCRF reads numbers."""
+    quoted = f'value "{text}"'
+    foreign = [
+        c for c in text if c not in "0123456789" and unicodedata.decimal(c, None) is not None
+    ]
+    if foreign:
+        names = ", ".join(dict.fromkeys(unicodedata.name(c, "digit").lower() for c in foreign))
+        ascii_text = "".join(str(unicodedata.decimal(c)) if c in foreign else c for c in text)
+        return f'{quoted} has digits other than 0–9 ({names}): type it as "{ascii_text}"'
+    if _EXPONENT.fullmatch(text):
+        number = float(text)
+        if not math.isfinite(number):
+            return f"{quoted} is not a finite number"
+        return f"{quoted} has an exponent: type the number in full ({number_text(number)})"
+    if var.kind is Kind.INTEGER and _DECIMAL.fullmatch(text):
+        number = float(text)
+        if math.isfinite(number) and number.is_integer():
+            return (
+                f'{quoted} has a decimal point: type the whole number without it ("{int(number)}")'
+            )
+        return f"{quoted} is not a whole number"
+    return what_is_wrong(text, var)
 
 
 def parse_value(fld: Field, text: str | None, unit: str | None = None) -> tuple[Any, str | None]:
@@ -193,6 +258,16 @@ def form_entry(session: Session, participant: Participant, visit_id: str) -> For
     ).scalar_one_or_none()
 
 
+def _saved_now(session: Session, entry_id: int) -> SavedForm:
+    """The form as it is committed now (not the copy this session holds)."""
+    found = session.execute(
+        select(FormEntry).where(FormEntry.id == entry_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if found is None:
+        return SavedForm({}, 0, "someone (the form was removed)", utc_now())
+    return SavedForm.of(found)
+
+
 def save_form(
     session: Session,
     participant: Participant,
@@ -213,7 +288,7 @@ def save_form(
     reason = reason.strip()
     if entry is None:
         if expected_version not in (None, 0):
-            raise VersionConflictError(FormEntry(updated_by="?", updated_at=utc_now(), version=0))
+            raise VersionConflictError(SavedForm({}, 0, "nobody (it is not saved yet)", utc_now()))
         new = {k: v for k, v in values.items() if v is not None}
         entry = FormEntry(
             participant_id=participant.id,
@@ -231,7 +306,7 @@ def save_form(
             saved = form_entry(session, participant, visit_id)
             if saved is None:
                 raise
-            raise VersionConflictError(saved) from None
+            raise VersionConflictError(SavedForm.of(saved)) from None
         audit.record(
             session,
             username=username,
@@ -245,7 +320,7 @@ def save_form(
         )
         return entry
     if expected_version != entry.version:
-        raise VersionConflictError(entry)
+        raise VersionConflictError(SavedForm.of(entry))
     merged = dict(entry.data)
     merged.update(values)
     merged = {k: v for k, v in merged.items() if v is not None}
@@ -258,13 +333,19 @@ def save_form(
             + ", ".join(changes)
             + ")"
         )
-    entry.data = merged
-    entry.updated_by = username
-    entry.updated_at = utc_now()
+    entry_id = entry.id
     try:
-        session.flush()
+        # The savepoint opens before the change (begin_nested flushes first), so that a stale
+        # row rolls back only this savepoint and the transaction stays usable.
+        with session.begin_nested():
+            entry.data = merged
+            entry.updated_by = username
+            entry.updated_at = utc_now()
+            session.flush()
     except StaleDataError:
-        raise VersionConflictError(entry) from None
+        # Someone saved it between our read and our write (PostgreSQL, READ COMMITTED):
+        # read theirs afresh, while the transaction is still usable.
+        raise VersionConflictError(_saved_now(session, entry_id)) from None
     audit.record(
         session,
         username=username,

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -367,8 +368,15 @@ def decide(
         row = GcsfDecision(
             participant_id=participant.id, day=day, reason=reason, decided_by=username, **new
         )
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():  # a decision taken at the same moment stands
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise StudyError(
+                f"the decision on day {day} was recorded by someone else at the same moment; "
+                "nothing was saved: reload and decide again"
+            ) from None
         _record(session, participant, row, audit.Action.CREATE, {}, new | {"day": day}, reason)
         return row
     if expected_version != row.version:

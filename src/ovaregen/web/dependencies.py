@@ -20,7 +20,7 @@ from ovaregen.clinic.roles import Permission, is_blinded, may
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.clinic.views import Reader, visit_permission
 from ovaregen.domain.protocols import ProtocolError
-from ovaregen.store.database import Database
+from ovaregen.store.database import Database, is_read_only
 from ovaregen.store.models import User, WebSession
 from ovaregen.web.sessions import (
     CSRF_FIELD,
@@ -59,9 +59,15 @@ def settings(request: Request) -> Settings:
     return found
 
 
-def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
-    with db.transaction() as session:
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""Requests answered in a read-only transaction (``Database.read``): they never wait for the
+write lock (issue 11). OPTIONS is left out: it is never routed to a handler here."""
+
+
+def db_session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """One transaction per request: read-only for GET and HEAD, else a write transaction
+    committed when the route returns and rolled back on error."""
+    with db.read() if request.method in READ_METHODS else db.transaction() as session:
         yield session
 
 
@@ -69,6 +75,9 @@ SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 """The request's session. ``scope="function"`` commits as soon as the route returns, before the
 response is sent: a client told "saved" (with the new version) can rely on it, and its next
 request sees the change (the default scope would commit only after the response left)."""
+DatabaseDep = Annotated[Database, Depends(database)]
+"""The database, for the rare GET that records something (the audit entry of a download): it
+reads in the request's read-only session, then writes in a short ``transaction()`` of its own."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,12 @@ def optional_actor(
     request: Request, session: SessionDep, config: Annotated[Settings, Depends(settings)]
 ) -> Actor | None:
     """The logged-in person, or None."""
-    found = find_session(session, request.cookies.get(SESSION_COOKIE), config)
+    found = find_session(
+        session,
+        request.cookies.get(SESSION_COOKIE),
+        config,
+        database=database(request) if is_read_only(session) else None,
+    )
     return Actor(found.user, found) if found else None
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from ovaregen.store.database import Database, DatabaseBusyError, is_busy
 from ovaregen.store.models import User, WebSession, utc_now
 from ovaregen.web.settings import Settings
 
@@ -25,6 +28,9 @@ LOGIN_CSRF_COOKIE = "ovaregen_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 TOUCH_EVERY_SECONDS = 60
+TOUCH_WAIT_SECONDS = 1.0
+"""How long a GET waits to record ``last_seen`` before leaving it to the next request."""
+log = logging.getLogger("ovaregen.web")
 
 
 def new_token() -> str:
@@ -64,8 +70,17 @@ def start_session(session: Session, user: User, settings: Settings) -> str:
     return token
 
 
-def find_session(session: Session, token: str | None, settings: Settings) -> WebSession | None:
-    """The live session for a cookie token, or None (expired sessions are removed)."""
+def find_session(
+    session: Session, token: str | None, settings: Settings, *, database: Database | None = None
+) -> WebSession | None:
+    """The live session for a cookie token, or None.
+
+    ``last_seen`` is written at most once a minute (``TOUCH_EVERY_SECONDS``). With ``database``
+    (the request's own session is read-only: a GET) that write is its own short transaction,
+    skipped when the database is busy (the next request tries again), and an expired session
+    is left for ``start_session`` to remove: a GET never waits for the write lock (issue 11).
+    Otherwise both happen in ``session``.
+    """
     if not token:
         return None
     found = session.execute(
@@ -75,13 +90,33 @@ def find_session(session: Session, token: str | None, settings: Settings) -> Web
         return None
     now = utc_now()
     if _aware(found.expires_at) <= now or now - _aware(found.last_seen) > settings.session_idle:
-        session.delete(found)
+        if database is None:
+            session.delete(found)
         return None
     if not found.user.active:
         return None
     if (now - _aware(found.last_seen)).total_seconds() > TOUCH_EVERY_SECONDS:
-        found.last_seen = now
+        if database is None:
+            found.last_seen = now
+        else:
+            _touch(database, found.token_hash, now)
     return found
+
+
+def _touch(database: Database, hashed: str, now: datetime) -> None:
+    """Record that the session was used, in its own transaction; skipped when busy."""
+    stale = now - timedelta(seconds=TOUCH_EVERY_SECONDS)
+    try:
+        with database.transaction(wait_seconds=TOUCH_WAIT_SECONDS) as writing:
+            writing.execute(
+                update(WebSession)
+                .where(WebSession.token_hash == hashed, WebSession.last_seen < stale)
+                .values(last_seen=now)
+            )
+    except (DatabaseBusyError, OperationalError) as error:
+        if not is_busy(error):
+            raise
+        log.info("a session was not touched: the database is busy")
 
 
 def end_session(session: Session, token: str | None) -> None:

@@ -9,8 +9,10 @@ take data only once the woman is enrolled (``clinic.enrolment``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -176,7 +178,7 @@ def render_visit(
     warnings: Mapping[str, str] | None = None,
     message: str = "",
     saved_flash: bool = False,
-    conflict: FormEntry | None = None,
+    conflict: ecrf.SavedForm | None = None,
     explanation: Explanation | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -360,11 +362,16 @@ def field_json(fld: ecrf.Field) -> FieldOut:
 
 
 def typed_text(value: str | bool | int | float | None) -> str:
-    """A JSON value as the text a person would have typed."""
+    """A JSON value as the text a person would have typed: a JSON number in positional
+    decimal digits (``1e-07`` → ``0.0000001``, ``3.0`` → ``3``), as the eCRF reads numbers."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
     return str(value)
 
 
@@ -432,7 +439,7 @@ def put_visit(
         return JSONResponse(
             {
                 "detail": str(conflict),
-                "current": dict(conflict.current.data or {}),
+                "current": conflict.saved_values,
                 "current_version": conflict.current.version,
                 "yours": {k: typed_text(v) for k, v in body.values.items()},
             },

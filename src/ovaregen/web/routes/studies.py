@@ -1,12 +1,22 @@
-"""Studies, sites and participant lists: pages and API."""
+"""Studies, sites and participant lists: pages and API.
+
+Two people creating the same thing at once (a site code, a participant code) both pass the
+"exists already" check; the database's unique constraint then refuses the second, which is
+answered 409 like the check (never 500). A generated participant code is drawn again instead
+(``GENERATED_CODE_ATTEMPTS``), so simultaneous registrations all succeed.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import studies as service
@@ -17,6 +27,64 @@ from ovaregen.web.dependencies import Actor, Screener, SessionDep, SetUp, Viewer
 from ovaregen.web.pages import page
 
 router = APIRouter()
+T = TypeVar("T")
+GENERATED_CODE_ATTEMPTS = 20
+"""How often a generated participant code is drawn again when another registration took it."""
+
+
+def created_once(session: Session, create: Callable[[], T], taken: str, attempts: int = 1) -> T:
+    """``create()`` in a savepoint; a unique-constraint refusal (someone created the same thing
+    at the same moment) is tried again up to ``attempts`` times, then refused as ``taken``."""
+    for attempt in range(attempts):
+        try:
+            with session.begin_nested():
+                return create()
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise service.StudyError(taken) from None
+    raise AssertionError("unreachable: attempts >= 1")
+
+
+def new_site(session: Session, code: str, name: str, username: str) -> Site:
+    """Add a site; 409 when its code exists, also when added at the same moment."""
+    return created_once(
+        session,
+        lambda: service.add_site(session, code=code, name=name, username=username),
+        f"a site with code {code.strip().upper()!r} exists already",
+    )
+
+
+def new_participant(
+    session: Session, study: Study, site: Site, username: str, code: str | None
+) -> Participant:
+    """Register a participant; a generated code taken at the same moment is drawn again, a
+    given one is refused (409)."""
+    given = (code or "").strip() or None
+    if given is not None:
+        return created_once(
+            session,
+            lambda: service.add_participant(session, study, site, username=username, code=given),
+            f"participant {given!r} exists already in study {study.name}",
+        )
+    for _ in range(GENERATED_CODE_ATTEMPTS):
+        drawn = service.next_code(session, study, site)
+        try:
+            with session.begin_nested():
+                return service.add_participant(session, study, site, username=username, code=drawn)
+        except (IntegrityError, service.StudyError):
+            if not _code_taken(session, study, drawn):
+                raise  # refused for another reason than the race
+    raise service.StudyError(
+        f"no free participant code for site {site.code} after {GENERATED_CODE_ATTEMPTS} "
+        "attempts: others are registering at the same moment; try again"
+    )
+
+
+def _code_taken(session: Session, study: Study, code: str) -> bool:
+    found = session.execute(
+        select(Participant.id).where(Participant.study_id == study.id, Participant.code == code)
+    ).first()
+    return found is not None
 
 
 class StudyOut(BaseModel):
@@ -107,9 +175,7 @@ def list_sites(session: SessionDep, actor: Viewer) -> list[SiteOut]:
 @router.post("/api/sites", tags=["studies"], status_code=201)
 def create_site(body: SiteIn, session: SessionDep, actor: SetUp) -> SiteOut:
     """Add a site (administrator)."""
-    return site_json(
-        service.add_site(session, code=body.code, name=body.name, username=actor.username)
-    )
+    return site_json(new_site(session, body.code, body.name, actor.username))
 
 
 @router.get("/api/studies/{study}/participants", tags=["participants"])
@@ -124,13 +190,8 @@ def create_participant(
 ) -> dict[str, object]:
     """Register a woman for screening under a pseudonymous code."""
     found = service.study_named(session, study)
-    participant = service.add_participant(
-        session,
-        found,
-        service.site_coded(session, body.site.upper()),
-        username=actor.username,
-        code=body.code,
-    )
+    site = service.site_coded(session, body.site.upper())
+    participant = new_participant(session, found, site, actor.username, body.code)
     return participant_json(participant, None)
 
 
@@ -168,12 +229,8 @@ def add_participant_page(
     code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     found = service.study_named(session, study)
-    participant = service.add_participant(
-        session,
-        found,
-        service.site_coded(session, site),
-        username=actor.username,
-        code=code or None,
+    participant = new_participant(
+        session, found, service.site_coded(session, site), actor.username, code or None
     )
     return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
 
@@ -190,5 +247,5 @@ def add_site_page(
     code: Annotated[str, Form(max_length=16)],
     name: Annotated[str, Form(max_length=200)],
 ) -> Response:
-    service.add_site(session, code=code, name=name, username=actor.username)
+    new_site(session, code, name, actor.username)
     return RedirectResponse("/sites", 303)
