@@ -1,9 +1,15 @@
-"""``ovaregen user``: clinic users and their roles."""
+"""``ovaregen user``: clinic users, their roles, and an administrator's changes to accounts.
+
+Every change is audited under the operating-system user who ran the command
+(``clinic.accounts`` states which changes end the user's web sessions).
+"""
 
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +22,16 @@ from ovaregen.clinic_commands.common import (
     refuse,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 user_app = typer.Typer(help="Clinic users and roles.", no_args_is_help=True)
+
+UsernameOpt = Annotated[str, typer.Option("--username", help="The user's login name.")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
+PasswordStdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
 
 
 @user_app.command("add")
@@ -25,11 +40,12 @@ def user_add(
     username: Annotated[str, typer.Option(help="Login name (letters, digits, . _ -).")],
     role: Annotated[
         str,
-        typer.Option(help="admin, investigator, coordinator, monitor or statistician (unblinded)."),
+        typer.Option(
+            help="admin, investigator, coordinator, monitor, statistician (unblinded) or "
+            "treatment (unblinded)."
+        ),
     ],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdinOpt = False,
     database_url: UrlOpt = None,
 ) -> None:
     """Add a user; the password is asked for (or read from stdin), never a default."""
@@ -61,3 +77,144 @@ def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
             state = "" if user.active else " (disabled)"
             out.print(f"{user.username}\t{user.role}{state}", markup=False)
     database.dispose()
+
+
+def _change(data: Path, url: str | None, change: Callable[[Session], str]) -> None:
+    """Run one account change in its own transaction and print what it did, or refuse with
+    the reason (nothing changed)."""
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    database = open_database(data, url)
+    try:
+        with database.transaction() as session:
+            done = change(session)
+    except UserError as error:
+        message = str(error)
+        refuse(message if "nothing was changed" in message else f"{message}; nothing was changed")
+    finally:
+        database.dispose()
+    out.print(done, markup=False)
+
+
+def _ended(count: int) -> str:
+    return f"; {count} web session{'s' if count != 1 else ''} ended" if count else ""
+
+
+@user_app.command("disable")
+def user_disable(
+    data: DataOpt, username: UsernameOpt, reason: ReasonOpt = "", database_url: UrlOpt = None
+) -> None:
+    """Disable a user: she cannot log in, and her web sessions end now."""
+    from ovaregen.clinic.accounts import set_active  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        ended = set_active(session, username, active=False, by=getpass.getuser(), reason=reason)
+        return f"user {username} disabled{_ended(ended)}"
+
+    _change(data, database_url, change)
+
+
+@user_app.command("enable")
+def user_enable(
+    data: DataOpt, username: UsernameOpt, reason: ReasonOpt = "", database_url: UrlOpt = None
+) -> None:
+    """Enable a disabled user again (with her password as it was)."""
+    from ovaregen.clinic.accounts import set_active  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        set_active(session, username, active=True, by=getpass.getuser(), reason=reason)
+        return f"user {username} enabled"
+
+    _change(data, database_url, change)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    data: DataOpt,
+    username: UsernameOpt,
+    password_stdin: PasswordStdinOpt = False,
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Give a user a new password (asked for, or from stdin); ends her sessions, unlocks her."""
+    from ovaregen.clinic.accounts import set_password  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError, check_password, password_hash  # noqa: PLC0415
+
+    password = read_password(password_stdin)
+    try:
+        check_password(password, username)
+    except UserError as error:
+        refuse(f"{error}; nothing was changed")
+    new_hash = password_hash(password)  # Argon2 before the transaction, not inside it
+
+    def change(session: Session) -> str:
+        ended = set_password(
+            session, username, new_hash=new_hash, by=getpass.getuser(), reason=reason
+        )
+        return f"user {username} has a new password{_ended(ended)}"
+
+    _change(data, database_url, change)
+
+
+@user_app.command("set-role")
+def user_set_role(
+    data: DataOpt,
+    username: UsernameOpt,
+    role: Annotated[str, typer.Option("--role", help="The new role (see ovaregen user add).")],
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Give a user another role; her web sessions end (she logs in again under the new role)."""
+    from ovaregen.clinic.accounts import set_role  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        ended = set_role(session, username, role=role, by=getpass.getuser(), reason=reason)
+        return f"user {username} is now {role}{_ended(ended)}"
+
+    _change(data, database_url, change)
+
+
+@user_app.command("unlock")
+def user_unlock(
+    data: DataOpt,
+    username: Annotated[
+        str | None, typer.Option("--username", help="Forget this user's failed logins.")
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="Forget the failed logins from this client address."),
+    ] = None,
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Lift the login throttle at once: forget the failed logins of a user and/or an address."""
+    from ovaregen.clinic.accounts import unlock_address, unlock_username  # noqa: PLC0415
+
+    if username is None and address is None:
+        refuse("say what to unlock: --username USER and/or --address ADDRESS", 2)
+
+    def change(session: Session) -> str:
+        done = []
+        if username is not None:
+            count = unlock_username(session, username, by=getpass.getuser(), reason=reason)
+            done.append(f"user {username} unlocked ({count} failed logins forgotten)")
+        if address is not None:
+            count = unlock_address(session, address, by=getpass.getuser(), reason=reason)
+            done.append(f"address {address} unlocked ({count} failed logins forgotten)")
+        return "; ".join(done)
+
+    _change(data, database_url, change)
+
+
+@user_app.command("revoke-sessions")
+def user_revoke_sessions(
+    data: DataOpt, username: UsernameOpt, reason: ReasonOpt = "", database_url: UrlOpt = None
+) -> None:
+    """End every web session of a user now (she must log in again)."""
+    from ovaregen.clinic.accounts import revoke_sessions  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        ended = revoke_sessions(session, username, by=getpass.getuser(), reason=reason)
+        return f"user {username}: {ended} web session{'s' if ended != 1 else ''} ended"
+
+    _change(data, database_url, change)

@@ -8,9 +8,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from ovaregen.clinic.devices import DEVICE_LIFETIME
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
-from ovaregen.clinic.users import authenticate
-from ovaregen.web.dependencies import Actor, SessionDep, Viewer, optional_actor, settings
+from ovaregen.clinic.users import begin_login, check, finish_login
+from ovaregen.store.database import Database
+from ovaregen.web.client_address import client_address
+from ovaregen.web.dependencies import (
+    Actor,
+    SessionDep,
+    Viewer,
+    database,
+    optional_actor,
+    settings,
+)
 from ovaregen.web.kept import KEPT_PREFIX, carried_entries
 from ovaregen.web.pages import page
 from ovaregen.web.sessions import (
@@ -25,6 +35,15 @@ from ovaregen.web.sessions import (
 from ovaregen.web.settings import Settings
 
 router = APIRouter(tags=["session"])
+
+DEVICE_COOKIE_PREFIX = "ovaregen_device_"
+"""Cookie ``ovaregen_device_USERNAME``: this browser logged in as USERNAME before
+(``clinic.devices``); sent to ``/login`` only."""
+
+
+def device_cookie(username: str) -> str:
+    """The device cookie's name for ``username`` (usernames are valid cookie-name text)."""
+    return DEVICE_COOKIE_PREFIX + username
 
 
 def _safe_next(target: str | None) -> str:
@@ -87,10 +106,17 @@ async def carried(request: Request) -> dict[str, str]:
     return carried_entries(await request.form())
 
 
+def wait_text(seconds: int) -> str:
+    """A wait in words: seconds below two minutes, else whole minutes (rounded up)."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{-(-seconds // 60)} minutes"
+
+
 @router.post("/login", include_in_schema=False)
 def login(
     request: Request,
-    session: SessionDep,
+    db: Annotated[Database, Depends(database)],
     config: Annotated[Settings, Depends(settings)],
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
@@ -98,30 +124,44 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
     kept: Annotated[dict[str, str], Depends(carried)] = {},  # noqa: B006 - FastAPI fills it
 ) -> Response:
+    """Log in (``clinic.users``: throttle and reservation, Argon2 with no transaction open,
+    then the outcome and the new session); 429 with ``Retry-After`` while throttled."""
     if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return login_page(
             request, config, _safe_next(next), "The form expired: please log in again.", 403, kept
         )
-    client = request.client.host if request.client else "unknown"
-    result = authenticate(session, username=username.strip(), password=password, client=client)
+    name = username.strip()
+    client = client_address(request, config.trusted_proxies)
+    with db.transaction() as session:
+        attempt = begin_login(
+            session, username=name, client=client, device=request.cookies.get(device_cookie(name))
+        )
+    verdict = check(attempt, password)
+    token, started = "", None
+    with db.transaction() as session:
+        result = finish_login(session, attempt, verdict)
+        if result.user is not None:
+            token = start_session(session, result.user, config)
+            started = find_session(session, token, config) if kept else None
     if result.throttled:
-        return login_page(
+        wait = result.retry_after_seconds
+        refused = login_page(
             request,
             config,
             _safe_next(next),
-            "Too many failed logins: wait 15 minutes and try again.",
+            f"Too many failed logins: wait {wait_text(wait)} and try again "
+            "(or ask an administrator to unlock the account).",
             429,
             kept,
         )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     if result.user is None:
         return login_page(
             request, config, _safe_next(next), "Wrong username or password.", 401, kept
         )
-    token = start_session(session, result.user, config)
     response: Response = RedirectResponse(_safe_next(next), status_code=303)
-    if kept:
-        started = find_session(session, token, config)
-        assert started is not None, "the session just started"
+    if started is not None:
         response = page(
             request,
             "kept.j2",
@@ -129,14 +169,25 @@ def login(
             target=_safe_next(next),
             kept=kept,
         )
+    secure = _secure(request, config)
     response.set_cookie(
         SESSION_COOKIE,
         token,
         httponly=True,
         samesite="lax",
-        secure=_secure(request, config),
+        secure=secure,
         max_age=int(config.session_absolute.total_seconds()),
     )
+    if result.device is not None:
+        response.set_cookie(
+            device_cookie(result.user.username),
+            result.device,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/login",
+            max_age=int(DEVICE_LIFETIME.total_seconds()),
+        )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

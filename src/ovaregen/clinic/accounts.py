@@ -1,0 +1,127 @@
+"""An administrator's changes to accounts: disable, enable, new password, new role, unlock,
+end sessions — each audited (21 CFR Part 11 §11.10(d), (e): access limited to authorised
+people, changes to it recorded).
+
+A change that withdraws or alters what a person may do — disabling, a new password, a new
+role — also ends every web session of that user at once (OWASP Session Management Cheat
+Sheet, "Renew the session ID after any privilege level change"); a new password also forgets
+the user's failed logins (the administrator has established who she is). ``unlock`` is the
+CAPTCHA-free way past the login throttle (``clinic.throttle``): it forgets the failures of a
+username, or of an address. Password hashes are computed by the caller before the transaction
+(``users.password_hash``) and never enter the audit trail.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ovaregen.clinic import throttle
+from ovaregen.clinic.users import UserError, check_role
+from ovaregen.store import audit
+from ovaregen.store.models import User, WebSession
+
+ENTITY = "user"
+
+
+def user_named(session: Session, username: str, *, for_update: bool = False) -> User:
+    """The user called ``username``, or a refusal naming it."""
+    query = select(User).where(User.username == username)
+    found = session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
+    if found is None:
+        raise UserError(f"no user named {username!r} (ovaregen user list shows them)")
+    return found
+
+
+def _end_sessions(session: Session, user: User) -> int:
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _record(
+    session: Session, user: User, by: str, changes: dict[str, object], reason: str = ""
+) -> None:
+    audit.record(
+        session,
+        username=by,
+        action=audit.Action.UPDATE,
+        entity=ENTITY,
+        entity_id=user.id,
+        changes={"username": user.username, **changes},
+        reason=reason,
+    )
+
+
+def set_active(session: Session, username: str, *, active: bool, by: str, reason: str = "") -> int:
+    """Enable or disable ``username``; disabling ends her sessions. Returns how many ended."""
+    user = user_named(session, username, for_update=True)
+    if user.active == active:
+        state = "enabled" if active else "disabled"
+        raise UserError(f"{username} is {state} already; nothing was changed")
+    user.active = active
+    ended = 0 if active else _end_sessions(session, user)
+    _record(session, user, by, {"active": [not active, active], "sessions_ended": ended}, reason)
+    return ended
+
+
+def set_password(
+    session: Session, username: str, *, new_hash: str, by: str, reason: str = ""
+) -> int:
+    """Give ``username`` the password whose hash is ``new_hash`` (checked against the rule by
+    the caller), end her sessions, forget her failed logins. Returns how many sessions ended."""
+    user = user_named(session, username, for_update=True)
+    user.password_hash = new_hash
+    ended = _end_sessions(session, user)
+    forgotten = throttle.forget_username(session, username)
+    _record(
+        session,
+        user,
+        by,
+        {"password": ["(old)", "(new)"], "sessions_ended": ended, "failures_forgotten": forgotten},
+        reason,
+    )
+    return ended
+
+
+def set_role(session: Session, username: str, *, role: str, by: str, reason: str = "") -> int:
+    """Give ``username`` the role ``role`` and end her sessions. Returns how many ended."""
+    role = check_role(role)
+    user = user_named(session, username, for_update=True)
+    if user.role == role:
+        raise UserError(f"{username} is {role} already; nothing was changed")
+    before = user.role
+    user.role = role
+    ended = _end_sessions(session, user)
+    _record(session, user, by, {"role": [before, role], "sessions_ended": ended}, reason)
+    return ended
+
+
+def revoke_sessions(session: Session, username: str, *, by: str, reason: str = "") -> int:
+    """End every web session of ``username`` (she must log in again). Returns how many."""
+    user = user_named(session, username)
+    ended = _end_sessions(session, user)
+    _record(session, user, by, {"sessions_ended": ended}, reason)
+    return ended
+
+
+def unlock_username(session: Session, username: str, *, by: str, reason: str = "") -> int:
+    """Forget the failed logins of ``username`` (a known user); how many were forgotten."""
+    user = user_named(session, username)
+    forgotten = throttle.forget_username(session, username)
+    _record(session, user, by, {"failures_forgotten": forgotten}, reason)
+    return forgotten
+
+
+def unlock_address(session: Session, address: str, *, by: str, reason: str = "") -> int:
+    """Forget the failed logins from ``address`` (for every username); how many."""
+    forgotten = throttle.forget_address(session, address)
+    audit.record(
+        session,
+        username=by,
+        action=audit.Action.UPDATE,
+        entity="login_address",
+        entity_id=address[: throttle.FIELD_LENGTH],
+        changes={"failures_forgotten": forgotten},
+        reason=reason,
+    )
+    return forgotten
