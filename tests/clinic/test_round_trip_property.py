@@ -1,7 +1,8 @@
 """Export and import lose nothing, as a property: for any clinic contents hypothesis makes up —
 women in any flow status, any subset of values at any visit, visits, adverse events,
 pregnancies, G-CSF days with decisions — what the clinic stores → export → import into an empty
-data folder → export again gives identical files, blinded and unblinded (issue 10)."""
+data folder → export again gives identical files, blinded and unblinded (issue 10); free text
+that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab; issue 11) included."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ from ovaregen.store.database import Database, connect, sqlite_url
 
 SITE = "MAD1"
 START = date(2024, 1, 1)
+FORMULA_LIKE = (
+    "=1+1",
+    "\t=1+1",
+    '=HYPERLINK("http://x.example","y")',
+    "+34 600",
+    "-2 weeks",
+    "@home",
+)
+"""Text that the CSV writers quote (``io.spreadsheet_safe``) and the reader unquotes."""
+QUOTED = ("'=already quoted", "''-twice", "'\ttab after a quote", "-5")
 
 
 def _value(draw: st.DrawFn, v: Variable) -> Any:
@@ -38,7 +49,11 @@ def _value(draw: st.DrawFn, v: Variable) -> Any:
     if v.kind is Kind.DATE:
         return START + timedelta(days=draw(st.integers(0, 700)))
     if v.kind is Kind.TEXT:
-        return draw(st.sampled_from(["estradiol 2 mg", "ethnicity, with comma", "x"]))
+        return draw(
+            st.sampled_from(
+                ["estradiol 2 mg", "ethnicity, with comma", "x", *FORMULA_LIKE, *QUOTED]
+            )
+        )
     low, high = (v.hard.low, v.hard.high) if v.hard else (0.0, 100.0)
     if v.kind is Kind.INTEGER:
         return draw(st.integers(int(low), int(min(high, low + 30))))
@@ -78,7 +93,9 @@ def clinic_contents(draw: st.DrawFn, study: str) -> Dataset:
             events.append(
                 {
                     "participant_id": code,
-                    "term": draw(st.sampled_from(["Headache", "pelvic pain", "Náusea"])),
+                    "term": draw(
+                        st.sampled_from(["Headache", "pelvic pain", "Náusea", *FORMULA_LIKE])
+                    ),
                     "grade": grade,
                     "serious": draw(st.sampled_from([None, True, False])),
                     "related": draw(st.sampled_from(AE_RELATEDNESS)),
@@ -135,7 +152,11 @@ def _days(draw: st.DrawFn, protocol: Protocol, code: str) -> list[dict[str, Any]
                     "table_version": "regenera-gcsf-titration 1.0",
                     "decision": decision,
                     "decided_dose_ug_kg": 7.5 if decision == "change" else 10.0,
-                    "decision_reason": "judgement, with a comma" if decision == "change" else None,
+                    "decision_reason": (
+                        draw(st.sampled_from(["judgement, with a comma", *FORMULA_LIKE]))
+                        if decision == "change"
+                        else None
+                    ),
                     "decided_by": "investigator1",
                 }
         rows.append(row)

@@ -4,7 +4,9 @@ the flat CSV export (one row per changed field).
 The trail never holds an arm (allocations record their neutral code only, ``clinic.blinding``);
 the values that reveal one (the arm-revealing visits' forms, and such values in an import
 entry) are left out of a blinded reader's view (``clinic.views``). Times are UTC (21 CFR
-Part 11 §11.10(e): "computer-generated, time-stamped audit trails").
+Part 11 §11.10(e): "computer-generated, time-stamped audit trails"). In the CSV a text cell
+that a spreadsheet would run as a formula gets a leading quote (``io.spreadsheet_safe``);
+numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic.views import Reader, changes_seen, hash_seen, hidden_entities
+from ovaregen.io.spreadsheet_safe import escaped_cell
 from ovaregen.store import audit
 from ovaregen.store.models import AuditEntry
 
@@ -143,15 +146,29 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def changed_fields(entry: AuditEntry, reader: Reader) -> list[tuple[str, str, str]]:
-    """``(field, old, new)`` for each field the entry changed that the reader may see."""
-    rows = []
+def changed_values(entry: AuditEntry, reader: Reader) -> list[tuple[str, Any, Any]]:
+    """``(field, old, new)`` as recorded, for each field the entry changed that the reader may
+    see (old is None for a change recorded without one)."""
+    rows: list[tuple[str, Any, Any]] = []
     for field, change in sorted(changes_seen(entry, reader).items()):
         if isinstance(change, list) and len(change) == 2:
-            rows.append((field, shown(change[0]), shown(change[1])))
+            rows.append((field, change[0], change[1]))
         else:
-            rows.append((field, "", shown(change)))
+            rows.append((field, None, change))
     return rows
+
+
+def changed_fields(entry: AuditEntry, reader: Reader) -> list[tuple[str, str, str]]:
+    """``(field, old, new)`` as text for each field the entry changed that the reader may see."""
+    return [(field, shown(old), shown(new)) for field, old, new in changed_values(entry, reader)]
+
+
+def csv_value(value: Any) -> str:
+    """A recorded value as a CSV cell: a number as it is (a negative one stays a number), any
+    other value as text escaped against formula injection (``io.spreadsheet_safe``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return shown(value)
+    return escaped_cell(shown(value))
 
 
 def entry_json(entry: AuditEntry, reader: Reader) -> dict[str, object]:
@@ -172,10 +189,10 @@ def entry_json(entry: AuditEntry, reader: Reader) -> dict[str, object]:
 
 
 def csv_rows(entries: Iterable[AuditEntry], reader: Reader) -> Iterable[list[str]]:
-    """One row per changed field (one row with an empty field for an entry without changes)."""
+    """One row per changed field (one row with an empty field for an entry without changes);
+    text cells escaped against formula injection, so that no spreadsheet runs one."""
     for entry in entries:
-        head = [
-            str(entry.id),
+        texts = (
             audit.timestamp(entry.at),
             entry.username,
             entry.action,
@@ -183,13 +200,16 @@ def csv_rows(entries: Iterable[AuditEntry], reader: Reader) -> Iterable[list[str
             entry.entity_id,
             entry.study,
             entry.participant,
-        ]
-        for field, old, new in changed_fields(entry, reader) or [("", "", "")]:
-            yield [*head, field, old, new, entry.reason, hash_seen(entry, reader)]
+        )
+        head = [str(entry.id), *(csv_value(text) for text in texts)]
+        tail = [csv_value(entry.reason), csv_value(hash_seen(entry, reader))]
+        for field, old, new in changed_values(entry, reader) or [("", None, None)]:
+            yield [*head, csv_value(field), csv_value(old), csv_value(new), *tail]
 
 
 def audit_csv(entries: Iterable[AuditEntry], reader: Reader) -> str:
-    """The entries as CSV text (UTF-8, comma-separated, header row, ``\\n`` line ends)."""
+    """The entries as CSV text (UTF-8, comma-separated, header row, ``\\n`` line ends; text
+    cells as ``io.spreadsheet_safe`` writes them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

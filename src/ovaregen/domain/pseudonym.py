@@ -8,7 +8,10 @@ when it looks like what identifies a person:
 - an e-mail address or a telephone number;
 - an identity or record number: seven or more digits in a row (national IDs, health-card and
   hospital record numbers), or a Spanish DNI/NIE shape (``12345678Z``, ``X1234567L``).
-A pseudonym has a digit and no run of seven: ``MAD1-0001``, ``C042``, ``A-17``.
+A pseudonym begins with a letter or a digit (so that no code can start a spreadsheet formula
+with ``=``, ``+``, ``-`` or ``@``: OWASP "CSV Injection"; the CSV writers neutralise such text
+anyway, ``io.spreadsheet_safe``), has a digit and no run of seven: ``MAD1-0001``, ``C042``,
+``A-17``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 _LONG_NUMBER = re.compile(r"\d{7,}")
 _DNI_NIE = re.compile(r"^[XYZ]?\d{7,8}[A-Z]$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[\d ()./-]{9,}$")
+_FIRST = re.compile(r"^[A-Za-z0-9]")
 _ALLOWED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -26,10 +30,15 @@ def pseudonym_problem(code: str) -> str | None:
     text = code.strip()
     if not text:
         return "a participant code cannot be empty"
-    if "@" in text:
-        return "looks like an e-mail address; use a pseudonymous code such as SITE-0001"
     if _PHONE.match(text) and sum(c.isdigit() for c in text) >= 9:
         return "looks like a telephone number; use a pseudonymous code such as SITE-0001"
+    if not _FIRST.match(text):
+        return (
+            f"begins with {text[0]!r}; a code begins with a letter or a digit, like SITE-0001 "
+            "(a spreadsheet reads a cell beginning with =, +, - or @ as a formula)"
+        )
+    if "@" in text:
+        return "looks like an e-mail address; use a pseudonymous code such as SITE-0001"
     if _DNI_NIE.match(text.replace("-", "")):
         return "looks like an identity document number (DNI/NIE); use a pseudonymous code"
     if _LONG_NUMBER.search(text):

@@ -9,6 +9,11 @@ Two paths give the same result. The fast one lets Polars parse the whole file an
 field count of every physical line with vectorised string counts; it applies when no quoted
 value spans lines. Otherwise (or when Polars refuses the text) Python's ``csv`` module reads
 the file record by record, which knows the exact line of every record.
+
+A cell (header names included) that begins with a single quote, then quotes or none, then one
+of ``= + - @``, tab or carriage return has that one quote removed: ``io.spreadsheet_safe``'s
+rule, which ovaregen's own writers apply so that no spreadsheet runs a cell as a formula.
+The quote must be the cell's first character; the value is stripped after it is removed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import polars as pl
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.io.dataset import Finding, Severity
 from ovaregen.io.raw import RawTable, build_table
+from ovaregen.io.spreadsheet_safe import unescaped_frame, unescaped_header
 
 BOM = b"\xef\xbb\xbf"
 _FREE_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02")
@@ -55,6 +61,7 @@ def read_csv_table(path: Path, file: DatasetFile) -> tuple[RawTable | None, list
     if isinstance(read, Finding):
         return None, [read]
     header, cells, lines, ragged = read
+    header, cells = unescaped_header(header), unescaped_frame(cells)
     findings = [_ragged_error(label, line, fields, len(header)) for line, fields in ragged]
     table, header_findings = build_table(file, label, header, cells, lines)
     return table, header_findings + findings

@@ -17,6 +17,7 @@ import polars as pl
 
 from ovaregen.analysis.result import Analysis
 from ovaregen.domain.derivation import Derivation, live_birth_table
+from ovaregen.io.spreadsheet_safe import escaped_frame
 from ovaregen.report.results_json import render_results_json
 
 
@@ -36,9 +37,10 @@ def _replacing(path: Path) -> Iterator[str]:
 
 
 def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:
-    """Write ``frame`` as UTF-8 CSV (booleans ``true``/``false``, empty = unknown)."""
+    """Write ``frame`` as UTF-8 CSV (booleans ``true``/``false``, empty = unknown; a text cell
+    a spreadsheet would run as a formula gets a leading quote, ``io.spreadsheet_safe``)."""
     with _replacing(path) as temporary:
-        frame.write_csv(temporary)
+        escaped_frame(frame).write_csv(temporary)
 
 
 def write_text_atomically(text: str, path: Path) -> None:

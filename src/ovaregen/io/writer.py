@@ -7,7 +7,9 @@ Conventions: UTF-8 without byte-order mark, comma-separated, header row; boolean
 columns under their canonical names (an AMH read from ``amh_pmol_l`` is written to
 ``amh_ng_ml``). Each file gets the canonical columns its source supplied
 (``Dataset.supplied``; all canonical columns when the dataset does not say), then the extra
-columns it carried. Reading the written folder gives back equal frames.
+columns it carried. Text cells and column names that a spreadsheet would run as a formula get
+a leading quote (``io.spreadsheet_safe``; ``=1+1`` is written ``'=1+1``), which the dataset
+reader removes again. Reading the written folder gives back equal frames.
 
 Writing is atomic: a new folder is written under a temporary name and renamed into place; in an
 existing folder each file is written to a temporary file and renamed over the old one, so a
@@ -26,6 +28,7 @@ import polars as pl
 
 from ovaregen.domain.variables import DatasetFile, variables_of
 from ovaregen.io.dataset import Dataset
+from ovaregen.io.spreadsheet_safe import escaped_frame
 
 
 def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
@@ -55,12 +58,13 @@ def interchange_frame(dataset: Dataset, file: DatasetFile) -> pl.DataFrame:
 
 
 def csv_text(frame: pl.DataFrame) -> str:
-    """A frame as interchange CSV text (header, empty = unknown, Unix line ends)."""
-    return frame.write_csv(include_header=True, null_value="", line_terminator="\n")
+    """A frame as interchange CSV text (header, empty = unknown, Unix line ends, text cells
+    escaped by ``io.spreadsheet_safe``)."""
+    return escaped_frame(frame).write_csv(include_header=True, null_value="", line_terminator="\n")
 
 
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_csv(path, include_header=True, null_value="", line_terminator="\n")
+    escaped_frame(frame).write_csv(path, include_header=True, null_value="", line_terminator="\n")
 
 
 def _replace_file(frame: pl.DataFrame, path: Path) -> None:

@@ -2,7 +2,9 @@
 
 Reading the trail needs ``VIEW_AUDIT`` (administrator, monitor, statistician). Exporting a
 study needs ``EXPORT``: the investigator's zip has no arm column, the unblinded statistician's
-has one (``clinic.blinding``); every export is itself audited.
+has one (``clinic.blinding``); every export is itself audited. Every CSV served (the trail's,
+and the files in the zip) is safe to open in a spreadsheet: a text cell that would start a
+formula (``=``, ``+``, ``-``, ``@``, tab, CR) has a leading quote (``io.spreadsheet_safe``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ovaregen.clinic import audit_view
 from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
 from ovaregen.clinic.studies import study_named
 from ovaregen.store import audit
-from ovaregen.web.dependencies import Actor, AuditReader, Exporter, SessionDep
+from ovaregen.web.dependencies import Actor, AuditReader, DatabaseDep, Exporter, SessionDep
 from ovaregen.web.pages import page
 
 router = APIRouter()
@@ -148,12 +150,29 @@ def audit_verify(session: SessionDep, actor: AuditReader) -> dict[str, object]:
     }
 
 
-@router.get("/studies/{study}/export.zip", tags=["export"])
-def study_export(study: str, session: SessionDep, actor: Exporter) -> Response:
-    """The study in the interchange format, zipped; arms only for an unblinded reader."""
+@router.get(
+    "/studies/{study}/export.zip",
+    tags=["export"],
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "The zipped dataset."}},
+)
+def study_export(
+    study: str, session: SessionDep, database: DatabaseDep, actor: Exporter
+) -> Response:
+    """The study in the interchange format, zipped; arms only for an unblinded reader.
+
+    Read in the request's read-only session; the export's audit entry is written in a short
+    transaction of its own before the zip is sent."""
     found = study_named(session, study)
     dataset = study_dataset(session, found, blinded=actor.blinded)
-    record_export(session, found, dataset, username=actor.username, blinded=actor.blinded)
+    with database.transaction() as writing:
+        record_export(
+            writing,
+            study_named(writing, study),
+            dataset,
+            username=actor.username,
+            blinded=actor.blinded,
+        )
     suffix = "" if actor.blinded else "-unblinded"
     return Response(
         dataset_zip(dataset),
