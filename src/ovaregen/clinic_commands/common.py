@@ -40,18 +40,38 @@ def refuse(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_database(data: Path, url: str | None) -> Database:
-    """Connect (creating the data folder for SQLite), migrate, set shipped studies up."""
+def open_database(data: Path, url: str | None, *, read_only: bool = False) -> Database:
+    """Connect (creating the data folder for SQLite), migrate, set shipped studies up.
+
+    An empty, damaged or foreign database file is refused, never re-created. With
+    ``read_only`` (an archive copy: ``audit verify``/``export``) the database must exist at the
+    newest schema; nothing is migrated and any save is refused (``store.opening``)."""
     from sqlalchemy.exc import OperationalError  # noqa: PLC0415
 
     from ovaregen.clinic.studies import prepare_database  # noqa: PLC0415
-    from ovaregen.store.database import DatabaseError, connect, database_url  # noqa: PLC0415
+    from ovaregen.store.database import DatabaseError, database_url  # noqa: PLC0415
+    from ovaregen.store.integrity import DatabaseDamagedError  # noqa: PLC0415
+    from ovaregen.store.opening import (  # noqa: PLC0415
+        discard_unfinished,
+        open_checked,
+        sqlite_file_exists,
+    )
 
-    if url is None:
+    if url is None and not read_only:
         data.mkdir(parents=True, exist_ok=True)
+    target = database_url(data, url)
+    existed = sqlite_file_exists(target)
     try:
-        database = connect(database_url(data, url))
-        prepare_database(database)
+        database = open_checked(target, read_only=read_only)
+        try:
+            if not read_only:
+                prepare_database(database)
+        except BaseException:
+            database.dispose()
+            discard_unfinished(target, existed)
+            raise
+    except DatabaseDamagedError as error:
+        refuse(str(error))
     except DatabaseError as error:
         refuse(str(error), EXIT_USAGE)
     except OperationalError as error:

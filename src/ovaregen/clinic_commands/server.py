@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ovaregen.clinic_commands.common import DataOpt, UrlOpt, open_database, out, refuse
+from ovaregen.clinic_commands.common import (
+    EXIT_USAGE,
+    DataOpt,
+    UrlOpt,
+    open_database,
+    out,
+    read_password,
+    refuse,
+)
 
-db_app = typer.Typer(help="The clinic database: migrations.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from ovaregen.store.database import Database
+
+db_app = typer.Typer(
+    help="The clinic database: migrations, the server's least-privilege role.",
+    no_args_is_help=True,
+)
 site_app = typer.Typer(help="Clinic sites.", no_args_is_help=True)
 
 
@@ -22,6 +36,132 @@ def db_upgrade(data: DataOpt, database_url: UrlOpt = None) -> None:
     database = open_database(data, database_url)
     out.print(f"database at revision {current_revision(database)}", markup=False)
     database.dispose()
+
+
+@db_app.command("grant-app-role")
+def db_grant_app_role(
+    role: Annotated[str, typer.Option("--role", help="The role the server will log in as.")],
+    database_url: Annotated[
+        str,
+        typer.Option(
+            "--database-url",
+            envvar="OVAREGEN_DATABASE_URL",
+            help="The PostgreSQL database, connecting as its owner: "
+            "postgresql+psycopg://OWNER@HOST:PORT/DB.",
+        ),
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Set the role's password, read from stdin.")
+    ] = False,
+) -> None:
+    """Create (or update) a PostgreSQL role that owns nothing, for `serve --no-migrate`: it
+    may read and write study data, only append to the audit trail, and cannot drop or disable
+    triggers, alter tables or TRUNCATE. Run as the owner, again after every `db upgrade`."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    from ovaregen.store.app_role import AppRoleError, grant_app_role  # noqa: PLC0415
+
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except ArgumentError:
+        backend = ""
+    if backend != "postgresql":
+        refuse(
+            "database roles exist on PostgreSQL only (--database-url "
+            "postgresql+psycopg://OWNER@HOST:PORT/DB): with SQLite, protect the data folder "
+            "instead (only the server's account may read or write it)",
+            EXIT_USAGE,
+        )
+    password = read_password(True) if password_stdin else None
+    database = open_database(Path("."), database_url)
+    try:
+        granted = grant_app_role(database, role, password)
+    except AppRoleError as error:
+        refuse(str(error), EXIT_USAGE)
+    finally:
+        database.dispose()
+    verb = "created" if granted.created else "updated"
+    out.print(f"role {role} {verb}: owns nothing; it may", markup=False)
+    for table, privileges in granted.tables.items():
+        out.print(f"  {privileges} on {table}", markup=False)
+    out.print(
+        "serve as it with --database-url postgresql+psycopg://ROLE@HOST/DB --no-migrate",
+        markup=False,
+    )
+
+
+def _check_proxies(proxies: list[str]) -> None:
+    """Refuse a ``--trusted-proxy`` that is not an address or a network (it would trust none)."""
+    import ipaddress  # noqa: PLC0415
+
+    for entry in proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            refuse(
+                f"--trusted-proxy {entry!r} is not an address or network: expected e.g. "
+                "10.0.0.5 or 10.0.0.0/8",
+                EXIT_USAGE,
+            )
+
+
+def open_without_migrating(data: Path, url: str | None) -> Database:
+    """Connect without migrating (the least-privilege role cannot): the schema must be at
+    the newest revision already; the shipped studies are set up if any is new."""
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from ovaregen.clinic.studies import set_up_shipped_studies  # noqa: PLC0415
+    from ovaregen.store.database import DatabaseError, database_url  # noqa: PLC0415
+    from ovaregen.store.integrity import DatabaseDamagedError  # noqa: PLC0415
+    from ovaregen.store.migrate import require_head  # noqa: PLC0415
+    from ovaregen.store.opening import open_checked  # noqa: PLC0415
+
+    try:
+        database = open_checked(database_url(data, url))
+    except DatabaseDamagedError as error:
+        refuse(str(error))
+    except DatabaseError as error:
+        refuse(str(error), EXIT_USAGE)
+    try:
+        require_head(database)
+        with database.transaction() as session:
+            set_up_shipped_studies(session)
+    except DatabaseError as error:
+        database.dispose()
+        refuse(str(error))
+    except DBAPIError as error:
+        database.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        refuse(
+            f"cannot open the database: {reason} (a role set up by `ovaregen db "
+            "grant-app-role` needs the schema at the newest revision and its grants)"
+        )
+    return database
+
+
+def _check_anchoring(anchor_dir: Path | None, anchor_key: Path | None) -> None:
+    """Refuse checkpoint options that cannot work, before the server starts."""
+    from ovaregen.store.anchor import AnchorError, load_private_key  # noqa: PLC0415
+
+    if anchor_dir is None:
+        if anchor_key is not None:
+            refuse(
+                "--anchor-key needs --anchor-dir: the folder to write checkpoints into", EXIT_USAGE
+            )
+        return
+    if anchor_key is None:
+        refuse(
+            "--anchor-dir needs --anchor-key: the Ed25519 private key that signs the "
+            "checkpoints (make one with `ovaregen audit keygen --out KEYFILE`)",
+            EXIT_USAGE,
+        )
+    if not anchor_dir.is_dir():
+        refuse(f"--anchor-dir {anchor_dir} is not a folder", EXIT_USAGE)
+    try:
+        load_private_key(anchor_key)
+    except AnchorError as error:
+        refuse(str(error), EXIT_USAGE)
 
 
 @site_app.command("add")
@@ -61,8 +201,8 @@ def serve(
         list[str] | None,
         typer.Option(
             "--trusted-proxy",
-            help="Address of a reverse proxy whose X-Forwarded-For is believed (repeatable); "
-            "none by default.",
+            help="Address or network (e.g. 10.0.0.0/8) of a reverse proxy whose "
+            "X-Forwarded-For is believed (repeatable); none by default.",
         ),
     ] = None,
     max_body_mb: Annotated[
@@ -82,8 +222,15 @@ def serve(
     anchor_every_minutes: Annotated[
         float, typer.Option(min=1, help="Minutes between the server's checkpoints.")
     ] = 60,
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            help="Migrate the database at start (as its owner); --no-migrate checks that it "
+            "is at the newest revision instead (a role from `db grant-app-role`).",
+        ),
+    ] = True,
 ) -> None:
-    """Run the clinic web application (migrates the database first)."""
+    """Run the clinic web application (migrates the database first, unless --no-migrate)."""
     from datetime import timedelta  # noqa: PLC0415
 
     import uvicorn  # noqa: PLC0415
@@ -92,7 +239,12 @@ def serve(
     from ovaregen.web.app import create_app  # noqa: PLC0415
     from ovaregen.web.settings import Settings  # noqa: PLC0415
 
-    database = open_database(data, database_url)  # migrated once, here, with clear errors
+    _check_anchoring(anchor_dir, anchor_key)
+    _check_proxies(trusted_proxy or [])
+    if migrate:
+        database = open_database(data, database_url)  # migrated once, here, clear errors
+    else:
+        database = open_without_migrating(data, database_url)
     settings = Settings(
         data_dir=data,
         database_url=url_for(data, database_url),
@@ -106,6 +258,12 @@ def serve(
     )
     out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
     try:
-        uvicorn.run(create_app(settings, database), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings, database),
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=False,  # whom to believe is the app's decision (web/client_address.py)
+        )
     finally:
         database.dispose()

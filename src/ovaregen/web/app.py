@@ -1,8 +1,12 @@
-"""The FastAPI application: settings → database (migrated at start) → routers.
+"""The FastAPI application: settings → database (checked, migrated at start) → routers.
 
 Errors never show a traceback: the API answers JSON ``{"detail": …}``, pages an error page.
-Every response carries security headers (a strict Content-Security-Policy: scripts and styles
-only from this server) and pages are not cached.
+A full disk answers 507 "the disk is full: nothing was saved", a busy database 503 with
+``Retry-After``, a read-only one 503 (``store.failures``); anything else unexpected is logged
+and answered 500 without internals. Request bodies over ``Settings.max_body_bytes`` are
+refused 413 before they are read (``body_limit``), control characters in submitted fields
+422 (``control_chars``). Every response carries security headers (a strict
+Content-Security-Policy: scripts and styles only from this server) and pages are not cached.
 """
 
 from __future__ import annotations
@@ -14,15 +18,32 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError, VersionConflictError
 from ovaregen.clinic.studies import NotFoundError, StudyError, prepare_database
-from ovaregen.store.database import Database, connect
+from ovaregen.store.database import Database, DatabaseBusyError, DatabaseError
+from ovaregen.store.failures import (
+    BUSY_MESSAGE,
+    BUSY_RETRY_AFTER_SECONDS,
+    DISK_FULL_MESSAGE,
+    READ_ONLY_MESSAGE,
+    DiskFullWatch,
+    Failure,
+    classify,
+)
+from ovaregen.store.opening import discard_unfinished, open_checked, sqlite_file_exists
+from ovaregen.web import openapi
+from ovaregen.web.body_limit import BodyLimit
+from ovaregen.web.checkpoints import start_checkpoints
+from ovaregen.web.control_chars import ControlCharacters
 from ovaregen.web.dependencies import CsrfError, ForbiddenError, NotLoggedInError
 from ovaregen.web.kept import kept_entries
 from ovaregen.web.pages import page
@@ -43,11 +64,24 @@ SECURITY_HEADERS = {
 }
 
 
+INTERNAL_MESSAGE = "internal error: nothing was saved; the log has details"
+NUL_MESSAGE = "a submitted value contains a NUL character (U+0000), which is not accepted"
+
+
 def open_prepared(settings: Settings) -> Database:
-    """Connect, apply migrations and set the shipped studies up (idempotent)."""
+    """Check, connect, apply migrations and set the shipped studies up (idempotent).
+
+    An empty, damaged or foreign database file raises ``DatabaseDamagedError``: it is never
+    re-created (``store.integrity``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = connect(settings.database_url)
-    prepare_database(database)
+    existed = sqlite_file_exists(settings.database_url)
+    database = open_checked(settings.database_url)
+    try:
+        prepare_database(database)
+    except BaseException:
+        database.dispose()
+        discard_unfinished(settings.database_url, existed)
+        raise
     return database
 
 
@@ -59,6 +93,43 @@ def _error(request: Request, status: int, message: str, **extra: Any) -> Respons
     if _is_api(request):
         return JSONResponse({"detail": message, **extra}, status_code=status)
     return page(request, "error.j2", None, status_code=status, status=status, message=message)
+
+
+def _refusal(scope: Scope, status: int, message: str) -> Response:
+    """A refusal by a middleware, shaped as the application's (JSON for /api, else a page)."""
+    return _error(Request(scope), status, message)
+
+
+def _failure_response(request: Request, error: BaseException) -> Response | None:
+    """The plain answer to a disk-full, busy or read-only database (None for others)."""
+    kind = classify(error)
+    if kind is Failure.DISK_FULL:
+        log.error("disk full on %s %s: %s", request.method, request.url.path, error)
+        watch: DiskFullWatch | None = getattr(request.app.state, "disk_full", None)
+        if watch is not None:
+            watch.record()
+        return _error(request, 507, DISK_FULL_MESSAGE)
+    if kind is Failure.BUSY:
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, error)
+        said = isinstance(error, DatabaseBusyError)  # store.database names who holds it
+        response = _error(request, 503, str(error) if said else BUSY_MESSAGE)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+        return response
+    if kind is Failure.READ_ONLY:
+        log.error("read-only database on %s %s: %s", request.method, request.url.path, error)
+        return _error(request, 503, READ_ONLY_MESSAGE)
+    return None
+
+
+def _internal(request: Request, error: BaseException) -> Response:
+    """Known failures answered plainly; anything else logged and answered 500, no details."""
+    known = _failure_response(request, error)
+    if known is not None:
+        return known
+    if isinstance(error, ValueError) and "NUL (0x00)" in str(error):  # psycopg, PG text
+        return _error(request, 422, NUL_MESSAGE)
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
+    return _error(request, 500, INTERNAL_MESSAGE)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -114,7 +185,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        return _error(request, error.status_code, str(error.detail))
+        response = _error(request, error.status_code, str(error.detail))
+        for header, value in (error.headers or {}).items():
+            response.headers.setdefault(header, value)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
@@ -124,10 +198,25 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return _error(request, 422, "the request is not valid: " + "; ".join(problems))
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_failure(request: Request, error: SQLAlchemyError) -> Response:
+        return _internal(request, error)
+
+    @app.exception_handler(OSError)
+    async def os_failure(request: Request, error: OSError) -> Response:
+        return _internal(request, error)
+
+    @app.exception_handler(DatabaseError)
+    async def database_refused(request: Request, error: DatabaseError) -> Response:
+        known = _failure_response(request, error)
+        if known is not None:
+            return known
+        log.error("database error on %s %s: %s", request.method, request.url.path, error)
+        return _error(request, 503, f"{error}: nothing was saved")
+
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:
-        log.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "internal error: nothing was saved; the log has details")
+        return _internal(request, error)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -136,10 +225,15 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = database is None
-        app.state.database = open_prepared(settings) if own else database
+        if own:
+            app.state.database = open_prepared(settings)
+            app.state.disk_full.watch(app.state.database.sessions)
+        checkpoints = start_checkpoints(settings, app.state.database)  # None without anchor_dir
         try:
             yield
         finally:
+            if checkpoints is not None:
+                checkpoints.stop()
             if own:
                 app.state.database.dispose()
 
@@ -153,8 +247,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.disk_full = DiskFullWatch()
     if database is not None:
         app.state.database = database
+        app.state.disk_full.watch(database.sessions)
+
+    app.add_middleware(ControlCharacters, refuse=_refusal)  # inside the limit: reads bounded
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_refusal)
 
     @app.middleware("http")
     async def security_headers(
@@ -173,4 +272,5 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app)
     return app
