@@ -1,4 +1,9 @@
-"""``ovaregen export`` and ``ovaregen import``: a study's data in the interchange format."""
+"""``ovaregen export`` and ``ovaregen import``: a study's data in the interchange format.
+
+When the database refuses a statement, the command says what was refused and where (table,
+constraint) and that nothing was stored; it never prints the SQL or its values, which hold
+participant data (``ovaregen.store.db_refusal``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ovaregen.clinic_commands.common import (
+    EXIT_USAGE,
     DataOpt,
     StudyOpt,
     UrlOpt,
@@ -27,15 +33,14 @@ def _unblinded_reader(database: Database, username: str, password_stdin: bool) -
     """Refuse unless ``username`` is an active user who may see arms and types her password
     (checked with Argon2; failures count towards the login throttle)."""
     from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
-    from ovaregen.clinic.users import authenticate  # noqa: PLC0415
+    from ovaregen.clinic.users import log_in  # noqa: PLC0415
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass(f"Password of {username}: ")
-    with database.transaction() as session:
-        result = authenticate(session, username=username, password=password, client="cli")
-        role = result.user.role if result.user is not None else None
+    result = log_in(database, username=username, password=password, client="cli")
+    role = result.user.role if result.user is not None else None
     if result.throttled:
         refuse(f"too many failed attempts for {username}: wait and try again; nothing was written")
     if role is None:
@@ -61,34 +66,55 @@ def export_dataset(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Export from an archive copy: nothing is migrated or written; the export is "
+            "not recorded in its audit trail (blinded exports only).",
+        ),
+    ] = False,
     database_url: UrlOpt = None,
 ) -> None:
-    """Write a study's data in the interchange format (blinded: no arm column); audited."""
+    """Write a study's data in the interchange format (blinded: no arm column); audited,
+    except from a read-only archive copy (``--read-only``), where nothing can be recorded."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
     from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
     from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
     from ovaregen.io.writer import write_dataset  # noqa: PLC0415
+    from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
 
-    database = open_database(data, database_url)
+    if read_only and unblinded_as is not None:
+        refuse(
+            "an export with arms must be recorded in the audit trail: make it from the clinic, "
+            "not from a read-only copy; nothing was written",
+            EXIT_USAGE,
+        )
+    database = open_database(data, database_url, read_only=read_only)
     try:
         if unblinded_as is not None:
             _unblinded_reader(database, unblinded_as, password_stdin)
         blinded = unblinded_as is None
-        with database.transaction() as session:
+        with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
             dataset = study_dataset(session, found, blinded=blinded)
             write_dataset(dataset, out_dir)
-            record_export(
-                session,
-                found,
-                dataset,
-                username=unblinded_as or getpass.getuser(),
-                blinded=blinded,
-            )
+            if not read_only:
+                record_export(
+                    session,
+                    found,
+                    dataset,
+                    username=unblinded_as or getpass.getuser(),
+                    blinded=blinded,
+                )
     except NotFoundError as error:
         refuse(str(error.args[0] if error.args else error))
     except OSError as error:
         refuse(f"cannot write {out_dir}: {error.strerror or error}")
+    except SQLAlchemyError as error:
+        refuse(f"the database refused the export: {refusal_text(error)}")
     finally:
         database.dispose()
     for warning in dataset.warnings:
@@ -100,6 +126,11 @@ def export_dataset(
         if dataset.has(file)
     )
     out.print(f"{study}: {counts} exported {kind} to {out_dir}", markup=False)
+    if read_only:
+        err.print(
+            "note: exported from a read-only copy: this export is not recorded in its audit trail",
+            markup=False,
+        )
 
 
 def import_dataset(
@@ -112,6 +143,8 @@ def import_dataset(
     database_url: UrlOpt = None,
 ) -> None:
     """Store a validated dataset in a study, all or nothing (one transaction); audited."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
     from ovaregen.clinic import importing  # noqa: PLC0415
     from ovaregen.clinic.studies import (  # noqa: PLC0415
         NotFoundError,
@@ -122,6 +155,8 @@ def import_dataset(
     from ovaregen.domain.protocols import ProtocolError  # noqa: PLC0415
     from ovaregen.io.findings import render_report  # noqa: PLC0415
     from ovaregen.io.reader import validate_dataset  # noqa: PLC0415
+    from ovaregen.store.database import DatabaseError  # noqa: PLC0415
+    from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
 
     try:
         protocol = protocol_of(study)
@@ -143,8 +178,13 @@ def import_dataset(
             )
     except NotFoundError as error:
         refuse(str(error.args[0] if error.args else error))
-    except StudyError as error:
+    except (StudyError, DatabaseError) as error:
         refuse(str(error))
+    except SQLAlchemyError as error:
+        refuse(
+            f"the database refused the import: {refusal_text(error)}; nothing was stored "
+            f"(the dataset {dataset} passed validation: please report this)"
+        )
     finally:
         database.dispose()
     out.print(

@@ -4,7 +4,10 @@ Rules (INTERCHANGE.md "Conventions"): surrounding whitespace is not part of a va
 cell is unknown (null), and a row with no value at all carries nothing (blank lines, rows of
 bare commas that spreadsheets export). Header names are matched to the data dictionary
 case-insensitively (``AFC`` is ``afc``); other names are kept as written. A header must not
-repeat a name, and a column with values must have a name.
+repeat a name, and a column with values must have a name. A header name holding an invisible
+character (a zero-width space, a byte-order mark, a no-break space: ``ovaregen.io.invisible``)
+is an error naming the column and the character; the column is then read under the name
+without it, so that the one error is not followed by others about a "missing" column.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import polars as pl
 
 from ovaregen.domain.variables import DatasetFile, Kind, column_aliases, variables_of
 from ovaregen.io.dataset import Finding, Severity
+from ovaregen.io.invisible import invisible_characters, visible, without_invisible
 
 LINE = "\x00line"
 """Name of the column holding each row's line (CSV, header = 1) or worksheet row."""
@@ -74,6 +78,10 @@ def build_table(
     known = known_columns(file)
     positional = cells.columns
     typed = _typed_names(file)
+    header = [
+        _visible_name(label, written, position_name(position), header_line, findings)
+        for position, written in enumerate(header)
+    ]
     typed_positions = {
         positional[position]
         for position, written in enumerate(header)
@@ -131,6 +139,33 @@ def build_table(
     else:
         frame = frame.clear()
     return RawTable(file, label, frame), findings
+
+
+def _visible_name(
+    label: str, written: str | None, where: str, header_line: int, findings: list[Finding]
+) -> str | None:
+    """The header name without invisible characters; an error when it had any."""
+    if written is None:
+        return None
+    hidden = invisible_characters(written)
+    if not hidden:
+        return written
+    meant = without_invisible(written).strip()
+    characters = ", ".join(dict.fromkeys(h.describe() for h in hidden))
+    findings.append(
+        Finding(
+            Severity.ERROR,
+            label,
+            f'the header name "{visible(written)}" ({where}) holds an invisible character '
+            f"({characters}) that hides the column's name: delete it so that the name reads "
+            f'"{meant}"',
+            line=header_line,
+            column=meant or None,
+            value=visible(written),
+            expected="a name of visible characters and ordinary spaces",
+        )
+    )
+    return meant
 
 
 MISSING_MARKERS = ("NA", "N/A", "na", "n/a", "Na", "N/a")

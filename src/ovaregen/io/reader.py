@@ -7,7 +7,11 @@ is stored". ``validate_dataset`` never raises on bad content; it returns a
 :func:`ovaregen.io.findings.render_report`).
 
 ``path`` is a folder of CSV files, an ``.xlsx`` workbook, or a folder holding exactly one
-workbook and no CSV (``ovaregen.io.sources``).
+workbook and no CSV (``ovaregen.io.sources``). Files over the size or column limits
+(``ovaregen.io.file_limits``) are refused before they are read; a failure of Polars while
+checking (an error, a panic, memory running out) is an error finding, never a traceback.
+Cells holding a control character (``io.control_cells``) or a text longer than the clinic
+stores (``io.text_lengths``) are errors too, so that the database never refuses a valid file.
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ from ovaregen.io.agreement import (
 )
 from ovaregen.io.checks import count_of, run_checks
 from ovaregen.io.coherence import known_participant_check
+from ovaregen.io.control_cells import control_findings
 from ovaregen.io.dataset import Dataset, Finding, Severity
-from ovaregen.io.raw import line_word
-from ovaregen.io.sources import load_tables
+from ovaregen.io.file_limits import DEFAULT_LIMITS, ReadLimits
+from ovaregen.io.raw import RawTable, line_word
+from ovaregen.io.sources import READ_FAILURES, load_tables, read_failure
+from ovaregen.io.text_lengths import length_findings
 from ovaregen.io.validation import ValidatedTable, validate_table
 
 __all__ = ["DatasetInvalid", "ValidationReport", "read_dataset", "validate_dataset"]
@@ -75,16 +82,22 @@ class DatasetInvalid(Exception):  # noqa: N818 - the name the project's API uses
         super().__init__(summary)
 
 
-def read_dataset(path: str | os.PathLike[str], protocol: Protocol | None = None) -> Dataset:
+def read_dataset(
+    path: str | os.PathLike[str],
+    protocol: Protocol | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Dataset:
     """The validated dataset at ``path``; raises :class:`DatasetInvalid` on any error."""
-    report = validate_dataset(path, protocol)
+    report = validate_dataset(path, protocol, limits)
     if report.dataset is None:
         raise DatasetInvalid(report)
     return report.dataset
 
 
 def validate_dataset(
-    path: str | os.PathLike[str], protocol: Protocol | None = None
+    path: str | os.PathLike[str],
+    protocol: Protocol | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ValidationReport:
     """Read and check the dataset at ``path``, collecting every finding.
 
@@ -93,7 +106,29 @@ def validate_dataset(
     only the files themselves are checked (a warning says so when there are visits).
     """
     source = str(path)
-    tables, findings = load_tables(Path(path))
+    tables, findings = load_tables(Path(path), limits)
+    try:
+        return _checked(source, tables, findings, protocol)
+    except READ_FAILURES as error:
+        failure = read_failure(Path(path).name, error)
+        return ValidationReport(
+            source,
+            None,
+            (*findings, failure),
+            1 + count_of(findings, Severity.ERROR),
+            count_of(findings, Severity.WARNING),
+        )
+
+
+def _checked(
+    source: str,
+    tables: dict[DatasetFile, RawTable],
+    findings: list[Finding],
+    protocol: Protocol | None,
+) -> ValidationReport:
+    """The report on tables read as text: every file's checks, then the cross-file ones."""
+    for raw in tables.values():
+        findings += control_findings(raw) + length_findings(raw)
     validated = {file: validate_table(raw) for file, raw in tables.items()}
     for table in validated.values():
         findings += table.findings

@@ -9,6 +9,11 @@
   underscores are accepted and written canonically (``Live birth`` → ``live_birth``);
 - text: as written.
 
+A number is written without a thousands separator (``1000``, not ``1,000``, ``1.000`` or
+``1 000``); when a value looks like one, the message says what to write instead, both readings
+where the text is ambiguous (``1,000`` is a thousand with a separator, or one with a decimal
+comma).
+
 Every parser is a Polars expression over the stripped text (null = unknown); it yields null
 where the text is not a value of its kind, so "unparseable" is ``text present, value null``.
 Booleans and choices have few distinct texts per column: each distinct text is parsed once
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from ovaregen.domain.variables import Kind, Variable
+from ovaregen.io.invisible import invisible_characters, visible, without_invisible
 
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
@@ -32,6 +38,12 @@ _BOOLEANS = {word: True for word in TRUE_WORDS} | {word: False for word in FALSE
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _SEPARATORS = re.compile(r"[\s\-]+")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?P<sep>[,.' \u00a0\u2009\u202f])\d{3}(?:(?P=sep)\d{3})*")
+"""A whole number with a thousands separator: ``1,000``, ``12.500``, ``1 000 000``, ``1'000``."""
+_GROUPED_DECIMAL = re.compile(
+    r"[+-]?\d{1,3}(?P<sep>[,.' \u00a0\u2009\u202f])\d{3}(?:(?P=sep)\d{3})*(?P<point>[.,])\d+"
+)
+"""A grouped number with decimals: ``1,234.5`` or (continental) ``1.234,5``."""
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
 """What Polars reads as a Float64 (Python's ``float`` also takes ``1_000``, Polars does not)."""
 
@@ -100,9 +112,19 @@ def expected_value(variable: Variable, value_range: str | None = None) -> str:
 
 def what_is_wrong(text: str, variable: Variable) -> str:
     """Why ``text`` is not a value of ``variable``'s kind, quoting it."""
-    quoted = f'value "{text}"'
+    quoted = f'value "{visible(text)}"'
+    hidden = invisible_characters(text)
+    if hidden:
+        characters = ", ".join(dict.fromkeys(h.describe() for h in hidden))
+        return (
+            f"{quoted} holds an invisible character ({characters}): delete it "
+            f'("{without_invisible(text).strip()}")'
+        )
     match variable.kind:
         case Kind.NUMBER | Kind.INTEGER:
+            grouped = _grouping_advice(text)
+            if grouped is not None:
+                return f"{quoted} {grouped}"
             if _DECIMAL_COMMA.fullmatch(text):
                 return (
                     f"{quoted} has a decimal comma; write the decimal separator as a point "
@@ -122,6 +144,45 @@ def what_is_wrong(text: str, variable: Variable) -> str:
             return f"{quoted} is not a date written YYYY-MM-DD"
         case _:
             return f"{quoted} is not one of the accepted words"
+
+
+def _grouping_advice(text: str) -> str | None:
+    """What to write for a number with a thousands separator (None when it has none).
+
+    The interchange format takes digits with a decimal point and nothing else (INTERCHANGE.md
+    "number"; Polars reads no separator): ``1,000`` becomes ``1000``.
+    """
+    match = _GROUPED_DECIMAL.fullmatch(text)
+    if match is not None and match["sep"] != match["point"]:
+        separator = match["sep"]
+        digits = text[: match.start("point")].replace(separator, "")
+        plain = f"{digits}.{text[match.end('point') :]}"
+        return (
+            f"has a thousands separator ({_separator_name(separator)}): write numbers with no "
+            f'separator and a decimal point ("{plain}")'
+        )
+    match = _GROUPED.fullmatch(text)
+    if match is None:
+        return None
+    separator = match["sep"]
+    plain = text.replace(separator, "")
+    if separator == "," and text.count(",") == 1:
+        return (
+            f'has a comma: numbers are written with no thousands separator and a decimal point: "'
+            f'{plain}" if the comma separates thousands, "{text.replace(",", ".")}" if it is a '
+            "decimal comma"
+        )
+    if separator == "." and text.count(".") == 1:
+        return None  # "1.000" is one, with a decimal point: a valid number, not grouped
+    return (
+        f"has a thousands separator ({_separator_name(separator)}): write numbers with no "
+        f'separator ("{plain}")'
+    )
+
+
+def _separator_name(separator: str) -> str:
+    names = {",": "a comma", ".": "a point", "'": "an apostrophe", " ": "a space"}
+    return names.get(separator, "a no-break or thin space")
 
 
 def _float(text: str) -> float | None:

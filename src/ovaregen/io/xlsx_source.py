@@ -5,6 +5,10 @@ INTERCHANGE.md accepts "a .xlsx workbook with one sheet per file name": the shee
 is the first non-empty row of a sheet; findings name the worksheet row. Cells are turned into
 the text a CSV would carry (dates ISO, booleans ``true``/``false``, whole numbers without
 ``.0``) so that one parser serves both sources.
+
+Cells the file cannot give a value for — formulas without a saved value, merged ranges — are
+errors naming sheet and cell (``ovaregen.io.xlsx_cells``); a header row wider than the column
+limit is an error and the sheet is not read further (``ovaregen.io.file_limits``).
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ from openpyxl.utils import get_column_letter
 
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.io.dataset import Finding, Severity
+from ovaregen.io.file_limits import DEFAULT_LIMITS, ReadLimits, too_many_columns
 from ovaregen.io.raw import RawTable, build_table
+from ovaregen.io.xlsx_cells import sheet_cell_findings
 
 
-def read_workbook(path: Path) -> tuple[dict[DatasetFile, RawTable], list[Finding]]:
+def read_workbook(
+    path: Path, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[dict[DatasetFile, RawTable], list[Finding]]:
     """The dataset files held by the sheets of the workbook at ``path``."""
     label = path.name
     try:
@@ -43,7 +51,11 @@ def read_workbook(path: Path) -> tuple[dict[DatasetFile, RawTable], list[Finding
         for file, sheet in sheets.items():
             sheet_label = f"{label} [{sheet}]"
             try:
-                table, sheet_findings = _read_sheet(workbook[sheet], file, sheet_label)
+                worksheet = workbook[sheet]
+                table, sheet_findings = _read_sheet(worksheet, file, sheet_label, limits)
+                member = getattr(worksheet, "_worksheet_path", None)
+                if table is not None and isinstance(member, str):
+                    sheet_findings += sheet_cell_findings(path, member, sheet_label)
             except Exception as error:  # a damaged sheet part
                 table, sheet_findings = (
                     None,
@@ -95,7 +107,9 @@ def _sheets_by_file(
     return sheets
 
 
-def _read_sheet(sheet: Any, file: DatasetFile, label: str) -> tuple[RawTable | None, list[Finding]]:
+def _read_sheet(
+    sheet: Any, file: DatasetFile, label: str, limits: ReadLimits
+) -> tuple[RawTable | None, list[Finding]]:
     header: list[str | None] | None = None
     header_row = 0
     columns: list[list[str | None]] = []
@@ -107,6 +121,8 @@ def _read_sheet(sheet: Any, file: DatasetFile, label: str) -> tuple[RawTable | N
         if header is None:
             if any(cells):
                 width = max(i for i, cell in enumerate(cells) if cell) + 1
+                if width > limits.max_columns:
+                    return None, [too_many_columns(label, width, limits, row_number)]
                 header, header_row = cells[:width], row_number
                 columns = [[] for _ in header]
             continue
