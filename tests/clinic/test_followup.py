@@ -126,7 +126,12 @@ def test_changes_and_deletes_are_audited_with_a_reason(sqlite_database: Database
             reason="hospitalised",
         )
         followup.delete_event(
-            session, participant, ae.id, username="coordinator", reason="entered twice"
+            session,
+            participant,
+            ae.id,
+            username="coordinator",
+            reason="entered twice",
+            expected_version=2,
         )
         entries = (
             session.execute(

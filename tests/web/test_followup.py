@@ -116,7 +116,11 @@ def test_pregnancies_are_added_edited_and_deleted_with_an_audit(
     stale = coordinator.post_form(f"{url}/{pregnancy}", {**edit, "reason": "again"})
     assert stale.status_code == 409  # version 1 was changed
     assert coordinator.post_form(f"{url}/{pregnancy}/delete", {}).status_code == 422
-    deleted = coordinator.post_form(f"{url}/{pregnancy}/delete", {"reason": "wrong participant"})
+    unversioned = coordinator.post_form(f"{url}/{pregnancy}/delete", {"reason": "wrong"})
+    assert unversioned.status_code == 422  # a deletion names the version it deletes
+    deleted = coordinator.post_form(
+        f"{url}/{pregnancy}/delete", {"reason": "wrong participant", "version": "2"}
+    )
     assert deleted.status_code == 303
     assert coordinator.client.get(f"/api{url}").json() == []
     entries = audit_of(clinic_database, "pregnancy")
@@ -161,12 +165,22 @@ def test_an_incoherent_pregnancy_is_refused_naming_the_field(
     changed = coordinator.api(
         "PUT",
         f"{api}/{row['id']}",
-        json={"outcome": "live_birth", "infants_live_born": 1, "version": 1, "reason": "born"},
+        json={
+            "conception": None,
+            "months_after_treatment": None,
+            "outcome": "live_birth",
+            "infants_live_born": 1,
+            "infant_death_first_year": None,
+            "congenital_anomaly": None,
+            "version": 1,
+            "reason": "born",
+        },
     )
     assert changed.status_code == 200
     assert changed.json()["months_after_treatment"] is None  # a PUT replaces every column
-    assert coordinator.api("DELETE", f"{api}/{row['id']}").status_code == 422
-    assert coordinator.api("DELETE", f"{api}/{row['id']}?reason=duplicate").status_code == 204
+    assert coordinator.api("DELETE", f"{api}/{row['id']}?version=2").status_code == 422
+    deleted = coordinator.api("DELETE", f"{api}/{row['id']}?reason=duplicate&version=2")
+    assert deleted.status_code == 204
 
 
 def test_adverse_events_keep_grade_and_ctcae_version(login, clinic_database: Database) -> None:  # type: ignore[no-untyped-def]

@@ -378,8 +378,14 @@ def _delete(
 ) -> None:
     require_enrolled(participant)
     row = _record(session, kind, participant, row_id)
-    if expected_version is not None:
-        _check_version(kind.label, row.id, row.version, expected_version)
+    if expected_version is None:
+        raise FormRefusedError(
+            {
+                "version": f"deleting a {kind.label} needs the version you are deleting (the "
+                "version of the record as you read it); nothing was deleted"
+            }
+        )
+    _check_version(kind.label, row.id, row.version, expected_version)
     reason = _reason(reason, f"deleting the {kind.label}")
     old = kind.values_of(row)
     session.delete(row)
@@ -445,9 +451,10 @@ def delete_pregnancy(
     *,
     username: str,
     reason: str,
-    expected_version: int | None = None,
+    expected_version: int | None,
 ) -> None:
-    """Delete a pregnancy recorded in error; reason required, old values kept in the audit."""
+    """Delete a pregnancy recorded in error; the version deleted and a reason are required
+    (a deletion never removes a record changed since it was read); old values audited."""
     _delete(
         session,
         PREGNANCY,
@@ -602,9 +609,10 @@ def delete_event(
     *,
     username: str,
     reason: str,
-    expected_version: int | None = None,
+    expected_version: int | None,
 ) -> None:
-    """Delete an adverse event recorded in error; reason required, audited."""
+    """Delete an adverse event recorded in error; the version deleted and a reason are
+    required; audited."""
     _delete(
         session,
         ADVERSE_EVENT,

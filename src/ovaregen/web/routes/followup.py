@@ -1,4 +1,8 @@
-"""Follow-up pages and API: complications checklist, pregnancies, adverse events."""
+"""Follow-up pages and API: complications checklist, pregnancies, adverse events.
+
+The JSON API of pregnancies and adverse events is ``web.routes.followup_api`` (included in
+this router); a deletion from a page names the version it deletes, as the API's does.
+"""
 
 from __future__ import annotations
 
@@ -13,33 +17,20 @@ from starlette.responses import Response
 
 from ovaregen.clinic import followup as service
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
-from ovaregen.clinic.studies import participant_coded, protocol_of, study_named
-from ovaregen.store.models import AdverseEvent, Participant, Pregnancy
+from ovaregen.clinic.studies import protocol_of
+from ovaregen.store.models import Participant
 from ovaregen.web.dependencies import Actor, DataEntry, SessionDep, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.routes import followup_api
+from ovaregen.web.routes.followup_api import enrolled
 from ovaregen.web.submission import Submitted, version_of
 
 router = APIRouter()
 Reason = Annotated[str, Form(max_length=2000)]
 
 
-def enrolled(session: Session, study: str, code: str) -> Participant:
-    """The participant, if she was enrolled (404 unknown, 409 not enrolled)."""
-    participant = participant_coded(session, study_named(session, study), code)
-    service.require_enrolled(participant)
-    return participant
-
-
 def _base(participant: Participant) -> str:
     return f"/studies/{participant.study.name}/participants/{participant.code}"
-
-
-def pregnancy_json(pregnancy: Pregnancy) -> dict[str, Any]:
-    return {"id": pregnancy.id, "version": pregnancy.version} | service.pregnancy_values(pregnancy)
-
-
-def event_json(event: AdverseEvent) -> dict[str, Any]:
-    return {"id": event.id, "version": event.version} | service.event_values(event)
 
 
 def _attempt(
@@ -296,89 +287,6 @@ def delete_pregnancy_page(
     return refused or RedirectResponse(f"{_base(participant)}/pregnancies", 303)
 
 
-class PregnancyIn(BaseModel):
-    conception: str | None = Field(default=None, description="spontaneous | ivf")
-    months_after_treatment: float | str | None = None
-    outcome: str | None = Field(default=None, description="ongoing | live_birth | miscarriage | …")
-    infants_live_born: int | str | None = None
-    infant_death_first_year: int | str | None = None
-    congenital_anomaly: int | str | None = None
-
-
-class PregnancyChange(PregnancyIn):
-    version: int
-    reason: str = Field(default="", max_length=2000)
-
-
-def _values(body: BaseModel) -> dict[str, Any]:
-    return body.model_dump(exclude={"version", "reason"})
-
-
-@router.get("/api/studies/{study}/participants/{code}/pregnancies", tags=["follow-up"])
-def list_pregnancies(
-    study: str, code: str, session: SessionDep, actor: Viewer
-) -> list[dict[str, Any]]:
-    participant = enrolled(session, study, code)
-    return [pregnancy_json(p) for p in service.pregnancies_of(session, participant)]
-
-
-@router.post(
-    "/api/studies/{study}/participants/{code}/pregnancies", tags=["follow-up"], status_code=201
-)
-def create_pregnancy(
-    study: str, code: str, body: PregnancyIn, session: SessionDep, actor: DataEntry
-) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
-    return pregnancy_json(
-        service.add_pregnancy(session, participant, _values(body), username=actor.username)
-    )
-
-
-@router.put(
-    "/api/studies/{study}/participants/{code}/pregnancies/{pregnancy_id}", tags=["follow-up"]
-)
-def change_pregnancy(
-    study: str,
-    code: str,
-    pregnancy_id: int,
-    body: PregnancyChange,
-    session: SessionDep,
-    actor: DataEntry,
-) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
-    return pregnancy_json(
-        service.update_pregnancy(
-            session,
-            participant,
-            pregnancy_id,
-            _values(body),
-            username=actor.username,
-            expected_version=body.version,
-            reason=body.reason,
-        )
-    )
-
-
-@router.delete(
-    "/api/studies/{study}/participants/{code}/pregnancies/{pregnancy_id}",
-    tags=["follow-up"],
-    status_code=204,
-)
-def remove_pregnancy(
-    study: str,
-    code: str,
-    pregnancy_id: int,
-    session: SessionDep,
-    actor: DataEntry,
-    reason: str = "",
-) -> Response:
-    participant = enrolled(session, study, code)
-    service.delete_pregnancy(
-        session, participant, pregnancy_id, username=actor.username, reason=reason
-    )
-    return Response(status_code=204)
-
-
 # ---- adverse events ------------------------------------------------------------------------
 
 
@@ -516,67 +424,4 @@ def delete_event_page(
     return refused or RedirectResponse(f"{_base(participant)}/adverse-events", 303)
 
 
-class EventIn(BaseModel):
-    term: str = Field(default="", max_length=200)
-    onset_date: str | None = Field(default=None, description="YYYY-MM-DD")
-    grade: int | str | None = Field(default=None, description="CTCAE grade 1–5")
-    ctcae_version: str = Field(default="5.0")
-    serious: bool | str | None = None
-    related: str = Field(default="", description="unrelated | unlikely | possible | …")
-    outcome: str = Field(default="", description="ongoing | resolved | … | fatal")
-
-
-class EventChange(EventIn):
-    version: int
-    reason: str = Field(default="", max_length=2000)
-
-
-@router.get("/api/studies/{study}/participants/{code}/adverse-events", tags=["follow-up"])
-def list_events(study: str, code: str, session: SessionDep, actor: Viewer) -> list[dict[str, Any]]:
-    participant = enrolled(session, study, code)
-    return [event_json(e) for e in service.events_of(session, participant)]
-
-
-@router.post(
-    "/api/studies/{study}/participants/{code}/adverse-events", tags=["follow-up"], status_code=201
-)
-def create_event(
-    study: str, code: str, body: EventIn, session: SessionDep, actor: DataEntry
-) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
-    return event_json(
-        service.add_event(session, participant, _values(body), username=actor.username)
-    )
-
-
-@router.put(
-    "/api/studies/{study}/participants/{code}/adverse-events/{event_id}", tags=["follow-up"]
-)
-def change_event(
-    study: str, code: str, event_id: int, body: EventChange, session: SessionDep, actor: DataEntry
-) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
-    return event_json(
-        service.update_event(
-            session,
-            participant,
-            event_id,
-            _values(body),
-            username=actor.username,
-            expected_version=body.version,
-            reason=body.reason,
-        )
-    )
-
-
-@router.delete(
-    "/api/studies/{study}/participants/{code}/adverse-events/{event_id}",
-    tags=["follow-up"],
-    status_code=204,
-)
-def remove_event(
-    study: str, code: str, event_id: int, session: SessionDep, actor: DataEntry, reason: str = ""
-) -> Response:
-    participant = enrolled(session, study, code)
-    service.delete_event(session, participant, event_id, username=actor.username, reason=reason)
-    return Response(status_code=204)
+router.include_router(followup_api.router)
