@@ -4,9 +4,13 @@ Design after clinicedc edc-randomization: the list is generated once per study, 
 first allocation, as permuted blocks within strata (site × levels of the stratification
 factors), 1:1 between the protocol's arms (ICH E9 §2.3.2). Each stratum's list is drawn from
 its own generator, seeded with HMAC-SHA256(list seed, stratum key), so it is reproducible from
-the seed alone and independent of the other strata; a site added later gets its strata at its
-first allocation, from the same seed. The seed is never shown. Every slot carries a neutral
-code (``R-…``), the only thing a blinded role sees of an allocation (``clinic.blinding``).
+the seed alone and independent of the other strata. The seed is not stored: the database keeps
+its SHA-256 commitment, and the seed is given once, as a receipt, to whoever makes the list
+(:func:`create_list`; ``clinic.list_seed``), who can later regenerate the list and compare it
+with the stored slots (``clinic.list_check``). A site added later gets its strata at its first
+allocation from the late-strata key, which the seed derives and the database keeps. Every slot
+carries a neutral code (``R-…``), the only thing a blinded role sees of an allocation
+(``clinic.blinding``).
 
 An allocation takes the lowest free slot of the participant's stratum inside one transaction
 that first locks the study's list row (PostgreSQL ``SELECT … FOR UPDATE``; SQLite transactions
@@ -32,6 +36,7 @@ from sqlalchemy.orm import Session
 from ovaregen.clinic import ecrf, flow
 from ovaregen.clinic.blinding import AllocationView, allocation_of
 from ovaregen.clinic.ecrf import ReasonRequiredError
+from ovaregen.clinic.list_seed import SEED_BYTES, commitment, late_strata_key, receipt
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import Kind, variable
@@ -83,6 +88,16 @@ class Allocation:
 
     view: AllocationView
     created: bool
+
+
+@dataclass(frozen=True)
+class NewList:
+    """A list just made, with its seed: given once to whoever made it, never stored."""
+
+    randomisation: RandomisationList
+    seed: bytes
+    receipt: str
+    """The seed receipt (JSON) to keep apart from the server (``clinic.list_seed``)."""
 
 
 @dataclass(frozen=True)
@@ -214,16 +229,20 @@ def _codes(session: Session, count: int) -> list[str]:
 
 
 def _store_strata(
-    session: Session, study: Study, randomisation: RandomisationList, strata: Sequence[str]
+    session: Session,
+    study: Study,
+    randomisation: RandomisationList,
+    strata: Sequence[str],
+    key: bytes,
 ) -> int:
-    """Generate and bulk-insert the slots of ``strata``; the number of slots stored."""
+    """Generate from ``key`` (the seed at set-up, the late-strata key later) and bulk-insert
+    the slots of ``strata``; the number of slots stored."""
     arms = arm_ids(protocol_of(study.name))
     sizes = parse_block_sizes(randomisation.block_sizes, len(arms))
-    seed = bytes.fromhex(randomisation.seed_hex)
     planned = [
         (stratum, slot)
         for stratum in strata
-        for slot in stratum_list(seed, stratum, arms, sizes, randomisation.slots_per_stratum)
+        for slot in stratum_list(key, stratum, arms, sizes, randomisation.slots_per_stratum)
     ]
     codes = _codes(session, len(planned))
     if planned:
@@ -268,8 +287,10 @@ def generate_list(
 ) -> RandomisationList:
     """Generate the study's concealed list once (StudyError when it exists); audited.
 
-    ``seed`` is for reproducing a list in tests; otherwise 32 random bytes. The audit entry
-    records block sizes, factors and counts, never the seed or an arm.
+    ``seed`` is for reproducing a list in tests; otherwise 32 random bytes, which nobody will
+    ever see: :func:`create_list` is what gives the seed to its maker. The database keeps the
+    seed's SHA-256 commitment and the late-strata key, never the seed; the audit entry records
+    block sizes, factors, counts and the commitment, never the seed or an arm.
     """
     protocol = protocol_of(study.name)
     arms = arm_ids(protocol)
@@ -288,9 +309,11 @@ def generate_list(
     strata = strata_of(site_codes, chosen)
     if any(len(key) > STRATUM_KEY_LENGTH for key in strata):
         raise StudyError("too many stratification factors: a stratum's name would be too long")
+    seed = seed if seed is not None else secrets.token_bytes(SEED_BYTES)
     randomisation = RandomisationList(
         study_id=study.id,
-        seed_hex=(seed if seed is not None else secrets.token_bytes(32)).hex(),
+        seed_sha256=commitment(seed),
+        late_strata_key_hex=late_strata_key(seed).hex(),
         block_sizes=",".join(str(s) for s in sizes),
         factors={f.name: list(f.levels) for f in chosen},
         slots_per_stratum=slots,
@@ -303,7 +326,7 @@ def generate_list(
         raise StudyError(
             f"study {study.name} has its allocation list already: it is made once"
         ) from None
-    stored = _store_strata(session, study, randomisation, strata)
+    stored = _store_strata(session, study, randomisation, strata, seed)
     audit.record(
         session,
         username=username,
@@ -312,6 +335,7 @@ def generate_list(
         entity_id=randomisation.id,
         study=study.name,
         changes={
+            "seed_sha256": [None, randomisation.seed_sha256],
             "block_sizes": [None, randomisation.block_sizes],
             "factors": [None, ",".join(f.name for f in chosen)],
             "strata": [None, len(strata)],
@@ -320,6 +344,44 @@ def generate_list(
         },
     )
     return randomisation
+
+
+def create_list(
+    session: Session,
+    study: Study,
+    *,
+    username: str,
+    factors: str = "",
+    block_sizes: str = DEFAULT_BLOCK_SIZES,
+    slots_per_stratum: int | None = None,
+) -> NewList:
+    """Make the list from a fresh random seed and give the seed back, once, with its receipt.
+
+    The caller shows the receipt to the person who made the list (or writes it to a file she
+    keeps); it is not stored anywhere by ovaregen.
+    """
+    seed = secrets.token_bytes(SEED_BYTES)
+    made = generate_list(
+        session,
+        study,
+        username=username,
+        factors=factors,
+        block_sizes=block_sizes,
+        slots_per_stratum=slots_per_stratum,
+        seed=seed,
+    )
+    strata = [use.stratum for use in strata_use(session, study)]
+    text = receipt(
+        study=study.name,
+        seed=seed,
+        created_at=made.created_at,
+        created_by=made.created_by,
+        block_sizes=made.block_sizes,
+        factors=made.factors,
+        slots_per_stratum=made.slots_per_stratum,
+        strata=strata,
+    )
+    return NewList(made, seed, text)
 
 
 def strata_use(session: Session, study: Study) -> list[StratumUse]:
@@ -444,7 +506,8 @@ def allocate(
         stratum = participant_stratum(session, participant, factors_of(randomisation))
         slot = _free_slot(session, study, stratum)
         if slot is None and _stratum_is_new(session, study, stratum):
-            stored = _store_strata(session, study, randomisation, [stratum])
+            key = bytes.fromhex(randomisation.late_strata_key_hex)
+            stored = _store_strata(session, study, randomisation, [stratum], key)
             audit.record(
                 session,
                 username=username,

@@ -1,4 +1,5 @@
-"""Command-line wiring of the clinic application: serve, db, user, site, export, import, audit.
+"""Command-line wiring of the clinic application: serve, db, user, site, export, import, audit,
+randomisation.
 
 Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
 SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
@@ -11,6 +12,7 @@ import typer
 
 from ovaregen.clinic_commands.accounts import user_app
 from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
+from ovaregen.clinic_commands.randomisation_list import randomisation_app
 from ovaregen.clinic_commands.server import db_app, serve, site_app
 from ovaregen.clinic_commands.trail import audit_app
 
@@ -24,3 +26,4 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export_dataset)
     app.command("import")(import_dataset)
     app.add_typer(audit_app, name="audit")
+    app.add_typer(randomisation_app, name="randomisation")

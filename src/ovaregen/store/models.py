@@ -214,13 +214,19 @@ class GcsfDecision(Base):
 
 
 class RandomisationList(Base):
-    """A study's concealed allocation list: how it was generated (the seed stays secret)."""
+    """A study's concealed allocation list: how it was generated.
+
+    The seed is not stored: only its SHA-256 commitment (``seed_sha256``), against which the
+    seed kept by the person who made the list is checked, and the key that derives the strata
+    of sites added later (``late_strata_key_hex``, from the seed; ``clinic.randomisation``).
+    """
 
     __tablename__ = "randomisation_list"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), unique=True)
-    seed_hex: Mapped[str] = mapped_column(String(128))
+    seed_sha256: Mapped[str] = mapped_column(String(64))
+    late_strata_key_hex: Mapped[str] = mapped_column(String(64))
     block_sizes: Mapped[str] = mapped_column(String(64))
     factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
     slots_per_stratum: Mapped[int] = mapped_column(Integer)

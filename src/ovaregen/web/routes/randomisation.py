@@ -3,6 +3,10 @@
 Blinded roles see allocations as neutral codes only (``clinic.blinding``). The two unblinding
 routes are the only ones where a blinded role (the investigator) receives an arm: one
 participant, a stated reason, logged.
+
+The list's seed is never stored: the answer that makes the list carries it once, as the seed
+receipt its maker keeps (``clinic.list_seed``); with it the stored list can be verified later
+(``POST …/randomisation/verify``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from starlette.responses import Response
 from ovaregen.clinic import flow, studies
 from ovaregen.clinic import randomisation as service
 from ovaregen.clinic.blinding import allocations_of
+from ovaregen.clinic.ecrf import FormRefusedError
+from ovaregen.clinic.list_check import verify_list
+from ovaregen.clinic.list_seed import SeedError, parse_seed, receipt_name
 from ovaregen.store.models import Study
 from ovaregen.web.dependencies import (
     Actor,
@@ -39,6 +46,13 @@ class ListIn(BaseModel):
     block_sizes: str = Field(default=service.DEFAULT_BLOCK_SIZES, max_length=64)
     slots_per_stratum: int | None = Field(
         default=None, ge=1, le=service.MAX_SLOTS_PER_STRATUM, description="default: target"
+    )
+
+
+class SeedIn(BaseModel):
+    seed: str = Field(
+        max_length=20_000,
+        description="the seed receipt written when the list was made, or its 64 hex digits",
     )
 
 
@@ -80,11 +94,21 @@ def get_list(study: str, session: SessionDep, actor: Viewer) -> dict[str, object
     return status_json(session, actor, studies.study_named(session, study))
 
 
-@router.post("/api/studies/{study}/randomisation", tags=["randomisation"], status_code=201)
+@router.post(
+    "/api/studies/{study}/randomisation",
+    tags=["randomisation"],
+    status_code=201,
+    description=(
+        "Generate the study's concealed allocation list, once (administrator). The answer "
+        "carries `seed_receipt` — the list's seed — this once: it is not stored (the database "
+        "keeps its SHA-256, `seed_sha256`). Keep the receipt apart from the server: it "
+        "regenerates and verifies the list later (`POST …/randomisation/verify`)."
+    ),
+)
 def create_list(study: str, body: ListIn, session: SessionDep, actor: SetUp) -> dict[str, object]:
     """Generate the study's concealed allocation list, once (administrator)."""
     found = studies.study_named(session, study)
-    service.generate_list(
+    made = service.create_list(
         session,
         found,
         username=actor.username,
@@ -92,7 +116,46 @@ def create_list(study: str, body: ListIn, session: SessionDep, actor: SetUp) -> 
         block_sizes=body.block_sizes,
         slots_per_stratum=body.slots_per_stratum,
     )
-    return status_json(session, actor, found)
+    return status_json(session, actor, found) | {
+        "seed_sha256": made.randomisation.seed_sha256,
+        "seed_receipt": made.receipt,
+        "seed_receipt_name": receipt_name(found.name),
+    }
+
+
+@router.post(
+    "/api/studies/{study}/randomisation/verify",
+    tags=["randomisation"],
+    description=(
+        "Regenerate the list from its seed and compare it with the stored slots "
+        "(administrator): `verified` is true when the seed matches the stored commitment and "
+        "every stratum is exactly what it generates. The answer names no arm."
+    ),
+)
+def verify(study: str, body: SeedIn, session: SessionDep, actor: SetUp) -> dict[str, object]:
+    """Verify the stored allocation list against the seed its maker kept."""
+    found = studies.study_named(session, study)
+    try:
+        seed = parse_seed(body.seed)
+    except SeedError as error:
+        raise FormRefusedError({"seed": str(error)}) from None
+    checked = verify_list(session, found, seed)
+    return {
+        "study": found.name,
+        "verified": checked.ok,
+        "seed_matches": checked.seed_matches,
+        "strata": [
+            {
+                "stratum": s.stratum,
+                "slots": s.slots,
+                "derived_from": s.derived_from,
+                "first_difference": s.first_difference,
+            }
+            for s in checked.strata
+        ],
+        "imported_allocations": checked.imported,
+        "report": checked.lines(),
+    }
 
 
 @router.post("/api/studies/{study}/participants/{code}/allocation", tags=["randomisation"])
@@ -157,6 +220,7 @@ def randomisation_page(
 @router.post("/studies/{study}/randomisation", include_in_schema=False)
 def create_list_page(
     study: str,
+    request: Request,
     session: SessionDep,
     actor: SetUp,
     factors: Annotated[str, Form(max_length=500)] = "",
@@ -170,7 +234,7 @@ def create_list_page(
             f"slots per stratum {slots!r} is not valid: expected a whole number "
             f"1–{service.MAX_SLOTS_PER_STRATUM}"
         )
-    service.generate_list(
+    made = service.create_list(
         session,
         found,
         username=actor.username,
@@ -178,7 +242,17 @@ def create_list_page(
         block_sizes=block_sizes,
         slots_per_stratum=int(slots) if slots else None,
     )
-    return RedirectResponse(f"/studies/{found.name}/randomisation", 303)
+    shown = page(
+        request,
+        "randomisation_seed.j2",
+        actor,
+        study=found,
+        receipt=made.receipt,
+        receipt_name=receipt_name(found.name),
+        seed_sha256=made.randomisation.seed_sha256,
+    )
+    shown.headers["Cache-Control"] = "no-store"  # the seed is shown once: never from a cache
+    return shown
 
 
 @router.post("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
