@@ -206,3 +206,43 @@ def test_overlong_usernames_and_addresses_are_counted_cut_to_their_column(
         clinic_database, "guess", T0 + 5 * SECOND, username=name[:64], client=address[:64]
     )
     assert cut.throttled  # the same pair as stored
+
+
+def test_an_attempt_whose_clock_reads_earlier_than_a_parallel_reservation_is_admitted(
+    clinic_database: Database,
+) -> None:
+    """Within the free failures nobody waits, whatever the order of the clocks: a request that
+    read the time just before a parallel one reserved its attempt (the later ``at``) was told
+    to wait until that moment — ten colleagues logging in at once from one address got 429."""
+    for name in ("ana", "eva"):
+        cheap_user(clinic_database, name)
+    with clinic_database.transaction() as session:
+        first = begin_login(session, username="eva", client="10.0.0.1", now=T0 + SECOND)
+    assert first.admission.admitted
+    earlier = attempt(clinic_database, PASSWORD, T0, username="ana")
+    assert not earlier.throttled and earlier.user is not None
+
+
+def test_ten_colleagues_logging_in_at_once_from_one_address_all_get_in(
+    clinic_database: Database,
+) -> None:
+    names = [cheap_user(clinic_database, f"colleague{i}") for i in range(10)]
+    barrier = threading.Barrier(len(names))
+    results: list[LoginResult] = []
+    errors: list[BaseException] = []
+
+    def log_in_as(name: str) -> None:
+        try:
+            barrier.wait()
+            results.append(log_in(clinic_database, username=name, password=PASSWORD, client="n"))
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=log_in_as, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(results) == len(names)
+    assert all(r.user is not None and not r.throttled for r in results)

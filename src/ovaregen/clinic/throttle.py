@@ -114,9 +114,10 @@ def _wait_left(
             where, LoginFailure.at >= now - MEMORY
         )
     ).one()
-    if not count or last is None:
+    wait = limit.wait(int(count))
+    if not wait or last is None:  # within the free failures: no wait, whatever the clocks say
         return timedelta(0)
-    return max(timedelta(0), _aware(last) + limit.wait(int(count)) - now)
+    return max(timedelta(0), _aware(last) + wait - now)
 
 
 def wait_left(
