@@ -128,6 +128,8 @@ def test_a_nul_in_a_form_reason_is_refused_naming_the_field(
     assert _count(clinic_database, AuditEntry) == before
     bell = coordinator.post_form(url, {"age_years": "34", "version": "1", "reason": "a\x07b"})
     assert bell.status_code == 422 and "U+0007" in bell.text
+    delete = coordinator.post_form(url, {"age_years": "34", "version": "1", "reason": "a\x7fb"})
+    assert delete.status_code == 422 and "U+007F" in delete.text, "the dataset reader's rule"
     fine = coordinator.post_form(
         url, {"age_years": "34", "version": "1", "reason": "lab\treport\r\nline two"}
     )

@@ -63,6 +63,7 @@ def without_invisible(text: str) -> str:
 
 
 CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
-"""A regular expression (Polars) for the control characters refused in any cell: NUL and the
-other C0 controls except tab, line feed and carriage return. No database stores a NUL in text
+"""A regular expression (Polars and Python ``re``) for the control characters refused in any
+cell of a dataset and in any value sent to the clinic (``web.control_chars``): NUL, the other
+C0 controls except tab, line feed and carriage return, and DEL. No database stores a NUL in text
 (PostgreSQL refuses it), and none is typed on purpose."""

@@ -1,11 +1,12 @@
 """Refusing control characters in what is submitted, in one place for every route.
 
 PostgreSQL text cannot hold U+0000 (a NUL in a form field answered 500 there: issue 11), and
-no field of a clinic record has a use for the other C0 control characters. So the address,
+no field of a clinic record has a use for the other C0 control characters or DEL. So the address,
 the query parameters, the fields of a form (``application/x-www-form-urlencoded`` and the
 text fields of ``multipart/form-data``; uploaded files are data and are not looked at) and
 every key and string of a JSON body are checked before the application sees them: a
-character U+0000–U+001F other than tab, line feed and carriage return is answered 422
+character U+0000–U+001F other than tab, line feed and carriage return, or U+007F, is
+answered 422
 naming the field (never echoing its value, which may be a password). The body is read here
 (the body limit, outside this middleware, bounds it) and handed on unchanged.
 """
@@ -23,13 +24,16 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ovaregen.io.invisible import CONTROL_PATTERN
+
 Refusal = Callable[[Scope, int, str], Response]
 _CHECKED = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "application/json"}
 )
 
-FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""C0 control characters except tab (U+0009), line feed (U+000A), carriage return (U+000D)."""
+FORBIDDEN = re.compile(CONTROL_PATTERN)
+"""The control characters no value may hold, by the one rule the dataset reader applies too
+(``io.invisible.CONTROL_PATTERN``)."""
 
 
 def control_character_message(field: str, character: str) -> str:
@@ -110,7 +114,7 @@ def _json_pairs(body: bytes) -> list[tuple[str, str]]:
 
 
 class ControlCharacters:
-    """Refuse requests whose address, query, form fields or JSON hold C0 controls (422)."""
+    """Refuse requests whose address, query, form fields or JSON hold control characters (422)."""
 
     def __init__(self, app: ASGIApp, *, refuse: Refusal) -> None:
         self.app = app
