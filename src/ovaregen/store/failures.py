@@ -27,6 +27,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ovaregen.store.database import DatabaseBusyError
+from ovaregen.store.opening import ReadOnlyDatabaseError
+
 DISK_FULL_MESSAGE = "the disk is full: nothing was saved; ask the administrator to free space"
 BUSY_MESSAGE = (
     "the database is busy (an import may be running): nothing was saved; try again in a moment"
@@ -66,10 +69,10 @@ _POSTGRES_TEXT = {
     "could not extend file": Failure.DISK_FULL,
 }
 _ERRNOS = {errno.ENOSPC: Failure.DISK_FULL, errno.EDQUOT: Failure.DISK_FULL}
-_BY_CLASS_NAME = {
-    "DatabaseBusyError": Failure.BUSY,
-    "ReadOnlyDatabaseError": Failure.READ_ONLY,
-}
+_OWN_ERRORS: tuple[tuple[type[BaseException], Failure], ...] = (
+    (DatabaseBusyError, Failure.BUSY),
+    (ReadOnlyDatabaseError, Failure.READ_ONLY),
+)
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -87,9 +90,9 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 
 def _one(error: BaseException) -> Failure | None:
-    for cls in type(error).__mro__:
-        if cls.__name__ in _BY_CLASS_NAME:
-            return _BY_CLASS_NAME[cls.__name__]
+    for own, failure in _OWN_ERRORS:
+        if isinstance(error, own):
+            return failure
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         if isinstance(code, int) and code & 0xFF in _SQLITE_CODES:
