@@ -16,7 +16,7 @@ from ovaregen.analysis.measures import (
     split_at,
     split_by_values,
 )
-from ovaregen.analysis.result import Population
+from ovaregen.analysis.result import LeftOut, Population
 from ovaregen.stats.comparison import t_test
 from ovaregen.stats.contingency import fisher_exact
 
@@ -56,7 +56,7 @@ def test_study_b_table_2_age_through_compare_rates() -> None:
         {"group": "< 35", "events": 12, "n": 23, "percent": pytest.approx(52.17, abs=5e-3)},
         {"group": "≥ 35", "events": 26, "n": 82, "percent": pytest.approx(31.71, abs=5e-3)},
     ]
-    assert any("1 participants left out: age_years unknown" in w for w in result.warnings)
+    assert result.left_out == (LeftOut(1, "age at screening / first treatment unknown"),)
     assert "Yates" in result.method
 
 
@@ -67,7 +67,8 @@ def test_rate_of_names_numerator_denominator_and_counts_unknowns() -> None:
     )
     assert (result.extra["numerator"], result.extra["denominator"]) == (99, 145)
     assert result.estimate == pytest.approx(0.6828, abs=5e-5)  # Study A: 68.28%
-    assert result.extra["unknown"] == 3 and result.warnings
+    assert result.extra["unknown"] == 3
+    assert result.left_out == (LeftOut(3, "activated unknown"),)
     assert result.ci_low is not None and result.ci_low < 0.6828 < (result.ci_high or 0)
 
 

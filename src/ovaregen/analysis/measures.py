@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ovaregen.analysis.result import Population, Result
+from ovaregen.analysis.left_out import unknown
+from ovaregen.analysis.result import LeftOut, Population, Result
 from ovaregen.stats.comparison import t_test
 from ovaregen.stats.contingency import chi_square, fisher_exact, relative_risk, risk_difference
 from ovaregen.stats.proportions import proportion
@@ -62,8 +63,8 @@ def split_at(column: str, threshold: float, below: str, at_least: str) -> Split:
     )
 
 
-def _left_out(count: int, what: str) -> tuple[str, ...]:
-    return (f"{count} participants left out: {what} unknown (complete cases)",) if count else ()
+def _left_out(count: int, what: str) -> tuple[LeftOut, ...]:
+    return unknown(count, what)
 
 
 # --- rates ---------------------------------------------------------------------------------
@@ -79,16 +80,23 @@ def rate(
     numerator: str,
     denominator: str,
     unknown: int = 0,
+    unknown_what: str | None = None,
     warnings: tuple[str, ...] = (),
     definition: str = "",
 ) -> Result:
-    """``events`` / ``total`` with Wilson's 95% CI; numerator and denominator named."""
+    """``events`` / ``total`` with Wilson's 95% CI; numerator and denominator named.
+
+    ``unknown`` women of the population are left out because ``unknown_what`` (a column or
+    words; default: whether she is among the numerator) is unknown.
+    """
+    reason = unknown_what or f"whether among the {numerator}"
     return Result.of(
         id,
         title,
         proportion(events, total),
         population.id,
-        warnings=(*_left_out(unknown, numerator), *warnings),
+        warnings=warnings,
+        left_out=_left_out(unknown, reason),
         numerator=events,
         denominator=total,
         numerator_label=numerator,
@@ -120,6 +128,7 @@ def rate_of(
         numerator=numerator,
         denominator=denominator,
         unknown=values.null_count(),
+        unknown_what=outcome,
     )
 
 
@@ -168,7 +177,7 @@ def _known(frame: pl.DataFrame, split: Split, outcome: str) -> tuple[pl.DataFram
 
 def event_table(
     frame: pl.DataFrame, split: Split, outcome: str
-) -> tuple[np.ndarray, list[dict[str, Any]], tuple[str, ...]]:
+) -> tuple[np.ndarray, list[dict[str, Any]], tuple[LeftOut, ...]]:
     """Rows = groups, columns = (event, no event) of Boolean ``outcome``; group summaries."""
     known, no_group, no_outcome = _known(frame, split, outcome)
     rows, groups = [], []
@@ -205,7 +214,7 @@ def compare_rates(
         title,
         chi_square(table, correct=correct),
         population.id,
-        warnings=notes,
+        left_out=notes,
         groups=groups,
         outcome=outcome,
     )
@@ -238,7 +247,8 @@ def arm_risks(
         ci_high=difference.ci_high,
         conf_level=difference.conf_level,
         options=options,
-        warnings=(*difference.warnings, *ratio.warnings, *notes),
+        warnings=(*difference.warnings, *ratio.warnings),
+        left_out=notes,
         extra={
             "outcome": outcome,
             "kind": "binary",
@@ -289,7 +299,7 @@ def compare_means(
         title,
         result,
         population.id,
-        warnings=(*_left_out(no_group, split.name), *_left_out(no_value, value)),
+        left_out=(*_left_out(no_group, split.name), *_left_out(no_value, value)),
         groups=groups,
         outcome=value,
         kind="continuous",

@@ -25,6 +25,15 @@ class Population:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """Women of a result's population that the result could not use: how many, and why
+    ("AMH after treatment unknown"). A report prints each, so that every woman is accounted for."""
+
+    count: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Result:
     """One statistical result of a plan (INTERCHANGE.md ``results.json``).
 
@@ -52,6 +61,7 @@ class Result:
     warnings: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     detail: Any = field(default=None, compare=False, repr=False)
+    left_out: tuple[LeftOut, ...] = ()
 
     @classmethod
     def of(
@@ -63,6 +73,7 @@ class Result:
         *,
         detail: Any = None,
         warnings: tuple[str, ...] = (),
+        left_out: tuple[LeftOut, ...] = (),
         **extra: Any,
     ) -> Result:
         """A result from a statistics :class:`Estimate` (its numbers made JSON-safe)."""
@@ -83,6 +94,7 @@ class Result:
             warnings=(*estimate.warnings, *warnings),
             extra=extra,
             detail=detail if detail is not None else estimate,
+            left_out=left_out,
         )
 
 

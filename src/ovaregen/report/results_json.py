@@ -60,6 +60,7 @@ def result_document(result: Result) -> dict[str, Any]:
         document[key] = value
     document["options"] = dict(result.options)
     document["warnings"] = list(result.warnings)
+    document["left_out"] = [{"count": o.count, "reason": o.reason} for o in result.left_out]
     plain_document: dict[str, Any] = plain(document)
     return plain_document
 
