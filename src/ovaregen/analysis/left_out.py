@@ -38,6 +38,21 @@ def _dictionary() -> dict[str, str]:
     return names
 
 
+@cache
+def _units() -> dict[str, str]:
+    units: dict[str, str] = {}
+    for file in DatasetFile:
+        for variable in variables_of(file):
+            if variable.unit:
+                units.setdefault(variable.name, variable.unit)
+    return units
+
+
+def unit_of(column: str) -> str:
+    """The dictionary unit of ``column`` ("" when it has none or is not in the dictionary)."""
+    return _units().get(column, "")
+
+
 def readable(column: str) -> str:
     """The words for ``column``: the derived name, the dictionary description, or the id."""
     return DERIVED_NAMES.get(column) or _dictionary().get(column) or column.replace("_", " ")

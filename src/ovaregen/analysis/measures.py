@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ovaregen.analysis.left_out import unknown
+from ovaregen.analysis.left_out import unit_of, unknown
 from ovaregen.analysis.result import LeftOut, Population, Result
 from ovaregen.stats.comparison import t_test
-from ovaregen.stats.contingency import chi_square, fisher_exact, relative_risk, risk_difference
+from ovaregen.stats.contingency import chi_square, fisher_exact, relative_risk
+from ovaregen.stats.newcombe import newcombe_risk_difference
 from ovaregen.stats.proportions import proportion
 from ovaregen.stats.rates import count_rate
 
@@ -160,6 +161,7 @@ def rate_per_unit(
         denominator_label=denominator,
         unknown=unknown,
         definition=definition,
+        kind="count_rate",
     )
 
 
@@ -228,9 +230,10 @@ def arm_risks(
     outcome: str,
     population: Population,
 ) -> Result:
-    """Risk difference (first group − second, Wald CI) with Fisher's exact p; relative risk."""
+    """Risk difference (first group − second, Newcombe's hybrid score CI) with Fisher's exact
+    p, and the relative risk with its log (Katz) CI in ``extra``."""
     table, groups, notes = event_table(frame, split, outcome)
-    difference = risk_difference(table)
+    difference = newcombe_risk_difference(table)
     ratio = relative_risk(table)
     fisher = fisher_exact(table, odds_ratio_estimate=False) if table.shape == (2, 2) else None
     p_value = fisher.p_value if fisher is not None else None
@@ -253,6 +256,8 @@ def arm_risks(
             "outcome": outcome,
             "kind": "binary",
             "estimate_label": "risk difference",
+            "effect": "risk difference",
+            "effect_unit": "percentage points",
             "groups": groups,
             "relative_risk": ratio.estimate,
             "relative_risk_ci_low": ratio.ci_low,
@@ -304,6 +309,8 @@ def compare_means(
         outcome=value,
         kind="continuous",
         estimate_label=f"difference in means ({split.groups[0].label} − {split.groups[1].label})",
+        effect="mean difference",
+        effect_unit=unit_of(value),
     )
 
 

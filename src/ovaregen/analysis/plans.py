@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ovaregen.analysis import mensc, regenera, ucmsc_rct
 from ovaregen.analysis.cohort import Cohort, build_cohort
+from ovaregen.analysis.reproduction import reproduction_table, targets_for
 from ovaregen.analysis.result import Analysis, Population, Result, Table
 from ovaregen.domain.diagnoses import RULES_VERSION
 from ovaregen.domain.protocols import Protocol, load_protocol
@@ -35,7 +37,7 @@ def run_plan(name: str, dataset: Dataset, protocol: Protocol | None = None) -> A
     if duplicated:
         raise AssertionError(f"plan {name} gives duplicate result ids: {duplicated}")
     warnings = tuple(f"dataset: {finding.message}" for finding in dataset.warnings)
-    return Analysis(
+    analysis = Analysis(
         plan=name,
         protocol_name=chosen.name,
         protocol_version=chosen.version,
@@ -46,3 +48,7 @@ def run_plan(name: str, dataset: Dataset, protocol: Protocol | None = None) -> A
         tables=tables,
         warnings=warnings,
     )
+    targets = targets_for(name)
+    if not targets:
+        return analysis
+    return replace(analysis, tables=(*analysis.tables, reproduction_table(analysis, targets)))
