@@ -19,7 +19,9 @@ from ovaregen.domain.variable import DatasetFile
 from ovaregen.domain.variables import variables_of
 
 DERIVED_NAMES: dict[str, str] = {
-    "oocyte_activation": "oocyte activation (both its AFC and its AMH criterion unknown)",
+    "oocyte_activation": "oocyte activation (neither criterion met and at least one unknown)",
+    "activation_by_afc": "activation by AFC (AFC before or after treatment)",
+    "activation_by_amh": "activation by AMH (AMH before or after treatment)",
     "activation_group": "oocyte activation",
     "pregnant": "whether she became pregnant",
     "age_group": "age",
@@ -60,7 +62,14 @@ def readable(column: str) -> str:
 
 def unknown(count: int, what: str) -> tuple[LeftOut, ...]:
     """``count`` women left out because ``what`` (a column id or words) is unknown."""
-    return (LeftOut(count, f"{readable(what)} unknown"),) if count else ()
+    return (LeftOut(count, _unknown_phrase(readable(what))),) if count else ()
+
+
+def _unknown_phrase(words: str) -> str:
+    """``words`` + " unknown", the qualifier kept after it: "oocyte activation unknown
+    (neither criterion met and at least one unknown)"."""
+    head, bracket, rest = words.partition(" (")
+    return f"{head} unknown ({rest}" if bracket else f"{words} unknown"
 
 
 def unknown_in(frame: pl.DataFrame, columns: Sequence[str]) -> tuple[LeftOut, ...]:

@@ -4,16 +4,21 @@ On the women analysed (status completed), complete cases per analysis:
 
 * oocyte activation rate (and by AFC, by AMH), Wilson CI — published 99 / 145 (68.28%);
 * Table 1 (baseline) and Table 2 (day 5) by activation, mean (range), Welch t-tests — the
-  paper's "t-tests"; ``age_by_activation`` also with Student's test as a second result;
-* Pearson correlation of day-5 leukocytes and CD34+ with Fisher-z CI (published r = 0.465);
-* ROC of CD34+ and of day-5 leukocytes for activation: AUC with DeLong CI, the Youden cut-off
-  (value ≥ cut-off is positive; direction fixed, an AUC < 0.5 stays as it is, published 0.487);
-  the unpaired DeLong test of the CD34+ ROC in age < 38 vs ≥ 38, and activation by age group
-  (published: women < 38 activated more often);
-* logistic regression of activation on age, day-5 leukocytes and CD34+ (odds ratios, Wald CIs);
+  paper's "t-tests"; each row the paper tests is also a result with the mean difference and
+  its CI (``*_by_activation``); ``age_by_activation`` also with Student's test;
+  women whose activation is unknown count in Table 1's Overall column only;
+* Pearson correlation, ROC curves (an AUC < 0.5 carries a caution beside its Youden cut-off)
+  and the unpaired DeLong age-group test (``regenera_markers``);
+* activation by age group (< 38 vs ≥ 38; published: women < 38 activated more often):
+  chi-square, risk difference (Newcombe), odds ratio (``regenera_age_groups``);
+* logistic regression of activation on age, day-5 leukocytes and CD34+: odds ratios with Wald
+  CIs, per covariate and as a publication table (``regenera_logistic``);
 * pregnancies (spontaneous, after IVF) among activated and non-activated women, every rate with
   its denominator (published 7 / 99 and 14 / 99; the abstract's percentages need it);
 * Table 3: G-CSF symptoms by day, n (% of the women analysed), and the worst grade per woman.
+
+The primary outcome is oocyte activation (``activation_rate``, ``extra["primary"]``). Every
+result names the analysed women it could not use and why (``Result.left_out``).
 
 Group order in every comparison is "not activated" then "activated", as the paper's tables and
 as R's ``t.test(x ~ oocyte_activation)`` (FALSE before TRUE); estimates are first − second.
@@ -21,41 +26,34 @@ as R's ``t.test(x ~ oocyte_activation)`` (FALSE before TRUE); estimates are firs
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import polars as pl
 
 from ovaregen.analysis.cohort import Cohort
 from ovaregen.analysis.flow import exclusions_table, flow_table
+from ovaregen.analysis.left_out import unit_of
 from ovaregen.analysis.measures import (
     box_summaries,
     compare_means,
-    compare_rates,
     groups_frame,
-    paired_values,
     rate_of,
     results_frame,
-    split_at,
     split_by_values,
 )
 from ovaregen.analysis.populations import ANALYSED
+from ovaregen.analysis.regenera_age_groups import age_group_results
+from ovaregen.analysis.regenera_logistic import logistic_results, logistic_terms_table
+from ovaregen.analysis.regenera_markers import ACTIVATION, correlation, roc_age_groups, roc_results
 from ovaregen.analysis.result import Population, Result, Table
 from ovaregen.analysis.table_frames import table_one_frame
 from ovaregen.domain.endpoints import gcsf_symptom_table, gcsf_worst_symptom_table
-from ovaregen.stats.correlation import pearson
 from ovaregen.stats.descriptive import Summary, TableOneSpec, Variable, table_one
-from ovaregen.stats.regression import INTERCEPT, logistic_regression
-from ovaregen.stats.roc import RocResult, roc_analysis, roc_test_unpaired
 
-ACTIVATION = "oocyte_activation"
 GROUP = "activation_group"
 NOT_ACTIVATED, ACTIVATED = "not activated", "activated"
 BY_ACTIVATION = split_by_values(ACTIVATION, [(NOT_ACTIVATED, False), (ACTIVATED, True)])
-AGE_GROUP_CUT = 38.0
-"""STUDIES.md: "Women < 38 years activated more often than ≥ 38"."""
-LOGISTIC_COVARIATES = ("age_years", "wbc_d5_10e9_l", "cd34_d5_per_ul")
-ROC_MARKERS = (
-    ("roc_cd34_activation", "cd34_d5_per_ul", "CD34+ cells on day 5", "cells/µL"),
-    ("roc_wbc_activation", "wbc_d5_10e9_l", "Leukocytes on day 5", "10⁹/L"),
-)
 
 TABLE_1 = (
     Variable("age_years", "Age (years)", summary=Summary.MEAN_RANGE),
@@ -73,139 +71,45 @@ TABLE_2 = (
     Variable("wbc_d5_10e9_l", "Leukocytes on day 5 (10⁹/L)", summary=Summary.MEAN_RANGE),
     Variable("cd34_d5_per_ul", "CD34+ on day 5 (cells/µL)", summary=Summary.MEAN_RANGE),
 )
+COMPARED = (
+    # (result id, column, title): the rows of Tables 1 and 2 the paper tests ("t-tests")
+    ("age_by_activation", "age_years", "Age by activation (Welch t-test)"),
+    ("hemoglobin_by_activation", "hemoglobin_g_dl", "Baseline haemoglobin by activation (Welch)"),
+    ("wbc_by_activation", "wbc_10e9_l", "Baseline leukocytes by activation (Welch t-test)"),
+    ("platelets_by_activation", "platelets_10e9_l", "Baseline platelets by activation (Welch)"),
+    ("wbc_d5_by_activation", "wbc_d5_10e9_l", "Day-5 leukocytes by activation (Welch t-test)"),
+    ("cd34_by_activation", "cd34_d5_per_ul", "Day-5 CD34+ by activation (Welch t-test)"),
+)
+
+
+def activation_groups() -> pl.Expr:
+    """Each woman's activation group; null when her activation is unknown (so that Table 1
+    counts her in its Overall column only, never silently in a group)."""
+    activation = pl.col(ACTIVATION)
+    return (
+        pl.when(activation.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(activation)
+        .then(pl.lit(ACTIVATED))
+        .otherwise(pl.lit(NOT_ACTIVATED))
+        .alias(GROUP)
+    )
 
 
 def _descriptive(frame: pl.DataFrame, variables: tuple[Variable, ...]) -> pl.DataFrame:
     grouped = frame.with_columns(
-        pl.when(pl.col(ACTIVATION))
-        .then(pl.lit(ACTIVATED))
-        .otherwise(pl.lit(NOT_ACTIVATED))
-        .alias(GROUP)
-        .cast(pl.String),
+        activation_groups(),
         *(pl.col(v.column).cast(pl.String) for v in variables if v.categorical),
-    ).filter(pl.col(ACTIVATION).is_not_null())
+    )
     spec = TableOneSpec(GROUP, variables, groups=(NOT_ACTIVATED, ACTIVATED))
     return table_one_frame(table_one(grouped, spec))
 
 
-def _values(frame: pl.DataFrame, column: str) -> pl.Series:
-    return frame.get_column(column).cast(pl.Float64)
-
-
-def _roc(
-    id: str, frame: pl.DataFrame, column: str, label: str, unit: str, population: Population
-) -> Result:
-    roc = roc_analysis(_values(frame, column).to_numpy(), _values(frame, ACTIVATION).to_numpy())
-    return _roc_result(id, f"ROC of {label} for oocyte activation", roc, population, column, unit)
-
-
-def _roc_result(
-    id: str, title: str, roc: RocResult, population: Population, marker: str, unit: str
-) -> Result:
-    return Result.of(
-        id,
-        title,
-        roc.to_estimate(),
-        population.id,
-        detail=roc,
-        marker=marker,
-        unit=unit,
-        cutoff=roc.cutoff,
-        sensitivity=roc.sensitivity,
-        specificity=roc.specificity,
-        youden_index=roc.youden_index,
-        optimal_cutoffs=list(roc.optimal_cutoffs),
-        n_cases=roc.n_cases,
-        n_controls=roc.n_controls,
-        direction="a higher value predicts activation (value >= cutoff is positive)",
-    )
-
-
-def _roc_age_groups(frame: pl.DataFrame, population: Population) -> Result:
-    young = frame.filter(pl.col("age_years") < AGE_GROUP_CUT)
-    older = frame.filter(pl.col("age_years") >= AGE_GROUP_CUT)
-    marker, event = "cd34_d5_per_ul", ACTIVATION
-    test = roc_test_unpaired(
-        _values(young, marker).to_numpy(),
-        _values(young, event).to_numpy(),
-        _values(older, marker).to_numpy(),
-        _values(older, event).to_numpy(),
-    )
-    missing_age = frame.get_column("age_years").null_count()
-    notes = (f"{missing_age} women without an age left out",) if missing_age else ()
-    estimate = test.to_estimate()
-    return Result.of(
-        "roc_age_groups_equality",
-        "Equality of the CD34+ ROC areas, age < 38 vs ≥ 38 (unpaired DeLong)",
-        estimate,
-        population.id,
-        detail=test,
-        warnings=notes,
-        estimate_label="AUC(age < 38) − AUC(age ≥ 38)",
-        groups=[
-            {
-                "group": "< 38",
-                "auc": test.auc1,
-                "n_cases": test.n_cases[0],
-                "n_controls": test.n_controls[0],
-                "n": test.n_cases[0] + test.n_controls[0],
-            },
-            {
-                "group": "≥ 38",
-                "auc": test.auc2,
-                "n_cases": test.n_cases[1],
-                "n_controls": test.n_controls[1],
-                "n": test.n_cases[1] + test.n_controls[1],
-            },
-        ],
-    )
-
-
-def _logistic(frame: pl.DataFrame, population: Population) -> Result:
-    fit = logistic_regression(
-        frame.select(ACTIVATION, *LOGISTIC_COVARIATES), ACTIVATION, LOGISTIC_COVARIATES
-    )
-
-    def term(name: str) -> dict[str, object]:
-        t = fit.term(name)
-        return {
-            "name": t.name,
-            "estimate": t.odds_ratio,
-            "ci_low": t.ci_low,
-            "ci_high": t.ci_high,
-            "p_value": t.p_value,
-            "coefficient": t.coefficient,
-            "std_error": t.std_error,
-            "z_value": t.z_value,
-        }
-
-    return Result(
-        id="logistic_activation",
-        title="Logistic regression of oocyte activation on age, day-5 leukocytes and CD34+",
-        method=fit.method,
-        n=fit.n,
-        population=population.id,
-        conf_level=fit.conf_level,
-        options={**fit.options, "estimate": "odds ratio per unit of each covariate"},
-        warnings=fit.warnings,
-        extra={
-            "outcome": ACTIVATION,
-            "n_events": fit.n_events,
-            "n_excluded": fit.n_excluded,
-            "separation": fit.separation,
-            "converged": fit.converged,
-            "aic": fit.aic,
-            "deviance": fit.deviance,
-            "null_deviance": fit.null_deviance,
-            "terms": [term(name) for name in LOGISTIC_COVARIATES],
-            "intercept": term(INTERCEPT),
-        },
-        detail=fit,
-    )
-
-
 def _pregnancy_rates(frame: pl.DataFrame, population: Population) -> list[Result]:
-    """Women with a spontaneous / IVF / any pregnancy, among activated, non-activated, all."""
+    """Women with a spontaneous / IVF / any pregnancy, among activated, non-activated, all.
+
+    Among the activated (or not activated) is a subset by definition: a woman whose activation
+    is unknown is in neither subset (she is left out of ``activation_rate``, with her reason)."""
     results = []
     subsets = (
         ("activated", "women activated", frame.filter(pl.col(ACTIVATION).fill_null(False))),
@@ -234,15 +138,14 @@ def _pregnancy_rates(frame: pl.DataFrame, population: Population) -> list[Result
     return results
 
 
-def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...], tuple[Table, ...]]:
-    """Every result and table of Study A's plan (module docstring)."""
-    frame, analysed = ANALYSED.select(cohort.derived)
-    activation = rate_of(
+def _activation(frame: pl.DataFrame, population: Population) -> list[Result]:
+    """The primary outcome (flagged) and its two criteria."""
+    primary = rate_of(
         "activation_rate",
         "Oocyte activation (AFC +3 or AMH ×1.2)",
         frame,
         ACTIVATION,
-        analysed,
+        population,
         numerator="women with oocyte activation",
         denominator="women analysed with activation known",
     )
@@ -252,7 +155,7 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             title,
             frame,
             column,
-            analysed,
+            population,
             numerator=numerator,
             denominator="women analysed with this criterion known",
         )
@@ -265,77 +168,68 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             ),
         )
     ]
-    comparisons = [
-        compare_means(
-            "age_by_activation",
-            "Age by activation (Welch t-test)",
-            frame,
-            BY_ACTIVATION,
-            "age_years",
-            analysed,
-        ),
-        compare_means(
-            "age_by_activation_student",
-            "Age by activation (Student t-test, equal variances)",
-            frame,
-            BY_ACTIVATION,
-            "age_years",
-            analysed,
-            equal_var=True,
-        ),
-        compare_means(
-            "wbc_d5_by_activation",
-            "Day-5 leukocytes by activation (Welch t-test)",
-            frame,
-            BY_ACTIVATION,
-            "wbc_d5_10e9_l",
-            analysed,
-        ),
-        compare_means(
-            "cd34_by_activation",
-            "Day-5 CD34+ by activation (Welch t-test)",
-            frame,
-            BY_ACTIVATION,
-            "cd34_d5_per_ul",
-            analysed,
-        ),
+    return [replace(primary, extra={**primary.extra, "primary": True}), *by_marker]
+
+
+def _comparisons(frame: pl.DataFrame, population: Population) -> list[Result]:
+    """Welch t-tests of the tested rows of Tables 1 and 2 (mean difference, CI), and age by
+    Student's test as a second result."""
+    welch = [
+        compare_means(id, title, frame, BY_ACTIVATION, column, population)
+        for id, column, title in COMPARED
     ]
-    correlation = Result.of(
-        "wbc_cd34_correlation",
-        "Pearson correlation of day-5 leukocytes and CD34+",
-        pearson(
-            _values(frame, "wbc_d5_10e9_l").to_numpy(), _values(frame, "cd34_d5_per_ul").to_numpy()
-        ),
-        analysed.id,
-        detail=paired_values(frame, "wbc_d5_10e9_l", "cd34_d5_per_ul"),
-        x="wbc_d5_10e9_l",
-        y="cd34_d5_per_ul",
-    )
-    rocs = [
-        _roc(id, frame, column, label, unit, analysed) for id, column, label, unit in ROC_MARKERS
-    ]
-    age_groups = compare_rates(
-        "activation_by_age_group",
-        "Activation by age group (< 38 vs ≥ 38)",
+    student = compare_means(
+        "age_by_activation_student",
+        "Age by activation (Student t-test, equal variances)",
         frame,
-        split_at("age_years", AGE_GROUP_CUT, "< 38", "≥ 38"),
-        ACTIVATION,
-        analysed,
+        BY_ACTIVATION,
+        "age_years",
+        population,
+        equal_var=True,
     )
-    pregnancies = _pregnancy_rates(frame, analysed)
-    logistic = _logistic(frame, analysed)
-    results = (
-        activation,
-        *by_marker,
-        *comparisons,
-        correlation,
-        *rocs,
-        _roc_age_groups(frame, analysed),
-        age_groups,
-        logistic,
-        *pregnancies,
+    return [welch[0], student, *welch[1:]]
+
+
+DIFFERENCES_SCHEMA: dict[str, Any] = {
+    "id": pl.String,
+    "variable": pl.String,
+    "unit": pl.String,
+    "n": pl.Int64,
+    "not_activated_mean": pl.Float64,
+    "activated_mean": pl.Float64,
+    "difference": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "p_value": pl.Float64,
+    "method": pl.String,
+}
+
+
+def differences_frame(results: list[Result]) -> pl.DataFrame:
+    """One row per compared variable: the group means and their difference with its CI."""
+    return pl.DataFrame(
+        [
+            {
+                "id": r.id,
+                "variable": r.extra["outcome"],
+                "unit": unit_of(r.extra["outcome"]),
+                "n": r.n,
+                "not_activated_mean": r.extra["groups"][0]["mean"],
+                "activated_mean": r.extra["groups"][1]["mean"],
+                "difference": r.estimate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "p_value": r.p_value,
+                "method": r.method,
+            }
+            for r in results
+        ],
+        schema=DIFFERENCES_SCHEMA,
     )
-    roc_rows = pl.DataFrame(
+
+
+def _roc_frame(rocs: list[Result]) -> pl.DataFrame:
+    return pl.DataFrame(
         [
             {
                 "id": r.id,
@@ -349,10 +243,34 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
                 "cutoff": r.extra["cutoff"],
                 "sensitivity": r.extra["sensitivity"],
                 "specificity": r.extra["specificity"],
+                "cutoff_usable": r.extra["usable_cutoff"],
             }
             for r in rocs
         ]
     )
+
+
+def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...], tuple[Table, ...]]:
+    """Every result and table of Study A's plan (module docstring)."""
+    frame, analysed = ANALYSED.select(cohort.derived)
+    activation = _activation(frame, analysed)
+    comparisons = _comparisons(frame, analysed)
+    association = correlation(frame, analysed)
+    rocs = roc_results(frame, analysed)
+    age_groups = age_group_results(frame, analysed)
+    logistic = logistic_results(frame, analysed)
+    pregnancies = _pregnancy_rates(frame, analysed)
+    results = (
+        *activation,
+        *comparisons,
+        association,
+        *rocs,
+        roc_age_groups(frame, analysed),
+        *age_groups,
+        *logistic,
+        *pregnancies,
+    )
+    welch = [r for r in comparisons if r.id != "age_by_activation_student"]
     tables = (
         flow_table(cohort.people),
         exclusions_table(cohort.people, cohort.protocol),
@@ -363,6 +281,7 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             (
                 "Welch t-test for continuous rows, Pearson chi-square (no correction) for "
                 "categorical rows",
+                "Overall counts every woman analysed, also those whose activation is unknown",
             ),
         ),
         Table(
@@ -370,6 +289,12 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             "Table 2: day 5 by activation, mean (range)",
             _descriptive(frame, TABLE_2),
             ("Welch t-test",),
+        ),
+        Table(
+            "group_differences",
+            "Tables 1 and 2: differences in means, not activated − activated (95% CI)",
+            differences_frame(welch),
+            ("Welch two-sample t-test: the difference in means with its Welch CI",),
         ),
         Table(
             "table3_gcsf_symptoms_by_day",
@@ -385,11 +310,11 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
         Table(
             "outcomes",
             "Activation and pregnancy rates, with numerators and denominators",
-            results_frame([activation, *by_marker, *pregnancies]),
+            results_frame([*activation, *pregnancies]),
         ),
-        Table("comparisons", "Groups compared", groups_frame([*comparisons, age_groups])),
+        Table("comparisons", "Groups compared", groups_frame([*comparisons, *age_groups[:1]])),
         Table(
-            "correlation", "Correlation of day-5 leukocytes and CD34+", results_frame([correlation])
+            "correlation", "Correlation of day-5 leukocytes and CD34+", results_frame([association])
         ),
         Table(
             "age_by_activation_box",
@@ -397,11 +322,20 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             box_summaries(frame, BY_ACTIVATION, "age_years"),
             ("quartiles as R quantile(type = 7); whiskers at the range",),
         ),
-        Table("roc", "ROC analysis for oocyte activation (DeLong CI, Youden cut-off)", roc_rows),
+        Table(
+            "roc",
+            "ROC analysis for oocyte activation (DeLong CI, Youden cut-off)",
+            _roc_frame(rocs),
+            (
+                "cutoff_usable is false where the AUC is below 0.5: the marker does not predict "
+                "activation in the stated direction, so its Youden cut-off is no threshold",
+            ),
+        ),
         Table(
             "logistic_activation",
             "Logistic regression of oocyte activation: odds ratios (Wald 95% CI)",
-            pl.DataFrame(logistic.extra["terms"]),
+            pl.DataFrame(logistic[0].extra["terms"]),
         ),
+        logistic_terms_table(logistic[0]),
     )
     return (analysed,), results, tables
