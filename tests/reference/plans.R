@@ -10,7 +10,7 @@
 # `setup`, the R statements that read the CSV files and derive the analysis frame, and for each
 # result its `call`: the exact R code whose value gave the numbers, evaluated from that very
 # string after the setup. `rel_tol` is the relative tolerance the Python test uses: 1e-9 where
-# both sides are closed-form (t, chi-square, Wilson, Wald, Poisson, DeLong, Kaplan-Meier...),
+# both sides are closed-form (t, chi-square, Wilson, Newcombe, Poisson, DeLong, Kaplan-Meier...),
 # 1e-6 for the iteratively fitted logistic regression. null = R gives NA.
 suppressPackageStartupMessages({
   library(pROC)
@@ -97,33 +97,43 @@ group_counts <- function(tab) {
   lapply(seq_len(nrow(tab)), function(i) list(events = tab[i, 1], n = sum(tab[i, ])))
 }
 
-# Risk difference (row 1 - row 2) with prop.test's Wald interval, Fisher's exact p (NA where a
-# column of the table is empty, i.e. no woman or every woman has the event: fisher.test says 1
-# there, ovaregen.stats.contingency.fisher_exact reports no test; as adverse_events.R records
-# it), and the relative risk with its log (Katz) interval (NA where a risk is 0: the plan has
-# no zero-cell correction; a first risk of 0 gives RR = 0 without an interval).
+# Risk difference (row 1 - row 2) with Newcombe's hybrid score interval (Newcombe 1998, method
+# 10: from the Wilson limits of prop.test(correct = FALSE) of each row, as effects.R checks
+# ovaregen.stats.newcombe), Fisher's exact p (NA where a column of the table is empty, i.e. no
+# woman or every woman has the event: fisher.test says 1 there, ovaregen.stats.contingency.
+# fisher_exact reports no test; as adverse_events.R records it), and the relative risk with its
+# log (Katz) interval (NA where a risk is 0: the plan has no zero-cell correction; a first risk
+# of 0 gives RR = 0 without an interval).
 risk_call <- function(table_code, relative_risk = FALSE) paste0(
-  "tab <- ", table_code, "; ",
-  "d <- prop.test(tab[, 1], rowSums(tab), correct = FALSE); f <- fisher.test(tab); ",
+  "tab <- ", table_code, "; f <- fisher.test(tab); ",
+  "a <- tab[1, 1]; n1 <- sum(tab[1, ]); b <- tab[2, 1]; n2 <- sum(tab[2, ]); p1 <- a / n1; ",
+  "p2 <- b / n2; w1 <- prop.test(a, n1, correct = FALSE)$conf.int; ",
+  "w2 <- prop.test(b, n2, correct = FALSE)$conf.int; ",
+  "nc <- c(p1 - p2 - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2), ",
+  "p1 - p2 + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2)); ",
   if (relative_risk) paste0(
-    "a <- tab[1, 1]; n1 <- sum(tab[1, ]); b <- tab[2, 1]; n2 <- sum(tab[2, ]); ",
     "rr <- if (b == 0) NA else (a / n1) / (b / n2); ",
     "rr_ci <- if (a == 0 || b == 0) c(NA, NA) else ",
     "exp(log(rr) + c(-1, 1) * qnorm(0.975) * sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)); "),
-  "list(estimate = d$estimate[1] - d$estimate[2], conf.int = d$conf.int, ",
+  "list(estimate = p1 - p2, conf.int = c(max(nc[1], -1), min(nc[2], 1)), ",
   "p.value = if (any(colSums(tab) == 0)) NA else f$p.value",
   if (relative_risk) ", relative_risk = rr, relative_risk_ci = rr_ci", ")")
 risk_numbers <- function(r, tab) {
   list(n = sum(tab), estimate = num(r$estimate), ci_low = r$conf.int[1],
        ci_high = r$conf.int[2], p_value = num(r$p.value))
 }
-risk_case <- function(id, outcome) {
+# A binary outcome by arm: arm_difference_<suffix> (risk difference, with the relative risk in
+# its extra numbers) and arm_ratio_<suffix> (the relative risk as a result: same table, same p).
+risk_case <- function(suffix, outcome) {
   call <- risk_call(sprintf("table(C$arm, factor(C$%s, levels = c(TRUE, FALSE)))", outcome),
                     relative_risk = TRUE)
   r <- suppressWarnings(run(call))
-  add(id, call, c(risk_numbers(r, tab), list(
+  add(paste0("arm_difference_", suffix), call, c(risk_numbers(r, tab), list(
     groups = group_counts(tab), relative_risk = num(r$relative_risk),
     relative_risk_ci_low = r$relative_risk_ci[1], relative_risk_ci_high = r$relative_risk_ci[2])))
+  add(paste0("arm_ratio_", suffix), call, list(
+    n = sum(tab), estimate = num(r$relative_risk), ci_low = r$relative_risk_ci[1],
+    ci_high = r$relative_risk_ci[2], p_value = num(r$p.value), groups = group_counts(tab)))
 }
 
 # ROC of a marker for activation: AUC, DeLong CI, Youden cut-off (lowest tied threshold).
@@ -379,14 +389,14 @@ for (outcome in c("afc_post", "amh_post_ng_ml", "afc_change", "amh_change_ng_ml"
 }
 for (outcome in c("oocyte_activation", "menses_resumed", "pregnant", "has_live_birth",
                   "any_complication")) {
-  risk_case(paste0("arm_difference_", outcome), outcome)
+  risk_case(outcome, outcome)
 }
 for (visit in visits) {
   for (outcome in c("afc_post", "amh_post_ng_ml", "afc_change", "amh_change_ng_ml")) {
     column <- paste0(outcome, "_", visit)
     t_case(paste0("arm_difference_", column), paste(column, "~ arm"), "C", wilcoxon = TRUE)
   }
-  risk_case(paste0("arm_difference_menses_resumed_", visit), paste0("menses_resumed_", visit))
+  risk_case(paste0("menses_resumed_", visit), paste0("menses_resumed_", visit))
 }
 
 # ANCOVA: lm(outcome at the visit ~ arm + baseline), arm's reference level hrt (coefficient =
@@ -427,7 +437,7 @@ for (visit in visits) {
 ancova_case("primary_outcome_ancova", "amh_post_ng_ml_month_3", "amh_ng_ml")
 
 # Adverse events by arm: women with >= 1 such event / randomised women of the arm, risk
-# difference (Wald) and Fisher's exact p (NA for an empty column); per arm the events counted.
+# difference (Newcombe) and Fisher's exact p (NA for an empty column); per arm the events counted.
 harm_case <- function(id, selected) {
   call <- paste0(
     sprintf("S <- E[%s, ]; ", selected),

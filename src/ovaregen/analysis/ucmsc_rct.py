@@ -1,15 +1,17 @@
 """Analysis plan of Study C, NCT05308342: UC-MSC + HRT vs HRT alone (STUDIES.md; seed 002).
 
 Intention to treat: every randomised participant (not screen-failed, with an allocated arm) in
-the arm she was allocated to; each outcome on its complete cases, n reported. The registry names
-no specific outcome measure, so the plan compares the natural ones (STUDIES.md): ovarian
-reserve after treatment (AFC, AMH and their change from baseline), oocyte activation,
-resumption of menses, pregnancy, live birth and any complication.
+the arm she was allocated to; each outcome on its complete cases, n reported and the women left
+out counted by arm. The registry names no specific outcome measure, so the plan compares the
+natural ones (STUDIES.md): ovarian reserve after treatment (AFC, AMH and their change from
+baseline), oocyte activation, resumption of menses, pregnancy, live birth and any complication
+(effect sizes: ``analysis.ucmsc_effects``):
 
 * continuous outcomes: Welch's t-test, ``estimate`` = mean(first arm) − mean(second arm) with
-  its 95% CI (Mann–Whitney's p beside it);
-* binary outcomes: risk difference (first − second, Wald 95% CI) with Fisher's exact p, and the
-  relative risk (Katz log CI);
+  its 95% CI, a "mean difference" in the outcome's unit (Mann–Whitney's p beside it);
+* binary outcomes: the risk difference (first − second, Newcombe's hybrid score 95% CI) with
+  Fisher's exact p, ``arm_difference_<outcome>``, and beside it the relative risk (Katz log
+  CI), ``arm_ratio_<outcome>``;
 * baseline table by arm without significance tests (CONSORT 2010 item 15), with standardised
   mean differences; a CONSORT count table and enrolment against the protocol's target.
 
@@ -17,9 +19,12 @@ Every outcome is analysed at every follow-up visit that records it (visits.csv;
 ``analysis.visits``): ``arm_difference_<outcome>_<visit>``, and AFC and AMH also adjusted for
 their baseline value (ANCOVA, ``ancova_<outcome>_<visit>``). The protocol's primary outcome
 (``primary_outcome`` in the protocol file: AMH at 3 months, adjusted for baseline AMH) is
-``primary_outcome_ancova``. The unsuffixed ``arm_difference_<outcome>`` ids compare the
-participants.csv columns, i.e. the values of the primary follow-up visit. Adverse events by arm
-(``analysis.harms``): ``adverse_events_<measure>``.
+``primary_outcome_ancova``, flagged ``extra["primary"]``: its adjusted difference with CI is the
+trial's one confirmatory effect. Each comparison's ``extra["role"]`` (primary / secondary /
+exploratory) and the multiplicity note on ``arm_comparisons`` follow ``analysis.ucmsc_roles``.
+The unsuffixed ``arm_difference_<outcome>`` ids compare the participants.csv columns, i.e. the
+values of the primary follow-up visit. Adverse events by arm (``analysis.harms``):
+``adverse_events_<measure>`` and the tables ``adverse_events_by_arm`` and ``harms_by_arm``.
 
 The first arm is the protocol's first (``ucmsc_hrt``, the experimental arm) when the data use
 the protocol's arm ids or labels, else the first in sorted order. Result ids are
@@ -28,7 +33,6 @@ the protocol's arm ids or labels, else the first in sorted order. Result ids are
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -36,21 +40,16 @@ import polars as pl
 from ovaregen.analysis.cohort import Cohort
 from ovaregen.analysis.flow import exclusions_table
 from ovaregen.analysis.harms import harms
-from ovaregen.analysis.measures import (
-    Split,
-    arm_risks,
-    compare_means,
-    groups_frame,
-    results_frame,
-    split_by_values,
-)
+from ovaregen.analysis.left_out import readable
+from ovaregen.analysis.measures import Split, groups_frame, results_frame, split_by_values
 from ovaregen.analysis.populations import EVERY_ROW, RANDOMISED, STATUS
 from ovaregen.analysis.result import Population, Result, Table
 from ovaregen.analysis.table_frames import table_one_frame
+from ovaregen.analysis.ucmsc_effects import binary, continuous
+from ovaregen.analysis.ucmsc_roles import PRIMARY_ID, multiplicity_note, with_roles
 from ovaregen.analysis.visits import adjusted_difference, at_visit, has_values
-from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.protocols import Protocol, Visit
 from ovaregen.domain.variables import COMPLICATIONS
-from ovaregen.stats.comparison import mann_whitney
 from ovaregen.stats.descriptive import RowTest, Summary, TableOneSpec, Variable, table_one
 
 MENSES_RESUMED = pl.col("menses_followup").is_in(["regular", "irregular"])
@@ -161,61 +160,38 @@ def _consort(
     )
 
 
-def _continuous(
-    id: str,
-    title: str,
-    frame: pl.DataFrame,
-    split: Split,
-    population: Population,
-    column: str | None = None,
-) -> Result:
-    """Welch's comparison of ``column`` (default: ``id``) with Mann–Whitney's p beside."""
-    column = column or id
-    result = compare_means(f"arm_difference_{id}", title, frame, split, column, population)
-    samples = [
-        frame.filter(g.member).get_column(column).drop_nulls().cast(pl.Float64).to_numpy()
-        for g in split.groups
-    ]
-    rank_test = mann_whitney(samples[0], samples[1])
-    return replace(
-        result,
-        extra={
-            **result.extra,
-            "mann_whitney_p_value": rank_test.p_value,
-            "mann_whitney_method": rank_test.method,
-        },
-    )
-
-
 def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...], tuple[Table, ...]]:
     """Every result and table of Study C's plan (module docstring)."""
     frame, randomised = RANDOMISED.select(cohort.derived)
     complication = any_complication(cohort.recorded(tuple(COMPLICATIONS)))
-    binary = (*BINARY_OUTCOMES, (*ANY_COMPLICATION, complication))
-    frame = _with_outcomes(frame, binary)
+    binary_outcomes = (*BINARY_OUTCOMES, (*ANY_COMPLICATION, complication))
+    frame = _with_outcomes(frame, binary_outcomes)
     arms = arm_order(cohort.protocol, frame.get_column("arm").cast(pl.String).to_list())
     results: list[Result] = []
     notes: tuple[str, ...] = ()
+    comparison_notes: tuple[str, ...] = ()
     harm_tables: tuple[Table, ...] = ()
     if len(arms) == 2:
         split = split_by_values("arm", arms)
+        when = _timing(cohort.protocol, cohort.protocol.primary_followup_visit)
         results += [
-            _continuous(id, title, frame, split, randomised) for id, title, _ in CONTINUOUS_OUTCOMES
+            continuous(f"arm_difference_{id}", title, frame, split, randomised, id, when)
+            for id, title, _ in CONTINUOUS_OUTCOMES
         ]
-        results += [
-            arm_risks(f"arm_difference_{id}", title, frame, split, id, randomised)
-            for id, title, _ in binary
-        ]
+        for id, title, _ in binary_outcomes:
+            results += binary(id, title, frame, split, randomised, id, when)
         results += _by_visit(cohort, frame, split, randomised)
         results += _primary(cohort, frame, split, randomised)
         labelled_arms = frame.with_columns(
             pl.col("arm").cast(pl.String).replace({value: label for label, value in arms})
         )
-        harm_results, harm_table = harms(
+        harm_results, harm_tables = harms(
             cohort.adverse_events, labelled_arms, (arms[0][0], arms[1][0]), randomised
         )
         results += harm_results
-        harm_tables = (harm_table,)
+        results = list(with_roles(results, cohort.protocol))
+        primary = next((r for r in results if r.id == PRIMARY_ID), None)
+        comparison_notes = (multiplicity_note(results, primary.title if primary else None),)
     else:
         notes = (
             f"{len(arms)} arms in the data ({', '.join(v for _, v in arms) or 'none'}): "
@@ -247,7 +223,8 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
         Table(
             "arm_comparisons",
             "Between-arm comparisons (first arm − second arm)",
-            results_frame(results),
+            _with_role(results),
+            comparison_notes,
         ),
         Table("arm_summaries", "Outcomes by arm", groups_frame(results)),
         *harm_tables,
@@ -288,34 +265,54 @@ def _by_visit(
         for id, title, _ in CONTINUOUS_OUTCOMES:
             if _SOURCE.get(id, id) in visit.records:
                 results.append(
-                    _continuous(f"{id}_{visit.id}", f"{title}, {when}", seen, split, population, id)
+                    continuous(
+                        f"arm_difference_{id}_{visit.id}",
+                        f"{title}, {when}",
+                        seen,
+                        split,
+                        population,
+                        id,
+                        visit.timing,
+                    )
                 )
         if "menses_followup" in visit.records:
-            results.append(
-                arm_risks(
-                    f"arm_difference_{menses[0]}_{visit.id}",
-                    f"{menses[1]}, {when}",
-                    seen,
-                    split,
-                    menses[0],
-                    population,
-                )
+            results += binary(
+                f"{menses[0]}_{visit.id}",
+                f"{menses[1]}, {when}",
+                seen,
+                split,
+                population,
+                menses[0],
+                visit.timing,
             )
         for outcome, baseline in BASELINE_OF.items():
             if outcome in visit.records:
                 results.append(
                     adjusted_difference(
                         f"ancova_{outcome}_{visit.id}",
-                        f"{outcome} adjusted for baseline {baseline}, {when}",
+                        f"{_adjusted_title(outcome, baseline)}, {when}",
                         seen,
                         split,
                         outcome,
                         baseline,
                         population,
                         visit.id,
+                        visit.timing,
                     )
                 )
     return results
+
+
+def _adjusted_title(outcome: str, baseline: str) -> str:
+    """ "AMH after treatment, adjusted for baseline anti-Müllerian hormone"."""
+    words = readable(outcome)
+    return f"{words[:1].upper()}{words[1:]}, adjusted for {readable(baseline)}"
+
+
+def _timing(protocol: Protocol, visit_id: str | None) -> str:
+    """The timing of visit ``visit_id`` ("3 months"; "" when there is none)."""
+    visit: Visit | None = next((v for v in protocol.followup_visits if v.id == visit_id), None)
+    return visit.timing if visit else ""
 
 
 def _primary(
@@ -328,17 +325,19 @@ def _primary(
     visit = next(v for v in cohort.protocol.followup_visits if v.id == primary.visit)
     result = adjusted_difference(
         PRIMARY_ID,
-        f"Primary outcome: {primary.measure} at {visit.label.lower()}, adjusted for "
-        f"baseline {primary.baseline}",
+        f"Primary outcome: {_adjusted_title(primary.measure, primary.baseline)}, at {visit.timing}",
         at_visit(frame, cohort.visits, visit, cohort.protocol),
         split,
         primary.measure,
         primary.baseline,
         population,
         visit.id,
+        visit.timing,
     )
-    return [replace(result, extra={**result.extra, "primary": True})]
+    return [result]
 
 
-PRIMARY_ID = "primary_outcome_ancova"
-"""The result id of the protocol's primary analysis."""
+def _with_role(results: list[Result]) -> pl.DataFrame:
+    """The results as a table, with each comparison's role (``analysis.ucmsc_roles``)."""
+    roles = [str(r.extra.get("role", "")) for r in results]
+    return results_frame(results).with_columns(pl.Series("role", roles, dtype=pl.String))

@@ -5,15 +5,19 @@ baseline covariates, 2015).
 ``at_visit`` gives each analysed woman the values measured at one visit (unknown where she has
 no row for it), so that every outcome is analysed at every visit that records it and has data,
 not only at the primary follow-up visit participants.csv holds. ``adjusted_difference`` is the
-ANCOVA of a continuous outcome on arm and its baseline value (``ovaregen.stats.ancova``).
+ANCOVA of a continuous outcome on arm and its baseline value (``ovaregen.stats.ancova``): a
+"mean difference" effect in the outcome's unit, on the complete cases, the women without the
+outcome or without the baseline value counted by arm in ``left_out``.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from ovaregen.analysis.left_out import unit_of
 from ovaregen.analysis.measures import Split
 from ovaregen.analysis.result import Population, Result
+from ovaregen.analysis.ucmsc_left_out import by_arm
 from ovaregen.domain.protocols import Protocol, Visit
 from ovaregen.stats.ancova import ancova
 
@@ -61,11 +65,14 @@ def adjusted_difference(
     baseline: str,
     population: Population,
     visit: str,
+    when: str = "",
 ) -> Result:
-    """ANCOVA of ``outcome`` on the two groups of ``split`` and ``baseline`` (first − second)."""
+    """ANCOVA of ``outcome`` on the two groups of ``split`` and ``baseline`` (first − second),
+    on the women known on all three; the others are left out, by arm (``when``: the visit's
+    timing, for their reason)."""
     first, second = (group.label for group in split.groups)
     labelled = frame.with_columns(split.labels(frame).alias("\x00group"))
-    rows = labelled.filter(pl.col("\x00group").is_not_null())
+    rows = labelled.drop_nulls(["\x00group", outcome, baseline])
     fit = ancova(
         rows.get_column(outcome).cast(pl.Float64).to_numpy(),
         rows.get_column("\x00group"),
@@ -79,11 +86,14 @@ def adjusted_difference(
         title,
         fit,
         population.id,
+        left_out=by_arm(frame, split, (outcome, baseline), when),
         outcome=outcome,
         visit=visit,
         baseline=baseline,
         kind="adjusted",
-        estimate_label="adjusted mean difference",
+        estimate_label=f"adjusted difference in means ({first} − {second})",
+        effect="mean difference",
+        effect_unit=unit_of(outcome),
         std_error=fit.std_error,
         baseline_coefficient=term.coefficient if term else None,
         baseline_std_error=term.std_error if term else None,

@@ -19,10 +19,13 @@ difference between arms: here the risk difference. Grades are CTCAE (1 mild … 
 Each row has, per arm, the women counted, the denominator (every analysed woman of the arm) and
 the events that define the row (all events, the serious ones, those of grade ≥ 3, of grade k, of
 the term); the risk difference first − second arm with the Wald interval of R
-``prop.test(correct = FALSE)`` (:func:`ovaregen.stats.contingency.risk_difference`) and Fisher's
-exact two-sided p of R ``fisher.test`` (:func:`ovaregen.stats.contingency.fisher_exact`, which
-reports no test where no woman, or every woman, has the event; R gives p = 1 there). The numbers
-match ``tests/reference/adverse_events.R``.
+``prop.test(correct = FALSE)`` (:func:`ovaregen.stats.contingency.risk_difference`; the default)
+or, with ``interval="newcombe"``, Newcombe's hybrid score interval, which does not collapse to
+"0 to 0" where no woman or every woman has the event (``tests/reference/effects.R``,
+:func:`ovaregen.stats.newcombe.newcombe_risk_difference`), and Fisher's exact two-sided p of R
+``fisher.test`` (:func:`ovaregen.stats.contingency.fisher_exact`, which reports no test where
+no woman, or every woman, has the event; R gives p = 1 there). The numbers match
+``tests/reference/adverse_events.R`` (Wald) and ``tests/reference/plans.R`` (Newcombe).
 
 Unknowns are counted and warned, never guessed: an event of unknown grade counts in ``any`` and
 in its term but in no grade row (a woman whose only events are of unknown grade is in no
@@ -35,23 +38,37 @@ the two given, a woman listed twice) raises ValueError.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
-from ovaregen.stats.contingency import fisher_exact, risk_difference
+from ovaregen.stats.contingency import TableLike, fisher_exact, risk_difference
+from ovaregen.stats.newcombe import newcombe_risk_difference
 from ovaregen.stats.result import Estimate
 
 __all__ = ["AdverseEventRow", "AdverseEventTable", "adverse_events_by_arm", "term_key"]
 
-METHOD = (
-    "Adverse events by arm (CONSORT Harms 2022): women with ≥ 1 event over all analysed women "
-    "of each arm; risk difference with Wald confidence interval (R prop.test(correct = FALSE)); "
-    "Fisher's exact test (R fisher.test)"
-)
+Interval = Literal["wald", "newcombe"]
+"""The confidence interval of the risk differences (module docstring)."""
+INTERVALS: dict[str, tuple[str, Callable[..., Estimate]]] = {
+    "wald": ("Wald confidence interval (R prop.test(correct = FALSE))", risk_difference),
+    "newcombe": ("Newcombe hybrid score confidence interval (Wilson)", newcombe_risk_difference),
+}
+
+
+def method_of(interval: Interval = "wald") -> str:
+    """The method text of a table whose risk differences have this ``interval``."""
+    return (
+        "Adverse events by arm (CONSORT Harms 2022): women with ≥ 1 event over all analysed "
+        f"women of each arm; risk difference with {INTERVALS[interval][0]}; "
+        "Fisher's exact test (R fisher.test)"
+    )
+
+
+METHOD = method_of("wald")
 GRADES = (1, 2, 3, 4, 5)
 EVENT_COLUMNS = ("participant_id", "term", "grade", "serious")
 WOMEN_COLUMNS = ("participant_id", "arm")
@@ -168,15 +185,20 @@ def adverse_events_by_arm(
     arms: tuple[str, str],
     *,
     conf_level: float = 0.95,
+    interval: Interval = "wald",
 ) -> AdverseEventTable:
     """The adverse-event table of a two-arm trial (module docstring).
 
     ``events``: one row per event with ``participant_id``, ``term`` (text), ``grade`` (CTCAE
     1–5, null = unknown) and ``serious`` (Boolean, null = unknown). ``women``: every analysed
     woman with ``participant_id`` and ``arm``, whether she had an event or not — the
-    denominators. ``arms = (first, second)``: risk differences are first − second. Identifiers
-    are matched as text. Neither frame is modified.
+    denominators. ``arms = (first, second)``: risk differences are first − second, with the
+    ``interval`` named ("wald" or "newcombe"). Identifiers are matched as text. Neither frame is
+    modified.
     """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, got {interval!r}")
+    difference = INTERVALS[interval][1]
     first, second = arms
     if first == second:
         raise ValueError(f"the two arms must differ, got {arms!r}")
@@ -212,16 +234,19 @@ def adverse_events_by_arm(
         ("grade_3_or_more", "women with ≥ 1 event of grade ≥ 3", pl.col("grade") >= 3),
     )
     rows = [
-        _row(measure, label, counted, selected.fill_null(False), arms, n_arm, conf_level)
+        _row(
+            measure, label, counted, selected.fill_null(False), arms, n_arm, conf_level, difference
+        )
         for measure, label, selected in overall
     ]
-    rows.extend(_worst_grade_rows(counted, arms, n_arm, conf_level))
+    rows.extend(_worst_grade_rows(counted, arms, n_arm, conf_level, difference))
     for key, shown in _terms(counted):
+        selected = pl.col("_key") == key
         rows.append(
-            _row(f"term:{shown}", shown, counted, pl.col("_key") == key, arms, n_arm, conf_level)
+            _row(f"term:{shown}", shown, counted, selected, arms, n_arm, conf_level, difference)
         )
     return AdverseEventTable(
-        method=METHOD,
+        method=method_of(interval),
         arms=(first, second),
         n=n_arm[0] + n_arm[1],
         n_first=n_arm[0],
@@ -233,8 +258,11 @@ def adverse_events_by_arm(
         options={
             "comparison": f"{first} minus {second}",
             "denominator": "all analysed women of the arm, with or without events",
-            "ci": "Wald",
-            "continuity_correction": False,
+            **(
+                {"ci": "Wald", "continuity_correction": False}
+                if interval == "wald"
+                else {"ci": "Newcombe hybrid score (Wilson)"}
+            ),
             "p_value": "Fisher's exact test (two-sided)",
             "worst_grade": "highest known CTCAE grade of the woman",
             "terms": "compared case-insensitively, whitespace stripped; shown as first written",
@@ -243,8 +271,16 @@ def adverse_events_by_arm(
     )
 
 
+Difference = Callable[..., Estimate]
+"""A risk difference of a 2 × 2 table (``table, *, conf_level``)."""
+
+
 def _worst_grade_rows(
-    counted: pl.DataFrame, arms: tuple[str, str], n_arm: tuple[int, int], conf_level: float
+    counted: pl.DataFrame,
+    arms: tuple[str, str],
+    n_arm: tuple[int, int],
+    conf_level: float,
+    difference: Difference,
 ) -> list[AdverseEventRow]:
     """worst_grade_1 … 5: women by their highest known grade; events of that grade."""
     worst = (
@@ -266,6 +302,7 @@ def _worst_grade_rows(
                 (events[0].height, events[1].height),
                 n_arm,
                 conf_level,
+                difference,
             )
         )
     return rows
@@ -369,6 +406,7 @@ def _row(
     arms: tuple[str, str],
     n_arm: tuple[int, int],
     conf_level: float,
+    difference: Difference,
 ) -> AdverseEventRow:
     chosen = counted.filter(selected)
     by_arm = [chosen.filter(pl.col("arm") == arm) for arm in arms]
@@ -380,6 +418,7 @@ def _row(
         (by_arm[0].height, by_arm[1].height),
         n_arm,
         conf_level,
+        difference,
     )
 
 
@@ -390,9 +429,10 @@ def _compare(
     events: tuple[int, int],
     n_arm: tuple[int, int],
     conf_level: float,
+    difference: Difference,
 ) -> AdverseEventRow:
-    table = [[women[0], n_arm[0] - women[0]], [women[1], n_arm[1] - women[1]]]
-    difference = risk_difference(table, conf_level=conf_level)
+    table: TableLike = [[women[0], n_arm[0] - women[0]], [women[1], n_arm[1] - women[1]]]
+    estimate = difference(table, conf_level=conf_level)
     fisher = fisher_exact(table, conf_level=conf_level, odds_ratio_estimate=False)
     return AdverseEventRow(
         measure=measure,
@@ -403,11 +443,11 @@ def _compare(
         women_second=women[1],
         n_second=n_arm[1],
         events_second=events[1],
-        risk_difference=difference.estimate,
-        ci_low=difference.ci_low,
-        ci_high=difference.ci_high,
+        risk_difference=estimate.estimate,
+        ci_low=estimate.ci_low,
+        ci_high=estimate.ci_high,
         p_value=fisher.p_value,
-        difference=difference,
+        difference=estimate,
         fisher=fisher,
     )
 
