@@ -30,6 +30,11 @@ from ovaregen.io.reader import read_dataset
 REFERENCE_DIR = Path(__file__).parents[1] / "reference"
 REFERENCE: dict[str, Any] = json.loads((REFERENCE_DIR / "plans.json").read_text())
 PLANS: dict[str, dict[str, Any]] = {entry["plan"]: entry for entry in REFERENCE["plans"]}
+SUPPLEMENTS: list[dict[str, Any]] = [
+    json.loads(path.read_text()) for path in sorted(REFERENCE_DIR.glob("*_effects.json"))
+]
+"""Per-plan R references of the report's effect sizes (``<plan>_effects.R``), in the same
+case format; their own tests compare the numbers, the coverage test below counts their ids."""
 TOP_LEVEL = ("n", "statistic", "df", "p_value", "estimate", "ci_low", "ci_high")
 KM_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "survival", "ci_low", "ci_high")
 ABS_TOL = 1e-12  # for values that are 0 on one side up to rounding
@@ -111,6 +116,12 @@ def test_result_matches_r(plan: str, case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("plan", sorted(PLANS))
 def test_every_result_of_the_plan_has_an_r_reference(plan: str) -> None:
     checked = {case["id"] for case in PLANS[plan]["results"]}
+    checked |= {
+        case["id"]
+        for document in SUPPLEMENTS
+        if document.get("plan") == plan
+        for case in document["results"]
+    }
     assert sorted(set(results_of(plan)) - checked) == []
 
 
