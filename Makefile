@@ -3,15 +3,35 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The installer is uv at the version the lock pins (its dev extra): .venv's own once installed,
+# else uv from the PATH, else bootstrapped into .venv with pip (a missing tool installs itself).
+# uv reads no pip.conf: it installs from PyPI unless UV_DEFAULT_INDEX / uv.toml say otherwise.
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
 .PHONY: install browser demo test lint bench lock dictionary reference clean
 
 install: $(STAMP)
 
+# Exactly the pinned lock (uv pip sync also removes what the lock does not hold), then ovaregen
+# itself, editable. Re-run only when requirements.lock or pyproject.toml change.
 $(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@set -e; \
+	if [ ! -x $(BIN)/python ]; then \
+		if command -v $(PYTHON) >/dev/null 2>&1; then $(PYTHON) -m venv $(VENV); \
+		elif command -v uv >/dev/null 2>&1; then uv venv --quiet --python 3.11 $(VENV); \
+		else echo "make install needs Python 3.11 ($(PYTHON)) or uv on the PATH"; exit 2; fi; \
+	fi; \
+	uv=$(BIN)/uv; \
+	if [ ! -x $$uv ]; then \
+		if command -v uv >/dev/null 2>&1; then uv=uv; \
+		else \
+			echo "installing uv $(UV_VERSION) into $(VENV) (pip, once)"; \
+			$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; \
+			$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+		fi; \
+	fi; \
+	$$uv pip sync --quiet --python $(BIN)/python requirements.lock; \
+	$$uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
 demo: install
@@ -39,7 +59,6 @@ bench: install
 
 # Regenerate the pinned lock from pyproject.toml (needs network access to the package index).
 lock: install
-	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python $(BIN)/python
 
 # Regenerate the R reference numbers under tests/reference (needs R with pROC and survival);

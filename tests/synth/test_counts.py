@@ -116,7 +116,7 @@ def test_same_seed_same_bytes(study: str, tmp_path: Path) -> None:
     for name in ("first", "again"):
         write_dataset(synthesize(study, PUBLISHED_SIZE[study], 11), tmp_path / name)
     written = sorted(path.name for path in (tmp_path / "first").iterdir())
-    assert written == sorted(f"{name}.csv" for name in FILES[study])
+    assert written == sorted([*(f"{name}.csv" for name in FILES[study]), "provenance.json"])
     for name in written:
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 

@@ -110,7 +110,13 @@ class Table:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything one plan produced for one dataset."""
+    """Everything one plan produced for one dataset.
+
+    ``dataset_checksum`` is the SHA-256 of the dataset's files as read
+    (``ovaregen.io.reader.dataset_checksum``; None when it was not read from files);
+    ``synthetic`` the sentence saying a generator made the dataset, not patients
+    (``Provenance.statement``; None for a dataset not known to be synthetic).
+    """
 
     plan: str
     protocol_name: str
@@ -121,6 +127,8 @@ class Analysis:
     results: tuple[Result, ...]
     tables: tuple[Table, ...]
     warnings: tuple[str, ...] = ()
+    dataset_checksum: str | None = None
+    synthetic: str | None = None
 
     def result(self, id: str) -> Result:
         """The result with this id."""

@@ -12,13 +12,21 @@ workbook and no CSV (``ovaregen.io.sources``). Files over the size or column lim
 checking (an error, a panic, memory running out) is an error finding, never a traceback.
 Cells holding a control character (``io.control_cells``) or a text longer than the clinic
 stores (``io.text_lengths``) are errors too, so that the database never refuses a valid file.
+
+A valid dataset carries its checksum (:func:`dataset_checksum`) and, from a folder holding
+``provenance.json`` (written by ``write_dataset`` for a synthetic dataset), its
+:class:`~ovaregen.io.dataset.Provenance`; a provenance.json that cannot be read is a warning,
+and the dataset is then not marked synthetic.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import polars as pl
 
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile
@@ -33,14 +41,30 @@ from ovaregen.io.agreement import (
 from ovaregen.io.checks import count_of, run_checks
 from ovaregen.io.coherence import known_participant_check
 from ovaregen.io.control_cells import control_findings
-from ovaregen.io.dataset import Dataset, Finding, Severity
+from ovaregen.io.dataset import (
+    PROVENANCE_FILE,
+    Dataset,
+    Finding,
+    Provenance,
+    Severity,
+    empty_table,
+)
 from ovaregen.io.file_limits import DEFAULT_LIMITS, ReadLimits
 from ovaregen.io.raw import RawTable, line_word
 from ovaregen.io.sources import READ_FAILURES, load_tables, read_failure
 from ovaregen.io.text_lengths import length_findings
 from ovaregen.io.validation import ValidatedTable, validate_table
 
-__all__ = ["DatasetInvalid", "ValidationReport", "read_dataset", "validate_dataset"]
+__all__ = [
+    "DatasetInvalid",
+    "ValidationReport",
+    "dataset_checksum",
+    "read_dataset",
+    "validate_dataset",
+]
+
+PROVENANCE_LIMIT = 64 * 1024
+"""The largest provenance.json read (bytes); a few hundred is usual."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +131,10 @@ def validate_dataset(
     """
     source = str(path)
     tables, findings = load_tables(Path(path), limits)
+    provenance, provenance_findings = _provenance(Path(path))
+    findings += provenance_findings
     try:
-        return _checked(source, tables, findings, protocol)
+        report = _checked(source, tables, findings, protocol)
     except READ_FAILURES as error:
         failure = read_failure(Path(path).name, error)
         return ValidationReport(
@@ -118,6 +144,61 @@ def validate_dataset(
             1 + count_of(findings, Severity.ERROR),
             count_of(findings, Severity.WARNING),
         )
+    if report.dataset is None:
+        return report
+    try:
+        checksum: str | None = dataset_checksum(Path(path))
+    except OSError:
+        checksum = None  # a file gone since it was read: the dataset read stays valid
+    return replace(
+        report, dataset=replace(report.dataset, provenance=provenance, checksum=checksum)
+    )
+
+
+def dataset_files(path: Path) -> list[Path]:
+    """The files a dataset is read from, in a fixed order: a workbook (given, or the only one
+    of a folder without CSV), else the folder's interchange CSVs in INTERCHANGE.md's order
+    (participants, pregnancies, visits, adverse events, mobilisation; names matched as the
+    reader matches them, case-insensitively). Other files (provenance.json) are not data."""
+    if path.is_file():
+        return [path]
+    entries = sorted(p for p in path.iterdir() if p.is_file())
+    csvs = {p.name.lower(): p for p in entries if p.suffix.lower() == ".csv"}
+    workbooks = [p for p in entries if p.suffix.lower() == ".xlsx" and not p.name.startswith("~$")]
+    if not csvs and len(workbooks) == 1:
+        return workbooks
+    return [csvs[file.file_name] for file in DatasetFile if file.file_name in csvs]
+
+
+def dataset_checksum(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of the dataset at ``path``: of the lines ``<SHA-256 of the file>  <file
+    name>``, one per file of :func:`dataset_files` in its order, each ending in a newline —
+    what ``sha256sum participants.csv pregnancies.csv … | sha256sum`` prints in the folder."""
+    lines = []
+    for file in dataset_files(Path(path)):
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        lines.append(f"{digest.hexdigest()}  {file.name}\n")
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def _provenance(path: Path) -> tuple[Provenance | None, list[Finding]]:
+    """The provenance.json of a dataset folder, if any (a warning when it cannot be read)."""
+    file = path / PROVENANCE_FILE
+    if not path.is_dir() or not file.is_file():
+        return None, []
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(PROVENANCE_LIMIT + 1)
+        if len(data) > PROVENANCE_LIMIT:
+            raise ValueError(f"larger than {PROVENANCE_LIMIT // 1024} KiB")
+        return Provenance.from_json(data.decode("utf-8")), []
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        problem = error.strerror if isinstance(error, OSError) else str(error)
+        message = f"not read ({problem}): the dataset is not marked synthetic"
+        return None, [Finding(Severity.WARNING, PROVENANCE_FILE, message)]
 
 
 def _checked(
@@ -190,12 +271,19 @@ def _dataset(
         for name in participants.columns
         if name in own or (name in filled and nulls[name] < participants.height)
     )
-    frames[DatasetFile.PARTICIPANTS.value] = participants
+
+    def frame(file: DatasetFile) -> pl.DataFrame:
+        return frames[file.value] if file.value in frames else empty_table(file)
+
     return Dataset(
+        participants=participants,
+        pregnancies=frame(DatasetFile.PREGNANCIES),
         source=source,
         supplied=supplied,
         warnings=tuple(f for f in findings if f.severity is Severity.WARNING),
-        **frames,
+        visits=frame(DatasetFile.VISITS),
+        adverse_events=frame(DatasetFile.ADVERSE_EVENTS),
+        mobilisation=frame(DatasetFile.MOBILISATION),
     )
 
 

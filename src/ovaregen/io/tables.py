@@ -2,13 +2,15 @@
 and an analysis's ``results.json``.
 
 Files are written atomically: to a temporary file in the same folder, then renamed, so that a
-failed run never leaves a half-written or stale-looking result behind.
+failed run never leaves a half-written or stale-looking result behind. They get the mode any
+new file gets, 0666 less the umask (``-rw-r--r--`` under the usual 022;
+``io.writer.temporary_beside``): a report is shared with co-authors, not private like
+``mkstemp``'s 0600.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ import polars as pl
 from ovaregen.analysis.result import Analysis
 from ovaregen.domain.derivation import Derivation, live_birth_table
 from ovaregen.io.spreadsheet_safe import escaped_frame
+from ovaregen.io.writer import temporary_beside
 from ovaregen.report.results_json import render_results_json
 
 
@@ -26,8 +29,7 @@ def _replacing(path: Path) -> Iterator[str]:
     """A temporary file beside ``path`` to write; it replaces ``path`` only if the block ends."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
+    temporary = str(temporary_beside(path))
     try:
         yield temporary
         os.replace(temporary, path)

@@ -81,6 +81,8 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
             "rules_version": analysis.rules_version,
             "ovaregen_version": _version(),
             "dataset": analysis.dataset,
+            "dataset_checksum": analysis.dataset_checksum,
+            "synthetic": analysis.synthetic,
             "populations": [
                 {"id": p.id, "definition": p.definition, "n": p.n} for p in analysis.populations
             ],

@@ -12,7 +12,10 @@ of mobilisation.csv.
 At the published size (:data:`PUBLISHED_SIZE`) every count-based figure of the paper comes
 out exactly; at any other size each count is a largest-remainder apportionment of the
 published one (``ovaregen.synth.counts``); continuous values follow the published summaries
-approximately. Same seed, same dataset (and the same bytes written). :data:`TARGETS` lists,
+approximately. Same seed, same dataset (and the same bytes written). Every dataset records that
+it is synthetic (``Dataset.provenance``: generator, version, study, n, seed), which
+``write_dataset`` writes as ``provenance.json`` and the reader reads back, so that the report of
+any synthetic dataset says so. :data:`TARGETS` lists,
 per study, the published figure beside which a report prints the reproduced one;
 :data:`ASSUMPTIONS` says what the generator had to choose where the paper is silent or
 inconsistent.
@@ -22,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 
 import polars as pl
 
 from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile
-from ovaregen.io.dataset import Dataset, empty_table
+from ovaregen.io.dataset import Dataset, Provenance, empty_table
 from ovaregen.synth import mensc, regenera, ucmsc_rct
 from ovaregen.synth.counts import Tables
 from ovaregen.synth.ucmsc_safety import ADVERSE_EVENTS
@@ -66,8 +70,9 @@ _GENERATORS: dict[str, Callable[[int, int], Tables]] = {
 def synthesize(study: str, n: int, seed: int) -> Dataset:
     """The synthetic dataset of ``study`` with ``n`` participants (see the module docstring).
 
-    ``source`` is ``"synthetic STUDY, n = N, seed = SEED"``. Raises ``ValueError`` for an
-    unknown study or an ``n`` below the study's minimum (:data:`MINIMUM_SIZE`).
+    ``source`` is ``"synthetic STUDY, n = N, seed = SEED"`` and ``provenance`` the same call
+    with ovaregen's version. Raises ``ValueError`` for an unknown study or an ``n`` below the
+    study's minimum (:data:`MINIMUM_SIZE`).
     """
     if study not in _GENERATORS:
         raise ValueError(f"unknown study {study!r}; choose one of {', '.join(STUDIES)}")
@@ -86,7 +91,16 @@ def synthesize(study: str, n: int, seed: int) -> Dataset:
         mobilisation=frame(DatasetFile.MOBILISATION),
         source=f"synthetic {study}, n = {n}, seed = {seed}",
         supplied={file.value: tuple(table.columns) for file, table in tables.items()},
+        provenance=Provenance("ovaregen", generator_version(), study, n, seed),
     )
+
+
+def generator_version() -> str:
+    """The installed ovaregen's version (the generator of a synthetic dataset)."""
+    try:
+        return metadata.version("ovaregen")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _events(arm: str) -> int:
