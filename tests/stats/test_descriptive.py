@@ -16,6 +16,7 @@ from ovaregen.stats.descriptive import (
     Summary,
     TableOneSpec,
     Variable,
+    dichotomous_level,
     table_one,
 )
 
@@ -98,14 +99,55 @@ def test_each_row_names_its_test(table: Any) -> None:
     assert table.group_sizes == (25, 35)
 
 
-def test_missing_group_values_are_left_out_and_counted() -> None:
+def test_rows_of_unknown_group_count_in_overall_only() -> None:
     data = frame().with_columns(
-        pl.when(pl.int_range(pl.len()) < 3).then(None).otherwise(pl.col("group")).alias("group")
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(None)
+        .when(pl.int_range(pl.len()) < 5)
+        .then(pl.lit("unlisted"))
+        .otherwise(pl.col("group"))
+        .alias("group")
     )
     result = table_one(data, SPEC)
     assert result.excluded_missing_group == 3
-    assert sum(result.group_sizes) == 57
-    assert any("left out" in w for w in result.warnings)
+    assert result.unknown_group == 5
+    assert result.overall_size == data.height == 60
+    assert sum(result.group_sizes) == 55
+    age = next(r for r in result.rows if r.variable.column == "age_years")
+    assert isinstance(age.overall, Continuous)
+    assert age.overall.n + age.overall.missing == 60
+    assert age.overall.mean == pytest.approx(data.get_column("age_years").mean(), rel=1e-12)
+    assert sum(s.n + s.missing for s in age.by_group) == 55
+    menses = next(r for r in result.rows if r.variable.column == "menses")
+    assert isinstance(menses.overall, Categorical)
+    assert menses.overall.missing == data.get_column("menses").null_count()
+    assert menses.overall.n == data.get_column("menses").drop_nulls().len()
+    assert any("Overall column only" in w for w in result.warnings)
+    assert any("unlisted" in w for w in result.warnings)
+
+
+def test_a_chi_square_with_small_expected_counts_warns_on_its_row() -> None:
+    data = pl.DataFrame(
+        {"group": ["a"] * 6 + ["b"] * 6, "smoker": ["yes"] * 5 + ["no"] + ["no"] * 5 + ["yes"]}
+    )
+    spec = TableOneSpec("group", (Variable("smoker", "Smoker", categorical=True),))
+    row = table_one(data, spec).rows[0]
+    assert row.test is not None
+    assert any("expected count below 5" in w for w in row.test.warnings)
+
+
+@pytest.mark.parametrize(
+    ("levels", "yes"),
+    [
+        (("true", "false"), "true"),
+        (("No", "Yes"), "Yes"),
+        (("0", "1"), "1"),
+        (("regular", "irregular"), None),
+        (("true", "false", "unknown"), None),
+    ],
+)
+def test_a_yes_no_pair_is_dichotomous(levels: tuple[str, ...], yes: str | None) -> None:
+    assert dichotomous_level(levels) == yes
 
 
 def test_input_frame_is_not_modified() -> None:
@@ -144,4 +186,4 @@ def test_a_categorical_row_without_values_and_a_spec_without_groups_are_not_erro
     assert result.rows[0].test is None
     assert any("no known values" in w for w in result.warnings)
     empty = table_one(data.clear(), TableOneSpec("group", (Variable("age", "Age"),)))
-    assert empty.groups == () and empty.rows[0].overall.n == 0  # type: ignore[union-attr]
+    assert empty.groups == () and empty.rows[0].overall.n == 0

@@ -6,7 +6,11 @@ continuous variable n, mean, SD, min, max, median and quartiles (R ``quantile`` 
 group; for each categorical variable n and % per level and group (% of the group's non-missing
 values, missing counted apart). Each row carries the test that compared the groups (as named in
 the spec) and the standardised mean difference (SMD) as the R package ``tableone`` computes it.
-The input frame is never modified.
+
+The Overall column is every row of the frame, as gtsummary's ``add_overall`` and tableone's
+"Overall" print it: a row whose group is unknown (null, or a value not among the spec's groups)
+is counted there and in no group column, and :attr:`TableOne.unknown_group` says how many.
+The tests compare the groups only. The input frame is never modified.
 """
 
 from __future__ import annotations
@@ -62,6 +66,19 @@ class Variable:
         if self.test is not None:
             return self.test
         return RowTest.CHI_SQUARE if self.categorical else RowTest.WELCH
+
+
+YES_NO_LEVELS = (("true", "false"), ("yes", "no"), ("1", "0"))
+"""Level pairs of a dichotomous variable, the "yes" level first (gtsummary's "dichotomous")."""
+
+
+def dichotomous_level(levels: Sequence[str]) -> str | None:
+    """The "yes" level when ``levels`` are a yes/no pair (one row in a Table 1), else None."""
+    lowered = sorted(level.lower() for level in levels)
+    for yes, no in YES_NO_LEVELS:
+        if lowered == sorted((yes, no)):
+            return next(level for level in levels if level.lower() == yes)
+    return None
 
 
 @dataclass(frozen=True)
@@ -127,8 +144,12 @@ class TableOne:
     group_sizes: tuple[int, ...]
     rows: tuple[TableOneRow, ...]
     excluded_missing_group: int = 0
-    """Rows left out because their group value was missing."""
+    """Rows whose group value is missing (null): in the Overall column only."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    unknown_group: int = 0
+    """Rows in no group column (group null or not among the spec's groups): Overall only."""
+    overall_size: int = 0
+    """Rows in the Overall column: every row of the frame."""
 
 
 # --- summaries ---------------------------------------------------------------------------
@@ -261,9 +282,10 @@ def _row_test(
 def table_one(frame: pl.DataFrame, spec: TableOneSpec) -> TableOne:
     """Build Table 1 for ``frame`` grouped by ``spec.group`` (see the module docstring).
 
-    Rows whose group is missing are left out and counted. Each variable uses its non-missing
-    values (complete cases per row; the missing count is reported per group). The SMD is given
-    for two groups (first vs second). ``frame`` is not modified.
+    Rows whose group is unknown (null or not among ``spec.groups``) are counted in the Overall
+    column only. Each variable uses its non-missing values (complete cases per row; the missing
+    count is reported per column). The SMD is given for two groups (first vs second).
+    ``frame`` is not modified.
     """
     columns = list(dict.fromkeys([spec.group, *(v.column for v in spec.variables)]))
     missing_columns = [c for c in columns if c not in frame.columns]
@@ -271,45 +293,46 @@ def table_one(frame: pl.DataFrame, spec: TableOneSpec) -> TableOne:
         raise KeyError(f"Table 1: no column {', '.join(missing_columns)} in the data")
     data = frame.select(columns).with_columns(pl.col(spec.group).cast(pl.String))
     excluded = data.get_column(spec.group).null_count()
-    data = data.filter(pl.col(spec.group).is_not_null())
-    seen = sorted(data.get_column(spec.group).unique().to_list())
+    seen = sorted(data.get_column(spec.group).drop_nulls().unique().to_list())
     groups = spec.groups or tuple(seen)
     partitions = {
-        str(key[0]): part for key, part in data.partition_by(spec.group, as_dict=True).items()
+        str(key[0]): part
+        for key, part in data.filter(pl.col(spec.group).is_not_null())
+        .partition_by(spec.group, as_dict=True)
+        .items()
     }
     empty = data.clear()
     parts = [partitions.get(group, empty) for group in groups]
+    unknown_group = data.height - sum(part.height for part in parts)
     warnings: list[str] = []
     if excluded:
-        warnings.append(f"{excluded} rows without a value of {spec.group} were left out")
+        warnings.append(
+            f"{excluded} rows without a value of {spec.group}: in the Overall column only"
+        )
     unlisted = sorted(set(seen) - set(groups))
     if unlisted:
-        warnings.append(f"groups not listed in the spec were left out: {', '.join(unlisted)}")
+        warnings.append(
+            f"groups not listed in the spec, in the Overall column only: {', '.join(unlisted)}"
+        )
 
     rows: list[TableOneRow] = []
     for variable in spec.variables:
         series = [part.get_column(variable.column) for part in parts]
+        everyone = data.get_column(variable.column)
         if variable.categorical:
-            observed = data.get_column(variable.column).cast(pl.String).drop_nulls().unique()
+            observed = everyone.cast(pl.String).drop_nulls().unique()
             levels = variable.levels or tuple(sorted(observed.to_list()))
             by_group: tuple[Continuous | Categorical, ...] = tuple(
                 _categorical(s, levels) for s in series
             )
-            overall: Continuous | Categorical = _categorical(
-                pl.concat(series) if series else data.get_column(variable.column), levels
-            )
+            overall: Continuous | Categorical = _categorical(everyone, levels)
         else:
             levels = ()
-            summaries = [
+            by_group = tuple(
                 _continuous(_continuous_frame(p, variable.column, None).row(0, named=True))
                 for p in parts
-            ]
-            by_group = tuple(summaries)
-            overall = _continuous(
-                _continuous_frame(pl.concat(parts) if parts else empty, variable.column, None).row(
-                    0, named=True
-                )
             )
+            overall = _continuous(_continuous_frame(data, variable.column, None).row(0, named=True))
         test, reason = _row_test(variable, series, levels)
         if reason:
             warnings.append(reason)
@@ -328,4 +351,6 @@ def table_one(frame: pl.DataFrame, spec: TableOneSpec) -> TableOne:
         rows=tuple(rows),
         excluded_missing_group=excluded,
         warnings=tuple(warnings),
+        unknown_group=unknown_group,
+        overall_size=data.height,
     )
