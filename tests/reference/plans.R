@@ -314,6 +314,40 @@ chisq_case("pregnancy_by_menses", paste0(
   before = 'M <- B[B$menses %in% c("regular", "irregular"), ]; ')
 chisq_case("pregnancy_by_injections", paste0(
   "table(factor(B$injections >= 2, levels = c(FALSE, TRUE)), ", sprintf(event, "B"), ")"))
+# Study B's Table 2 effects (src/ovaregen/analysis/mensc_factors.py): per factor the difference
+# in pregnancy rates (row 1 - row 2) with Newcombe's hybrid score interval (the Wilson limits of
+# each row from prop.test(correct = FALSE), then Newcombe's formula) and fisher.test's
+# conditional MLE odds ratio with its exact interval and p. fisher.test stops its root search at
+# uniroot's default tolerance (about 1e-4), so the odds ratio is compared at 1e-3 here;
+# mensc_effects.R solves its equations to 1e-14 for the 1e-8 check.
+newcombe_call <- function(table_code) paste0(
+  "tab <- ", table_code, "; a <- tab[1, 1]; n1 <- sum(tab[1, ]); b <- tab[2, 1]; ",
+  "n2 <- sum(tab[2, ]); p1 <- a / n1; p2 <- b / n2; ",
+  "w1 <- prop.test(a, n1, correct = FALSE)$conf.int; ",
+  "w2 <- prop.test(b, n2, correct = FALSE)$conf.int; ",
+  "c(p1 - p2, max(p1 - p2 - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2), -1), ",
+  "min(p1 - p2 + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2), 1))")
+effect_cases <- function(id, table_code, before = "") {
+  call <- paste0(before, newcombe_call(table_code))
+  d <- suppressWarnings(run(call))
+  add(paste0(id, "_difference"), call, list(n = sum(tab), estimate = d[1], ci_low = d[2],
+                                            ci_high = d[3], groups = group_counts(tab)))
+  call <- paste0(before, "tab <- ", table_code, "; fisher.test(tab)")
+  f <- run(call)
+  add(paste0(id, "_odds_ratio"), call,
+      list(n = sum(tab), estimate = num(f$estimate), ci_low = f$conf.int[1],
+           ci_high = f$conf.int[2], p_value = f$p.value, groups = group_counts(tab)),
+      rel_tol = 1e-3, note = "fisher.test's MLE and limits stop at uniroot's default tolerance")
+}
+effect_cases("pregnancy_by_age_group", paste0(
+  "table(factor(B$age_years < 35, levels = c(TRUE, FALSE)), ", sprintf(event, "B"), ")"))
+effect_cases("pregnancy_by_menses", paste0(
+  'table(factor(M$menses, levels = c("regular", "irregular")), ', sprintf(event, "M"), ")"),
+  before = 'M <- B[B$menses %in% c("regular", "irregular"), ]; ')
+effect_cases("pregnancy_by_injections", paste0(
+  "table(factor(B$injections >= 2, levels = c(FALSE, TRUE)), ", sprintf(event, "B"), ")"))
+rate("pregnancy_both_ways_rate",
+     "x <- sum(B$pregnancy_spontaneous & B$pregnancy_ivf); n <- nrow(B)")
 rate("live_birth_rate_per_woman", "x <- sum(B$has_live_birth); n <- nrow(B)")
 per_unit("infants_per_woman", "x <- sum(G$infants_live_born); n <- nrow(B)")
 rate("live_birth_rate_per_pregnancy", "x <- sum(G$live_birth); n <- nrow(G)")
