@@ -117,3 +117,25 @@ def test_result_tables_keep_numerators_and_groups() -> None:
     assert summary.get_column("numerator").to_list() == [3, None]
     groups = groups_frame([rate, compared])
     assert groups.get_column("group").to_list() == ["young", "old"]
+
+
+def test_a_woman_in_neither_group_is_not_called_unknown() -> None:
+    """Menses "amenorrhea" is known but in neither group of regular vs irregular: the reason
+    says so; only the empty cell is "unknown"."""
+    frame = pl.DataFrame(
+        {
+            "menses": ["regular"] * 4 + ["irregular"] * 3 + ["amenorrhea"] * 2 + [None],
+            "pregnant": [True, False, True, False, True, False, False, True, False, True],
+        }
+    )
+    split = split_by_values("menses", [("regular", "regular"), ("irregular", "irregular")])
+    result = compare_rates("by_menses", "t", frame, split, "pregnant", EVERYONE)
+    assert result.n == 7
+    assert result.left_out == (
+        LeftOut(1, "menstrual status at baseline / injection unknown"),
+        LeftOut(
+            2,
+            "menstrual status at baseline / injection in neither group compared "
+            "(regular vs irregular)",
+        ),
+    )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ovaregen.analysis.left_out import unit_of, unknown
+from ovaregen.analysis.left_out import readable, unit_of, unknown
 from ovaregen.analysis.result import LeftOut, Population, Result
 from ovaregen.stats.comparison import t_test
 from ovaregen.stats.contingency import chi_square, fisher_exact, relative_risk
@@ -168,13 +168,29 @@ def rate_per_unit(
 # --- comparisons of groups ------------------------------------------------------------------
 
 
-def _known(frame: pl.DataFrame, split: Split, outcome: str) -> tuple[pl.DataFrame, int, int]:
+def _known(
+    frame: pl.DataFrame, split: Split, outcome: str
+) -> tuple[pl.DataFrame, tuple[LeftOut, ...], int]:
+    """The rows in a group with ``outcome`` known; the women in no group (why); how many in a
+    group have ``outcome`` unknown."""
     labelled = frame.select(split.labels(frame), pl.col(outcome))
     no_group = labelled.get_column(split.name).null_count()
     no_outcome = labelled.filter(
         pl.col(split.name).is_not_null() & pl.col(outcome).is_null()
     ).height
-    return labelled.drop_nulls(), no_group, no_outcome
+    return labelled.drop_nulls(), _outside(frame, split, no_group), no_outcome
+
+
+def _outside(frame: pl.DataFrame, split: Split, count: int) -> tuple[LeftOut, ...]:
+    """Why ``count`` women are in none of the split's groups: the split's column unknown, or a
+    known value that no group compared holds (menses "amenorrhea" in regular vs irregular)."""
+    if not count or split.name not in frame.columns:
+        return _left_out(count, split.name)
+    unknown_value = min(count, frame.get_column(split.name).null_count())
+    other = count - unknown_value
+    groups = " vs ".join(group.label for group in split.groups)
+    outside = (LeftOut(other, f"{readable(split.name)} in neither group compared ({groups})"),)
+    return (*_left_out(unknown_value, split.name), *(outside if other else ()))
 
 
 def event_table(
@@ -195,7 +211,7 @@ def event_table(
                 "percent": 100 * events / n if n else None,
             }
         )
-    notes = (*_left_out(no_group, split.name), *_left_out(no_outcome, outcome))
+    notes = (*no_group, *_left_out(no_outcome, outcome))
     return np.array(rows, dtype=np.int64), groups, notes
 
 
@@ -304,7 +320,7 @@ def compare_means(
         title,
         result,
         population.id,
-        left_out=(*_left_out(no_group, split.name), *_left_out(no_value, value)),
+        left_out=(*no_group, *_left_out(no_value, value)),
         groups=groups,
         outcome=value,
         kind="continuous",
