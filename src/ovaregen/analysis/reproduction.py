@@ -116,7 +116,8 @@ def reproduce(analysis: Analysis, targets: Sequence[Target]) -> list[Reproductio
 
 
 def reproduction_table(analysis: Analysis, targets: Sequence[Target]) -> Table:
-    """The reproduction as a plan table (``reproduction.csv``): one row per target."""
+    """The reproduction as a plan table (``reproduction.csv``): one row per target, with the
+    decimals the paper prints the figure with."""
     rows = reproduce(analysis, targets)
     frame = pl.DataFrame(
         {
@@ -124,6 +125,7 @@ def reproduction_table(analysis: Analysis, targets: Sequence[Target]) -> Table:
             "section": [r.target.section for r in rows],
             "figure": [r.target.label for r in rows],
             "unit": [r.target.unit for r in rows],
+            "decimals": [r.target.decimals for r in rows],
             "published": [r.target.published for r in rows],
             "published_text": [r.target.published_text for r in rows],
             "reproduced": [r.reproduced for r in rows],
@@ -135,6 +137,7 @@ def reproduction_table(analysis: Analysis, targets: Sequence[Target]) -> Table:
             "section": pl.String,
             "figure": pl.String,
             "unit": pl.String,
+            "decimals": pl.Int64,
             "published": pl.Float64,
             "published_text": pl.String,
             "reproduced": pl.Float64,

@@ -304,6 +304,22 @@ def _decimals_of(value: float) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def _figure(value: float | None, decimals: int) -> str:
+    """A figure with the paper's decimals; a tiny one (6.0062e-31) in scientific notation."""
+    if value is not None and value != 0 and abs(value) < 10.0 ** -max(decimals, 4):
+        return f"{value:.4e}"
+    return fixed(value, decimals)
+
+
+def _reproduced(value: float | None, published: float | None, decimals: int, exact: bool) -> str:
+    """The reproduced figure rounded as the paper rounds; when a figure that is not exact
+    would print as the published text, two more decimals show the difference."""
+    text = _figure(value, decimals)
+    if exact or value is None or published is None or text != _figure(published, decimals):
+        return text
+    return _figure(value, decimals + 2)
+
+
 def reproduction_view(table: Table) -> TableView:
     """The ``reproduction`` table: Section | Figure | Published | Reproduced | Status | Note.
 
@@ -314,8 +330,11 @@ def reproduction_view(table: Table) -> TableView:
     for row in table.frame.iter_rows(named=True):
         unit = str(row.get("unit") or "")
         published = row.get("published")
-        decimals = _decimals_of(published) if published is not None else 2
+        decimals = row.get("decimals")
+        if decimals is None:
+            decimals = _decimals_of(published) if published is not None else 2
         status = str(row.get("status") or "")
+        reproduced = _reproduced(row.get("reproduced"), published, decimals, status == "exact")
         note = str(row.get("note") or "")
         printed = str(row.get("published_text") or "")
         if printed:
@@ -324,8 +343,8 @@ def reproduction_view(table: Table) -> TableView:
             [
                 Cell(str(row.get("section") or "")),
                 Cell(str(row.get("figure") or ""), css="label"),
-                Cell(with_unit(fixed(published, decimals), unit), css="stat"),
-                Cell(with_unit(fixed(row.get("reproduced"), decimals), unit), css="stat"),
+                Cell(with_unit(_figure(published, decimals), unit), css="stat"),
+                Cell(with_unit(reproduced, unit), css="stat"),
                 Cell(status, css=STATUS_CSS.get(status, "status-missing")),
                 Cell(note),
             ]
