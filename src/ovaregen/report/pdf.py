@@ -1,5 +1,11 @@
 """A report's PDF: the self-contained HTML printed by headless Chromium (its print stylesheet).
 
+The page numbers and the running header are the document's own (its CSS ``@page`` margin boxes);
+Chromium's header and footer (the file's URL and the date) are switched off. The PDF gets
+bookmarks from the document's headings (``--generate-pdf-document-outline``) and is tagged
+(``--generate-tagged-pdf``: headings, tables and reading order for screen readers). It is
+readable by others (``-rw-r--r--``), as the HTML report.
+
 Chromium is looked up on the PATH (Debian package ``chromium``); without it the PDF is refused
 with a message saying how to install it, and the HTML report stays as written.
 """
@@ -14,6 +20,14 @@ from pathlib import Path
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_SECONDS = 120
+PRINT_OPTIONS = (
+    "--no-pdf-header-footer",
+    "--generate-pdf-document-outline",
+    "--generate-tagged-pdf",
+)
+"""How the report is printed: no browser header/footer, bookmarks from headings, tagged."""
+FILE_MODE = 0o644
+"""The PDF's permissions: the author writes, everyone reads (as the HTML report)."""
 
 
 class PdfError(RuntimeError):
@@ -43,7 +57,7 @@ def print_to_pdf(html: Path, pdf: Path) -> None:
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
-            "--no-pdf-header-footer",
+            *PRINT_OPTIONS,
             f"--user-data-dir={profile}",
             f"--print-to-pdf={temporary}",
             html.resolve().as_uri(),
@@ -55,6 +69,7 @@ def print_to_pdf(html: Path, pdf: Path) -> None:
             if done.returncode != 0 or os.path.getsize(temporary) == 0:
                 last = (done.stderr.strip().splitlines() or ["no message"])[-1]
                 raise PdfError(f"Chromium could not print the report: {last}")
+            os.chmod(temporary, FILE_MODE)
             os.replace(temporary, pdf)
         except subprocess.TimeoutExpired as error:
             raise PdfError(f"Chromium did not finish within {TIMEOUT_SECONDS} s") from error
