@@ -1,15 +1,16 @@
-"""From a plan's results and tables to the report's figures, and the number formats.
+"""From a plan's results and tables to the report's figures.
 
 Selection and layout only: every number drawn or printed comes from the analysis plan
-(``Result`` fields, ``detail`` objects, tables); nothing here computes a statistic.
+(``Result`` fields, ``detail`` objects, tables); nothing here computes a statistic. Each figure
+carries the counts it draws (:class:`~ovaregen.report.figure_view.Tally`), which add up to the
+count its caption states. Captions carry no "Figure n." prefix: the document numbers figures
+through the whole report. The number formats are kept importable from here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -17,64 +18,23 @@ import polars as pl
 from ovaregen.analysis.measures import PairedValues
 from ovaregen.analysis.result import Analysis, Result
 from ovaregen.report import figures
+from ovaregen.report.figure_view import Figure, Tally
+from ovaregen.report.flow_data import flow_figure
+from ovaregen.report.forest_data import forest_figure
+from ovaregen.report.numbers import DASH, interval, number, p_value, percent
 from ovaregen.stats.roc import RocResult
 
-DASH = "—"
-
-
-# --- numbers --------------------------------------------------------------------------------
-
-
-def number(value: float | int | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (integers as they are; thousands kept)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return DASH
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)) or (float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value):,}".replace(",", "\u2009")
-    magnitude = math.floor(math.log10(abs(value))) if value else 0
-    if magnitude >= digits - 1:
-        return f"{round(value):,}".replace(",", "\u2009")
-    if magnitude < -4:
-        return f"{value:.{digits - 1}e}"
-    decimals = digits - 1 - magnitude
-    return f"{value:.{decimals}f}"
-
-
-def p_value(value: float | None) -> str:
-    """A p-value: ``< 0.001`` below a thousandth, else three decimals (``> 0.999`` near 1)."""
-    if value is None or not math.isfinite(value):
-        return DASH
-    if value < 0.001:
-        return "< 0.001"
-    if value > 0.999:
-        return "> 0.999"
-    return f"{value:.3f}"
-
-
-def percent(value: float | None, decimals: int = 2) -> str:
-    """A percentage given in percent."""
-    return DASH if value is None or not math.isfinite(value) else f"{value:.{decimals}f}%"
-
-
-def interval(low: float | None, high: float | None, scale: float = 1.0, digits: int = 3) -> str:
-    """A confidence interval ``low to high`` (scaled, e.g. ×100 for a proportion)."""
-    if low is None or high is None:
-        return DASH
-    return f"{number(low * scale, digits)} to {number(high * scale, digits)}"
-
-
-# --- figures --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A rendered figure: an id, its caption and the inline SVG."""
-
-    id: str
-    caption: str
-    svg: str
+__all__ = [
+    "DASH",
+    "Figure",
+    "Tally",
+    "flow_figure",
+    "interval",
+    "number",
+    "p_value",
+    "percent",
+    "study_figures",
+]
 
 
 def _result(analysis: Analysis, id: str) -> Result | None:
@@ -92,17 +52,39 @@ def _frame(analysis: Analysis, id: str) -> pl.DataFrame | None:
     return frame if frame.height else None
 
 
+def _accounted(analysis: Analysis, result: Result, drawn: int) -> tuple[str, tuple[Tally, ...]]:
+    """The women of the result's population that the figure does not draw, and why (from
+    ``Result.left_out``): a sentence for the caption and a tally of the whole population."""
+    population = next((p for p in analysis.populations if p.id == result.population), None)
+    if population is None:
+        return "", ()
+    counts = {"drawn": drawn}
+    for item in result.left_out:
+        counts[f"left out: {item.reason}"] = counts.get(f"left out: {item.reason}", 0) + item.count
+    tally = (Tally("analysis population", counts, population.n),)
+    if not result.left_out and drawn == population.n:
+        return "", tally
+    reasons = "; ".join(f"{item.reason}: {item.count}" for item in result.left_out)
+    return (
+        f" Of the n = {population.n} women of the analysis population, "
+        f"{population.n - drawn} are not drawn ({reasons or 'no reason recorded'}).",
+        tally,
+    )
+
+
+def _p_phrase(value: float | None) -> str:
+    text = p_value(value)
+    return text if text.startswith(("<", ">")) else f"= {text}"
+
+
 def _scatter(analysis: Analysis, stem: str) -> Figure | None:
     result = _result(analysis, "wbc_cd34_correlation")
     if result is None or not isinstance(result.detail, PairedValues) or not result.detail.x.size:
         return None
     points = result.detail
-    shown = figures.thinned(points.x.size).size
+    shown = int(figures.thinned(points.x.size).size)
     note = f" ({shown} of {points.x.size} points shown)" if shown < points.x.size else ""
-    text = (
-        f"r = {number(result.estimate)} (95% CI {interval(result.ci_low, result.ci_high)}), "
-        f"p {_p_phrase(result.p_value)}, n = {result.n}"
-    )
+    text = f"r = {number(result.estimate)}, p {_p_phrase(result.p_value)}, n = {points.x.size}"
     svg = figures.scatter(
         f"{stem}-scatter",
         points.x,
@@ -111,13 +93,17 @@ def _scatter(analysis: Analysis, stem: str) -> Figure | None:
         "CD34+ cells on day 5 (cells/µL)",
         text,
     )
-    caption = f"Day-5 leukocytes and CD34+ cells: {result.method}; {text}{note}."
-    return Figure(f"{stem}-scatter", caption, svg)
-
-
-def _p_phrase(value: float | None) -> str:
-    text = p_value(value)
-    return text if text.startswith(("<", ">")) else f"= {text}"
+    left, accounting = _accounted(analysis, result, points.x.size)
+    caption = (
+        f"Day-5 leukocytes and CD34+ cells, one point per woman (n = {points.x.size}): "
+        f"{result.method}; r = {number(result.estimate)} "
+        f"(95% CI {interval(result.ci_low, result.ci_high)}), p {_p_phrase(result.p_value)}"
+        f"{note}.{left}"
+    )
+    tally = Tally(
+        "women drawn", {"drawn": shown, "thinned out": points.x.size - shown}, points.x.size
+    )
+    return Figure(f"{stem}-scatter", caption, svg, (tally, *accounting))
 
 
 def _roc(analysis: Analysis, stem: str, id: str) -> Figure | None:
@@ -146,11 +132,22 @@ def _roc(analysis: Analysis, stem: str, id: str) -> Figure | None:
         cutoff_point=point,
         cutoff_label=cutoff_label,
     )
+    women = roc.n_cases + roc.n_controls
+    left, accounting = _accounted(analysis, result, int(women))
     caption = (
-        f"{result.title}: {legend}, DeLong; {roc.n_cases} activated and {roc.n_controls} not. "
+        f"{result.title}: {legend}, DeLong; n = {women}, {roc.n_cases} activated and "
+        f"{roc.n_controls} not. "
         + (f"{cutoff_label}." if cutoff_label else "No cut-off beats chance.")
+        + (" The AUC is below 0.5: the marker does no better than chance." if roc.auc < 0.5 else "")
+        + left
     )
-    return Figure(f"{stem}-{id}", caption, figures.roc(f"{stem}-{id}", panel))
+    tally = Tally(
+        "women in the curve",
+        {"activated": int(roc.n_cases), "not activated": int(roc.n_controls)},
+        int(women),
+    )
+    svg = figures.roc(f"{stem}-{id}", panel)
+    return Figure(f"{stem}-{id}", caption, svg, (tally, *accounting))
 
 
 def _symptoms(analysis: Analysis, stem: str) -> Figure | None:
@@ -159,12 +156,10 @@ def _symptoms(analysis: Analysis, stem: str) -> Figure | None:
         return None
     days = sorted(frame.get_column("day").unique().to_list())
     grades = list(dict.fromkeys(frame.get_column("grade").to_list()))
+    rows = list(frame.iter_rows(named=True))
     series = []
     for grade in grades:
-        by_day = {
-            row["day"]: row["percent"] or 0.0
-            for row in frame.filter(pl.col("grade") == grade).iter_rows(named=True)
-        }
+        by_day = {row["day"]: row["percent"] or 0.0 for row in rows if row["grade"] == grade}
         series.append((grade.replace("_", " "), [by_day.get(day, 0.0) for day in days]))
     svg = figures.stacked_bars(
         f"{stem}-gcsf",
@@ -173,38 +168,100 @@ def _symptoms(analysis: Analysis, stem: str) -> Figure | None:
         "Day of G-CSF",
         "% of the women analysed",
     )
-    total = number(frame.get_column("total").cast(pl.Int64).max())  # type: ignore[arg-type]
-    caption = (
-        f"G-CSF symptoms by day: grade reported, % of the {total} women analysed "
-        "(Table 3; 'not recorded' = no grade that day)."
+    total = int(frame.get_column("total").cast(pl.Int64).max())  # type: ignore[arg-type]
+    tallies = tuple(
+        Tally(
+            f"day {day}",
+            {
+                str(row["grade"]).replace("_", " "): int(row["n"] or 0)
+                for row in rows
+                if row["day"] == day
+            },
+            total,
+        )
+        for day in days
     )
-    return Figure(f"{stem}-gcsf", caption, svg)
+    caption = (
+        f"G-CSF symptoms by day: grade reported, % of the n = {total} women analysed, each bar "
+        "summing to 100% (Table 3; 'not recorded' = no grade that day)."
+    )
+    return Figure(f"{stem}-gcsf", caption, svg, tallies)
+
+
+CONCEPTION = {"ivf": "IVF", "spontaneous": "spontaneous"}
+"""The words of the conception codes (INTERCHANGE.md)."""
+
+
+def _month_bin(months: float) -> int:
+    """The whole month a time falls in: bar m counts times from m to under m + 1 months."""
+    return math.floor(months)
 
 
 def _by_month(analysis: Analysis, stem: str) -> Figure | None:
     frame = _frame(analysis, "pregnancies_by_month")
     if frame is None:
         return None
-    months = sorted(frame.get_column("months_after_treatment").unique().to_list())
-    low, high = int(min(months)), int(max(months))
-    axis = list(range(low, high + 1))
-    series = []
-    for conception in sorted(frame.get_column("conception").unique().to_list()):
-        counts = {
-            int(row["months_after_treatment"]): row["pregnancies"]
-            for row in frame.filter(pl.col("conception") == conception).iter_rows(named=True)
-        }
-        series.append((conception, [counts.get(m, 0) for m in axis]))
+    rows = [r for r in frame.iter_rows(named=True) if r["months_after_treatment"] is not None]
+    if not rows:
+        return None
+    bins = [_month_bin(float(r["months_after_treatment"])) for r in rows]
+    axis = list(range(min(bins), max(bins) + 1))
+    series: list[tuple[str, list[float]]] = []
+    counts: dict[str, int] = {}
+    for conception in sorted({str(r["conception"]) for r in rows}):
+        heights = dict.fromkeys(axis, 0)
+        for row, month in zip(rows, bins, strict=True):
+            if str(row["conception"]) == conception:
+                heights[month] += int(row["pregnancies"])
+                key = f"{conception}, month {month}"
+                counts[key] = counts.get(key, 0) + int(row["pregnancies"])
+        series.append((CONCEPTION.get(conception, conception), [float(heights[m]) for m in axis]))
     svg = figures.stacked_bars(
         f"{stem}-months",
         [str(m) for m in axis],
         series,
-        "Months after injection",
+        "Months after injection (whole months)",
         "Pregnancies",
     )
-    total = int(frame.get_column("pregnancies").sum())
-    caption = f"Time to pregnancy: {total} pregnancies by months after injection and conception."
-    return Figure(f"{stem}-months", caption, svg)
+    total = sum(int(r["pregnancies"]) for r in rows)
+    fractional = sorted(
+        {float(r["months_after_treatment"]) for r in rows} - {float(m) for m in bins}
+    )
+    binned = (
+        " Times between whole months are counted in the month they fall in ("
+        + ", ".join(f"{t:g} months in bar {_month_bin(t)}" for t in fractional)
+        + ")."
+        if fractional
+        else ""
+    )
+    unknown = frame.filter(pl.col("months_after_treatment").is_null())
+    missing = int(unknown.get_column("pregnancies").sum()) if unknown.height else 0
+    left = f" {missing} pregnancies with unknown timing are not drawn." if missing else ""
+    caption = (
+        f"Time to pregnancy: n = {total} pregnancies by months after injection and conception; "
+        f"bar m counts the pregnancies from m to under m + 1 months.{binned}{left}"
+    )
+    return Figure(f"{stem}-months", caption, svg, (Tally("pregnancies", counts, total),))
+
+
+def _regular_times(horizon: float) -> list[float]:
+    """Ticks for the numbers at risk: a step of 1, 2, 3, 6, 12 or 24 months, at most 7 ticks."""
+    step = next((s for s in (1, 2, 3, 6, 12, 24) if horizon / s <= 6), 48)
+    return [float(step * k) for k in range(int(horizon // step) + 1)]
+
+
+def _at_risk(frame: pl.DataFrame, total: int, times: list[float]) -> list[tuple[float, int]]:
+    """Women at risk just before each time, read off the plan's Kaplan–Meier table: the
+    ``n_risk`` of the first tabulated time at or after it (none left after the last)."""
+    table = frame.select(pl.col("time").cast(pl.Float64), pl.col("n_risk").cast(pl.Int64))
+    at_risk = []
+    for t in times:
+        later = table.filter(pl.col("time") >= t).get_column("n_risk")
+        if t <= 0:
+            at_risk.append((t, total))
+        else:
+            at_risk.append((t, int(later[0] or 0) if later.len() else 0))
+    return at_risk
 
 
 def _kaplan_meier(analysis: Analysis, stem: str) -> Figure | None:
@@ -216,31 +273,45 @@ def _kaplan_meier(analysis: Analysis, stem: str) -> Figure | None:
     def column(name: str) -> np.ndarray:
         return frame.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy()
 
-    censored = frame.filter(pl.col("n_censor") > 0).get_column("time").cast(pl.Float64)
+    censored_rows = frame.filter(pl.col("n_censor") > 0)
+    times = column("time")
+    n = result.n
+    events = int(frame.get_column("n_event").sum())
+    censored = int(frame.get_column("n_censor").sum())
+    curve = figures.SurvivalCurve(
+        times=times,
+        survival=column("survival"),
+        ci_low=column("ci_low"),
+        ci_high=column("ci_high"),
+        censored=censored_rows.get_column("time").cast(pl.Float64).to_numpy(),
+        at_risk=_at_risk(frame, n, _regular_times(float(np.nanmax(times)) if times.size else 0)),
+    )
     svg = figures.step_curve(
-        f"{stem}-km",
-        column("time"),
-        column("survival"),
-        column("ci_low"),
-        column("ci_high"),
-        censored.to_numpy(),
-        "Months after injection",
-        "Proportion not yet pregnant",
+        f"{stem}-km", curve, "Months after injection", "Proportion not yet pregnant"
     )
-    median = number(result.estimate) if result.estimate is not None else "not reached"
+    left, accounting = _accounted(analysis, result, n)
+    median = f"{number(result.estimate)} months" if result.estimate is not None else "not reached"
+    bounds = (result.ci_low, result.ci_high)
+    ci = f" (95% CI {interval(*bounds)})" if None not in bounds else ""
     caption = (
-        f"Kaplan–Meier estimate of time to first pregnancy, n = {result.n}, "
-        f"{result.extra.get('n_events')} pregnancies; median {median} months "
-        f"(95% CI {interval(result.ci_low, result.ci_high)}); women who did not conceive "
-        f"censored at their follow-up; {result.method}."
+        f"Kaplan–Meier estimate of time to first pregnancy: n = {n} women, {events} pregnant "
+        f"(events), {censored} censored at their last follow-up without pregnancy; median "
+        f"{median}{ci}; "
+        f"{result.method}. Numbers at risk under the plot.{left}"
     )
-    return Figure(f"{stem}-km", caption, svg)
+    tally = Tally("women", {"events": events, "censored": censored}, n)
+    return Figure(f"{stem}-km", caption, svg, (tally, *accounting))
 
 
-def _boxes(analysis: Analysis, stem: str, table: str, what: str) -> Figure | None:
+def _boxes(
+    analysis: Analysis, stem: str, table: str, what: str, result_id: str = ""
+) -> Figure | None:
+    """Box plots from a plan's summary table; ``result_id`` names the comparison whose women
+    they are (for the women left out)."""
     frame = _frame(analysis, table)
     if frame is None:
         return None
+    rows = [row for row in frame.iter_rows(named=True) if row["n"]]
     boxes = [
         figures.Box(
             f"{row['group']} (n = {row['n']})",
@@ -250,43 +321,17 @@ def _boxes(analysis: Analysis, stem: str, table: str, what: str) -> Figure | Non
             row["q3"],
             row["maximum"],
         )
-        for row in frame.iter_rows(named=True)
-        if row["n"]
+        for row in rows
     ]
     if not boxes:
         return None
     svg = figures.box_plot(f"{stem}-{table}", boxes, "Age (years)")
-    caption = f"{what}: median, quartiles, and whiskers at the range."
-    return Figure(f"{stem}-{table}", caption, svg)
-
-
-def _forest(analysis: Analysis, stem: str) -> Figure | None:
-    results = [r for r in analysis.results if r.id.startswith("arm_difference_")]
-    if not results:
-        return None
-    panels: dict[str, list[figures.ForestRow]] = {}
-    for r in results:
-        scale = 100.0 if r.extra.get("kind") == "binary" else 1.0
-        label = (
-            "Risk difference (percentage points)"
-            if scale == 100.0
-            else "Mean difference (units of each outcome)"
-        )
-
-        def scaled(value: float | None, factor: float = scale) -> float | None:
-            return None if value is None else value * factor
-
-        panels.setdefault(label, []).append(
-            figures.ForestRow(r.title, scaled(r.estimate), scaled(r.ci_low), scaled(r.ci_high))
-        )
-    arms = [g["group"] for g in results[0].extra.get("groups", ())]
-    order = " − ".join(arms) if len(arms) == 2 else "first arm − second arm"
-    svg = figures.forest(f"{stem}-forest", list(panels.items()))
-    caption = (
-        f"Arm comparisons ({order}) with 95% CIs: mean differences (Welch) and risk "
-        "differences (Wald); the dashed line is no difference."
-    )
-    return Figure(f"{stem}-forest", caption, svg)
+    women = sum(int(row["n"]) for row in rows)
+    result = _result(analysis, result_id) if result_id else None
+    left, accounting = _accounted(analysis, result, women) if result else ("", ())
+    caption = f"{what}, n = {women}: median, quartiles, and whiskers at the range.{left}"
+    tally = Tally("women", {str(row["group"]): int(row["n"]) for row in rows}, women)
+    return Figure(f"{stem}-{table}", caption, svg, (tally, *accounting))
 
 
 def study_figures(analysis: Analysis, stem: str) -> list[Figure]:
@@ -295,7 +340,13 @@ def study_figures(analysis: Analysis, stem: str) -> list[Figure]:
         lambda: _scatter(analysis, stem),
         lambda: _roc(analysis, stem, "roc_cd34_activation"),
         lambda: _roc(analysis, stem, "roc_wbc_activation"),
-        lambda: _boxes(analysis, stem, "age_by_activation_box", "Age by oocyte activation"),
+        lambda: _boxes(
+            analysis,
+            stem,
+            "age_by_activation_box",
+            "Age by oocyte activation",
+            "age_by_activation",
+        ),
         lambda: _symptoms(analysis, stem),
         lambda: _by_month(analysis, stem),
         lambda: _kaplan_meier(analysis, stem),
@@ -305,138 +356,7 @@ def study_figures(analysis: Analysis, stem: str) -> list[Figure]:
             "age_by_pregnancy_box",
             "Age at first injection of the women who became pregnant and of the others",
         ),
-        lambda: _forest(analysis, stem),
+        lambda: forest_figure(analysis, stem),
     ]
     made = (maker() for maker in makers)
     return [figure for figure in made if figure is not None]
-
-
-# --- the flow diagram -------------------------------------------------------------------------
-
-
-def _count(frame: pl.DataFrame, stage: str, arm: str | None = None) -> Any:
-    rows = frame.filter(pl.col("stage") == stage)
-    if arm is not None and "arm" in rows.columns:
-        rows = rows.filter(pl.col("arm") == arm)
-    return rows.get_column("n").item() if rows.height == 1 else None
-
-
-def _exclusion_lines(analysis: Analysis, limit: int = 8) -> tuple[str, ...]:
-    frame = _frame(analysis, "exclusions")
-    if frame is None:
-        return ()
-    failed = frame.filter(pl.col("failed") > 0).sort("failed", descending=True)
-    lines = [f"{row['criterion']}: {row['failed']}" for row in failed.iter_rows(named=True)]
-    if len(lines) > limit:
-        lines = [*lines[: limit - 1], f"… {len(lines) - limit + 1} more criteria (see table)"]
-    return tuple(lines)
-
-
-def flow_figure(analysis: Analysis, stem: str) -> Figure | None:
-    """The CONSORT-style diagram from the ``consort`` (study C) or ``flow`` table."""
-    consort = _frame(analysis, "consort")
-    if consort is not None:
-        return _consort_figure(analysis, consort, stem)
-    flow = _frame(analysis, "flow")
-    if flow is None:
-        return None
-    box, side = figures.FlowBox, figures.FlowStage
-    excluded = (
-        f"Excluded (n = {_count(flow, 'screen_failed')})",
-        "did not meet the inclusion criteria",
-        *(
-            ("by criterion (one may fail several):", *lines)
-            if (lines := _exclusion_lines(analysis))
-            else ()
-        ),
-    )
-    stages = [
-        side(
-            main=(
-                box((f"Recruited (n = {_count(flow, 'recruited')})", "assessed for eligibility")),
-            )
-        ),
-        side(side=box(excluded)),
-        side(main=(box((f"Met the inclusion criteria (n = {_count(flow, 'eligible')})",)),)),
-        side(
-            side=box(
-                (
-                    "Left the study",
-                    f"withdrew: {_count(flow, 'withdrawn')}",
-                    f"lost to follow-up: {_count(flow, 'lost_to_follow_up')}",
-                )
-            )
-        ),
-        side(main=(box((f"Analysed (n = {_count(flow, 'analysed')})", "status completed")),)),
-    ]
-    svg = figures.flow_diagram(f"{stem}-flow", stages)
-    caption = "Participant flow, counted from each participant's status; exclusions by criterion."
-    return Figure(f"{stem}-flow", caption, svg)
-
-
-def _consort_figure(analysis: Analysis, consort: pl.DataFrame, stem: str) -> Figure:
-    box, stage = figures.FlowBox, figures.FlowStage
-    arms = [a for a in dict.fromkeys(consort.get_column("arm").to_list()) if a is not None]
-    target = _count(consort, "target")
-    lines = _exclusion_lines(analysis)
-    stages = [
-        stage(main=(box((f"Assessed for eligibility (n = {_count(consort, 'assessed')})",)),)),
-        stage(
-            side=box(
-                (
-                    f"Excluded (n = {_count(consort, 'excluded')})",
-                    *(("by criterion:", *lines) if lines else ()),
-                )
-            )
-        ),
-        stage(
-            main=(
-                box(
-                    (
-                        f"Randomised (n = {_count(consort, 'randomised')})",
-                        *((f"target enrolment: {target}",) if target is not None else ()),
-                    )
-                ),
-            )
-        ),
-    ]
-    if arms:
-        stages += [
-            stage(
-                main=tuple(
-                    box(
-                        (
-                            f"{arm} (n = {_count(consort, 'allocated', arm)})",
-                            f"received treatment: {_count(consort, 'received', arm)}",
-                        )
-                    )
-                    for arm in arms
-                )
-            ),
-            stage(
-                main=tuple(
-                    box(
-                        (
-                            "Follow-up",
-                            f"withdrew: {_count(consort, 'withdrawn', arm)}",
-                            f"lost: {_count(consort, 'lost_to_follow_up', arm)}",
-                        )
-                    )
-                    for arm in arms
-                )
-            ),
-            stage(
-                main=tuple(
-                    box(
-                        (
-                            f"Completed follow-up (n = {_count(consort, 'analysed', arm)})",
-                            f"analysed (ITT): {_count(consort, 'allocated', arm)}",
-                        )
-                    )
-                    for arm in arms
-                )
-            ),
-        ]
-    svg = figures.flow_diagram(f"{stem}-flow", stages)
-    caption = "CONSORT flow diagram: enrolment, allocation, follow-up and analysis by arm."
-    return Figure(f"{stem}-flow", caption, svg)

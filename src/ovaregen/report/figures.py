@@ -5,14 +5,22 @@ Every function here draws numbers it is given (by the analysis plans, through
 (``svg.fonttype = none``): searchable, small, and no font is embedded or fetched. The XML
 prologue, the DOCTYPE and the metadata block (which name external URIs) are removed, and the
 ids matplotlib writes are salted with the figure's name so that several SVGs can share one page.
+
+Print and screen rules: no figure is wider than :data:`MAX_WIDTH` inches (the A4 printable
+width), no text smaller than 9 pt at that natural size, and the SVG scales down with the page
+(``max-width: 100%``, its viewBox kept). Colours are the Okabe–Ito palette (Okabe & Ito 2008,
+"Color Universal Design"), always with a second cue — a hatch for bars and boxes, a marker
+shape or line style for lines and points — and a legend that names each.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import matplotlib
@@ -21,41 +29,138 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.font_manager import FontProperties
 
 MAX_POINTS = 3000
 """At most this many points (or curve vertices) are drawn; more are thinned by a fixed stride."""
-PALETTE = ("#1b6ca8", "#d1495b", "#edae49", "#66a182", "#8d6a9f", "#5c5c5c", "#00798c")
+MAX_WIDTH = 7.0
+"""Widest figure, in inches: the printable width of an A4 page, so that 9 pt prints as 9 pt."""
+TEXT_SIZE = 9.0
+"""Every figure text, in points, at the figure's natural size."""
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+"""Okabe–Ito: blue, orange, bluish green, vermillion, sky blue, reddish purple, yellow, black."""
+HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---")
+"""The second cue of bars and boxes, one per palette colour."""
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""The second cue of points, one per palette colour."""
+LINE_STYLES = ("-", "--", "-.", ":")
+"""The second cue of lines."""
+GREY = "#555555"
 STYLE: Any = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"],
-    "font.size": 9,
+    "font.size": TEXT_SIZE,
+    "axes.titlesize": TEXT_SIZE + 1,
+    "axes.labelsize": TEXT_SIZE,
+    "xtick.labelsize": TEXT_SIZE,
+    "ytick.labelsize": TEXT_SIZE,
+    "legend.fontsize": TEXT_SIZE,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": 10,
+    "hatch.linewidth": 0.6,
     "figure.dpi": 72,
 }
 
 
-def _svg(figure: Figure, name: str) -> str:
-    """The figure as an inline ``<svg>`` element (module docstring), and the figure closed."""
+def svg_of(figure: Figure, name: str, tight: bool = True) -> str:
+    """The figure as an inline ``<svg>`` element (module docstring), and the figure closed.
+
+    The width and height stay in points (the natural size: text prints at its size) and the
+    inline style lets the page scale the figure down, never up."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": f"ovaregen-{name}"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure.savefig(
+            buffer,
+            format="svg",
+            bbox_inches="tight" if tight else None,
+            pad_inches=0.05,
+            metadata={"Date": None},
+        )
     plt.close(figure)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
-    return text.replace("<svg ", f'<svg class="figure" role="img" aria-label="{name}" ', 1)
+    return text.replace(
+        "<svg ",
+        f'<svg class="figure" role="img" aria-label="{name}" '
+        'style="max-width: 100%; height: auto" preserveAspectRatio="xMinYMin meet" ',
+        1,
+    )
 
 
-def _new(width: float, height: float) -> tuple[Figure, Axes]:
+def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure of at most :data:`MAX_WIDTH` inches and its one axes, in the report's style."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(width, height))
+        figure, axes = plt.subplots(figsize=(min(width, MAX_WIDTH), height))
     return figure, axes
+
+
+@cache
+def _font_path(bold: bool) -> str:
+    """The file of the style's first font (DejaVu Sans ships with matplotlib)."""
+    weight = "bold" if bold else "normal"
+    return str(
+        font_manager.findfont(FontProperties(family=STYLE["font.sans-serif"][0], weight=weight))
+    )
+
+
+@cache
+def _advance(char: str, bold: bool) -> float:
+    """The advance width of ``char`` in points, set at 1 pt."""
+    font = font_manager.get_font(_font_path(bold))
+    font.set_size(72, 72)
+    return float(font.load_char(ord(char)).linearHoriAdvance) / 65536 / 72
+
+
+def text_width(text: str, size: float = TEXT_SIZE, bold: bool = False) -> float:
+    """The width of ``text`` in inches, set in the report's font at ``size`` points (the sum of
+    its glyphs' advances: kerning only narrows it)."""
+    return sum(_advance(char, bold) for char in text) * size / 72
+
+
+_COUNT = re.compile(r"\(n = [^)\s]*\)")
+_UNBROKEN = re.compile(r"\(n = [^)\s]*\)|\S+")
+"""Words, with a count "(n = 145)" kept whole on its line."""
+
+
+def wrapped(text: str, width: float, size: float = TEXT_SIZE, bold: bool = False) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` inches (measured; a word
+    longer than the width is broken by characters). 6 % is kept in hand for other fonts."""
+    room = width / 1.06
+    if text_width(text, size, bold) <= room:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    for word in _UNBROKEN.findall(text):
+        trial = f"{current} {word}" if current else word
+        if text_width(trial, size, bold) <= room:
+            current = trial
+            continue
+        if current:
+            lines.append(current)
+        rest = word
+        while text_width(rest, size, bold) > room and len(rest) > 1:
+            cut = len(rest) - 1
+            while cut > 1 and text_width(rest[:cut], size, bold) > room:
+                cut -= 1
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        current = rest
+    if current:
+        lines.append(current)
+    return lines
+
+
+def short_label(text: str, width: int = 28) -> str:
+    """A tick or legend label on at most two lines of ``width`` characters, a count
+    "(n = 46)" kept whole."""
+    kept = _COUNT.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    lines = textwrap.wrap(kept, width, max_lines=2, placeholder="…")
+    return "\n".join(lines).replace("\u00a0", " ") or text
 
 
 def thinned(count: int) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -65,18 +170,38 @@ def thinned(count: int) -> np.ndarray[Any, np.dtype[np.int64]]:
     return np.unique(np.linspace(0, count - 1, MAX_POINTS).round().astype(np.int64))
 
 
+def _legend_below(axes: Axes, columns: int = 2, offset: float = -0.2) -> None:
+    axes.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, offset),
+        frameon=False,
+        ncol=columns,
+        handlelength=2.4,
+    )
+
+
 def scatter(
     name: str, x: np.ndarray, y: np.ndarray, x_label: str, y_label: str, annotation: str
 ) -> str:
     """A scatter plot of (x, y) with the correlation written in the corner."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _new(5.2, 3.8)
+        figure, axes = new_figure(5.2, 3.8)
         keep = thinned(x.size)
-        axes.scatter(x[keep], y[keep], s=10, alpha=0.6, color=PALETTE[0], edgecolors="none")
+        axes.scatter(
+            x[keep],
+            y[keep],
+            s=14,
+            alpha=0.7,
+            color=PALETTE[0],
+            marker=MARKERS[0],
+            edgecolors="none",
+            label="one woman",
+        )
         axes.set_xlabel(x_label)
         axes.set_ylabel(y_label)
-        axes.text(0.02, 0.97, annotation, transform=axes.transAxes, va="top", ha="left", fontsize=9)
-        return _svg(figure, name)
+        axes.text(0.02, 0.97, annotation, transform=axes.transAxes, va="top", ha="left")
+        _legend_below(axes, 1, -0.16)
+        return svg_of(figure, name)
 
 
 @dataclass(frozen=True)
@@ -92,28 +217,38 @@ class RocPanel:
 
 
 def roc(name: str, panel: RocPanel) -> str:
-    """An ROC curve with the chance diagonal and the Youden cut-off marked."""
+    """An ROC curve (solid) with the chance diagonal (dashed) and the Youden cut-off (diamond)."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _new(4.2, 4.0)
+        figure, axes = new_figure(4.4, 4.2)
         keep = thinned(panel.false_positive.size)
-        axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=0.8)
+        axes.plot(
+            [0, 1], [0, 1], color=GREY, linestyle=LINE_STYLES[1], linewidth=0.9, label="chance"
+        )
         axes.plot(
             panel.false_positive[keep],
             panel.sensitivity[keep],
             color=PALETTE[0],
-            linewidth=1.6,
-            label=panel.legend,
+            linestyle=LINE_STYLES[0],
+            linewidth=1.8,
+            label=short_label(panel.legend, 44),
         )
         if panel.cutoff_point is not None:
-            axes.plot(*panel.cutoff_point, "o", color=PALETTE[1], label=panel.cutoff_label)
+            axes.plot(
+                *panel.cutoff_point,
+                MARKERS[3],
+                color=PALETTE[3],
+                markersize=7,
+                linestyle="none",
+                label=short_label(panel.cutoff_label, 44),
+            )
         axes.set_xlim(-0.01, 1.01)
         axes.set_ylim(-0.01, 1.01)
         axes.set_xlabel("1 − specificity")
         axes.set_ylabel("Sensitivity")
-        axes.set_title(panel.label)
+        axes.set_title(short_label(panel.label, 44))
         axes.set_aspect("equal")
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, frameon=False)
-        return _svg(figure, name)
+        _legend_below(axes, 1, -0.16)
+        return svg_of(figure, name)
 
 
 def stacked_bars(
@@ -123,9 +258,10 @@ def stacked_bars(
     x_label: str,
     y_label: str,
 ) -> str:
-    """Bars per category, stacked by series (in the order given)."""
+    """Bars per category, stacked by series (in the order given), each series its colour and
+    hatch, the legend below the plot."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _new(max(4.5, min(9.0, 0.25 * len(categories) + 3)), 3.4)
+        figure, axes = new_figure(max(4.5, min(MAX_WIDTH, 0.22 * len(categories) + 2.2)), 3.6)
         positions = np.arange(len(categories))
         bottom = np.zeros(len(categories))
         for index, (label, values) in enumerate(series):
@@ -136,49 +272,20 @@ def stacked_bars(
                 bottom=bottom,
                 label=label,
                 color=PALETTE[index % len(PALETTE)],
+                hatch=HATCHES[index % len(HATCHES)],
+                edgecolor="#222222",
+                linewidth=0.5,
                 width=0.75,
             )
             bottom += heights
         axes.set_xticks(positions, list(categories))
-        if len(categories) > 20:
+        if len(categories) > 16:
             for tick in axes.get_xticklabels()[1::2]:
                 tick.set_visible(False)
         axes.set_xlabel(x_label)
         axes.set_ylabel(y_label)
-        axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _svg(figure, name)
-
-
-def step_curve(
-    name: str,
-    times: np.ndarray,
-    survival: np.ndarray,
-    ci_low: np.ndarray,
-    ci_high: np.ndarray,
-    censored: np.ndarray,
-    x_label: str,
-    y_label: str,
-) -> str:
-    """A Kaplan–Meier curve from (0, 1), its pointwise band, and ticks at censoring times."""
-    with matplotlib.rc_context(STYLE):
-        figure, axes = _new(5.2, 3.6)
-        t = np.concatenate([[0.0], times])
-        s = np.concatenate([[1.0], survival])
-        low = np.concatenate([[1.0], np.nan_to_num(ci_low, nan=np.nan)])
-        high = np.concatenate([[1.0], np.nan_to_num(ci_high, nan=np.nan)])
-        axes.fill_between(t, low, high, step="post", color=PALETTE[0], alpha=0.15, linewidth=0)
-        axes.step(t, s, where="post", color=PALETTE[0], linewidth=1.6)
-        if censored.size:
-            heights = np.interp(censored, t, s, left=1.0)
-            index = np.searchsorted(t, censored, side="right") - 1
-            heights = s[np.clip(index, 0, s.size - 1)]
-            axes.plot(censored, heights, "|", color="#333333", markersize=7, label="censored")
-            axes.legend(fontsize=8, frameon=False)
-        axes.set_ylim(0, 1.02)
-        axes.set_xlim(left=0)
-        axes.set_xlabel(x_label)
-        axes.set_ylabel(y_label)
-        return _svg(figure, name)
+        _legend_below(axes, min(4, len(series)), -0.18)
+        return svg_of(figure, name)
 
 
 @dataclass(frozen=True)
@@ -194,12 +301,13 @@ class Box:
 
 
 def box_plot(name: str, boxes: Sequence[Box], y_label: str) -> str:
-    """Box plots from given quartiles, whiskers at the given minimum and maximum."""
+    """Box plots from given quartiles, whiskers at the given minimum and maximum; each box its
+    colour and hatch, named on the axis."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _new(max(3.2, 1.4 * len(boxes) + 1.2), 3.4)
+        figure, axes = new_figure(max(3.4, 1.6 * len(boxes) + 1.2), 3.6)
         stats = [
             {
-                "label": b.label,
+                "label": short_label(b.label, 18),
                 "whislo": b.minimum,
                 "q1": b.q1,
                 "med": b.median,
@@ -212,158 +320,80 @@ def box_plot(name: str, boxes: Sequence[Box], y_label: str) -> str:
         drawn = axes.bxp(stats, showfliers=False, patch_artist=True, widths=0.5)
         for index, patch in enumerate(drawn["boxes"]):
             patch.set_facecolor(PALETTE[index % len(PALETTE)])
-            patch.set_alpha(0.55)
+            patch.set_hatch(HATCHES[index % len(HATCHES)])
+            patch.set_alpha(0.75)
         for median in drawn["medians"]:
-            median.set_color("#222222")
+            median.set_color("#000000")
+            median.set_linewidth(1.6)
         axes.set_ylabel(y_label)
-        return _svg(figure, name)
+        return svg_of(figure, name)
 
 
 @dataclass(frozen=True)
-class ForestRow:
-    """One estimate with its confidence interval (bounds may be missing)."""
+class SurvivalCurve:
+    """A Kaplan–Meier estimate as the plan tabulated it, and the numbers at risk to print."""
 
-    label: str
-    estimate: float | None
-    low: float | None
-    high: float | None
+    times: np.ndarray
+    survival: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    censored: np.ndarray
+    at_risk: Sequence[tuple[float, int]]
+    """(time, women still at risk just before it), at the regular times of the x axis."""
 
 
-def forest(name: str, panels: Sequence[tuple[str, Sequence[ForestRow]]]) -> str:
-    """A forest plot, one panel per scale (x label), the null line at 0."""
-    panels = [p for p in panels if p[1]]
+def step_curve(name: str, curve: SurvivalCurve, x_label: str, y_label: str) -> str:
+    """A Kaplan–Meier curve from (0, 1), its pointwise band, ticks at censoring times, and the
+    numbers at risk under the plot at the x axis's ticks."""
     with matplotlib.rc_context(STYLE):
-        heights = [max(1.2, 0.38 * len(rows) + 0.6) for _, rows in panels] or [1.0]
-        figure, axes_list = plt.subplots(
-            len(heights),
+        figure, (axes, table) = plt.subplots(
+            2,
             1,
-            figsize=(6.4, sum(heights) + 0.4),
-            gridspec_kw={"height_ratios": heights},
-            squeeze=False,
+            figsize=(5.6, 4.3),
+            gridspec_kw={"height_ratios": [5, 1]},
+            sharex=True,
         )
-        for axes, (x_label, rows) in zip(axes_list[:, 0], panels, strict=False):
-            positions = np.arange(len(rows))[::-1]
-            for y, row in zip(positions, rows, strict=True):
-                if row.estimate is None:
-                    continue
-                if row.low is not None and row.high is not None:
-                    axes.plot([row.low, row.high], [y, y], color=PALETTE[0], linewidth=1.4)
-                axes.plot([row.estimate], [y], "s", color=PALETTE[0], markersize=6)
-            axes.axvline(0, color="#777777", linestyle="--", linewidth=0.8)
-            axes.set_yticks(positions, [row.label for row in rows])
-            axes.set_ylim(-0.7, len(rows) - 0.3)
-            axes.set_xlabel(x_label)
+        t = np.concatenate([[0.0], curve.times])
+        s = np.concatenate([[1.0], curve.survival])
+        low = np.concatenate([[1.0], curve.ci_low])
+        high = np.concatenate([[1.0], curve.ci_high])
+        axes.fill_between(
+            t,
+            low,
+            high,
+            step="post",
+            color=PALETTE[4],
+            alpha=0.35,
+            linewidth=0,
+            label="95% pointwise confidence band",
+        )
+        axes.step(
+            t, s, where="post", color=PALETTE[0], linewidth=1.8, label="Kaplan–Meier estimate"
+        )
+        if curve.censored.size:
+            index = np.searchsorted(t, curve.censored, side="right") - 1
+            heights = s[np.clip(index, 0, s.size - 1)]
+            axes.plot(
+                curve.censored,
+                heights,
+                "|",
+                color="#000000",
+                markersize=8,
+                linestyle="none",
+                label="censored (follow-up ended)",
+            )
+        axes.set_ylim(0, 1.02)
+        axes.set_xlim(left=0, right=max([*(x for x, _ in curve.at_risk), float(t.max())]) * 1.02)
+        axes.set_ylabel(y_label)
+        axes.legend(loc="lower left", frameon=False)
+        times = [x for x, _ in curve.at_risk]
+        axes.set_xticks(times)
+        axes.tick_params(labelbottom=True)
+        table.axis("off")
+        table.set_ylim(0, 1)
+        table.text(0, 0.95, "Number at risk", transform=table.transAxes, va="top", ha="left")
+        for x, n in curve.at_risk:
+            table.text(x, 0.25, str(n), ha="center", va="center")
+        axes.set_xlabel(x_label)
         figure.tight_layout()
-        return _svg(figure, name)
-
-
-@dataclass(frozen=True)
-class FlowBox:
-    """A box of the flow diagram: its lines of text (the first one bold)."""
-
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FlowStage:
-    """One row of the flow: main box(es) (one per arm), or a side box of those who left, drawn
-    to the right of the arrow that passes by it."""
-
-    main: tuple[FlowBox, ...] = ()
-    side: FlowBox | None = None
-
-
-LINE = 0.2
-
-
-def _box_height(box: FlowBox) -> float:
-    return LINE * len(box.lines) + 0.16
-
-
-def _draw_box(axes: Axes, x: float, top: float, width: float, box: FlowBox) -> float:
-    """Draw a box whose top centre is (x, top); return its bottom."""
-    height = _box_height(box)
-    axes.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, top - height),
-            width,
-            height,
-            boxstyle="round,pad=0,rounding_size=0.05",
-            facecolor="#f3f6fa",
-            edgecolor="#1b6ca8",
-            linewidth=1.0,
-        )
-    )
-    for index, line in enumerate(box.lines):
-        axes.text(
-            x,
-            top - 0.08 - LINE * (index + 0.5),
-            line,
-            ha="center",
-            va="center",
-            fontsize=8.5,
-            fontweight="bold" if index == 0 else "normal",
-        )
-    return top - height
-
-
-def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
-    axes.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops={"arrowstyle": "-|>", "color": "#444444", "linewidth": 0.9},
-    )
-
-
-def flow_diagram(name: str, stages: Sequence[FlowStage]) -> str:
-    """A CONSORT-style flow: main boxes down the left (or one column per arm) joined by arrows,
-    side boxes (exclusions, losses) to the right of the arrows."""
-    width_total, gap, main_x, main_width = 9.0, 0.3, 2.3, 3.8
-    side_x, side_width = 6.7, 4.4
-    heights = [
-        max(_box_height(b) for b in (*stage.main, *((stage.side,) if stage.side else ())))
-        for stage in stages
-    ]
-    total = sum(heights) + gap * (len(stages) - 1) + 0.1
-    with matplotlib.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(width_total * 0.78, total * 0.78))
-        axes.set_xlim(0, width_total)
-        axes.set_ylim(0, total)
-        axes.axis("off")
-        top = total - 0.05
-        previous: list[tuple[float, float]] = []
-        for stage, height in zip(stages, heights, strict=True):
-            if stage.main:
-                columns = len(stage.main)
-                if columns == 1:
-                    centres, width = [main_x], main_width
-                else:
-                    span = width_total / columns
-                    centres = [span * (i + 0.5) for i in range(columns)]
-                    width = min(main_width, span - 0.3)
-                for index, centre in enumerate(centres):
-                    if previous and len(previous) in (1, columns):
-                        source = previous[0] if len(previous) == 1 else previous[index]
-                        if source[0] == centre:
-                            _arrow(axes, source, (centre, top))
-                        else:
-                            axes.plot(
-                                [source[0], source[0], centre],
-                                [source[1], top + gap / 2, top + gap / 2],
-                                color="#444444",
-                                linewidth=0.9,
-                            )
-                            _arrow(axes, (centre, top + gap / 2), (centre, top))
-                bottoms = [
-                    _draw_box(axes, c, top, width, b)
-                    for c, b in zip(centres, stage.main, strict=True)
-                ]
-                previous = list(zip(centres, bottoms, strict=True))
-            if stage.side is not None:
-                bottom = _draw_box(axes, side_x, top, side_width, stage.side)
-                middle = (top + bottom) / 2
-                for centre, _ in previous[:1]:
-                    _arrow(axes, (centre, middle), (side_x - side_width / 2, middle))
-            top -= height + gap
-        return _svg(figure, name)
+        return svg_of(figure, name)
