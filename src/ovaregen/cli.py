@@ -35,7 +35,6 @@ from ovaregen.io.tables import (
     write_analysis,
     write_csv_atomically,
     write_derived_tables,
-    write_text_atomically,
 )
 from ovaregen.io.writer import write_dataset
 from ovaregen.report.dictionary import render_data_dictionary
@@ -320,19 +319,24 @@ def report(
     ] = False,
 ) -> None:
     """One self-contained HTML study report (inline CSS and SVG, no network) of one or more
-    studies: flow, Table 1, outcome tables with denominators, figures, methods."""
+    studies, in STROBE/CONSORT order: flow, Table 1, results with denominators and the women
+    left out, effect sizes, harms, the published figures reproduced, figures, methods and
+    checklists; every table also as CSV and Word files in FILE-tables/."""
     pairs = _study_pairs(dataset, plan, study)
     loaded = []
     for name, folder in pairs:
         chosen = _protocol(name)
         loaded.append((name, chosen, _read(folder, chosen)))
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
-    from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
-    from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
+    from ovaregen.report.document import tables_folder, write_report  # noqa: PLC0415
 
     analyses = [run_plan(name, data, chosen) for name, chosen, data in loaded]
-    write_text_atomically(render_html(analyses, published=PUBLISHED), out_file)
-    out.print(f"report written to {out_file}", markup=False)
+    write_report(analyses, out_file)
+    out.print(
+        f"report written to {out_file} (its tables as CSV and Word files in "
+        f"{tables_folder(out_file)})",
+        markup=False,
+    )
     if pdf:
         from ovaregen.report.pdf import PdfError, print_to_pdf  # noqa: PLC0415
 

@@ -22,7 +22,7 @@ from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.screening import as_interchange, screen
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_analysis, write_csv_atomically, write_text_atomically
+from ovaregen.io.tables import write_analysis, write_csv_atomically
 from ovaregen.io.writer import write_dataset
 
 EXAMPLE = "clinic-sample"
@@ -47,8 +47,7 @@ class Step:
 def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
     """The demo's steps and the path of the report they write (under ``out_dir``)."""
     from ovaregen.analysis.plans import run_plan  # noqa: PLC0415 (scipy loads on demand)
-    from ovaregen.analysis.published import PUBLISHED  # noqa: PLC0415
-    from ovaregen.report.html import render_report as render_html  # noqa: PLC0415
+    from ovaregen.report.document import write_report  # noqa: PLC0415
     from ovaregen.synth import ASSUMPTIONS, PUBLISHED_SIZE, synthesize  # noqa: PLC0415
 
     analyses: list[Analysis] = []
@@ -78,9 +77,8 @@ def demo_steps(out_dir: Path) -> tuple[list[Step], Path]:
         return run
 
     def report_step() -> list[str]:
-        html = render_html(analyses, published=PUBLISHED, assumptions=ASSUMPTIONS)
-        write_text_atomically(html, report_path)
-        return [f"combined report of {len(analyses)} studies"]
+        written = write_report(analyses, report_path, assumptions=ASSUMPTIONS)
+        return [f"combined report of {len(analyses)} studies, {len(written) - 1} table files"]
 
     steps = [
         Step(f"{study}: synthesise, validate, screen, analyse", study_step(study))
