@@ -81,6 +81,11 @@ def _rounded(value: float, decimals: int) -> float:
     return round(value, decimals)
 
 
+def _difference(value: float, decimals: int) -> str:
+    """A difference printed with one decimal more than the paper prints the figure."""
+    return f"{value:.{decimals + 1}f}"
+
+
 def compare(target: Target, reproduced: float | None) -> Reproduction:
     """The status of ``reproduced`` against ``target`` (module docstring)."""
     if reproduced is None or not math.isfinite(reproduced):
@@ -98,7 +103,7 @@ def compare(target: Target, reproduced: float | None) -> Reproduction:
         target,
         reproduced,
         Status.DIFFERS,
-        f"differs by {abs(reproduced - target.published):.{max(target.decimals, 1) + 1}g} "
+        f"differs by {_difference(abs(reproduced - target.published), target.decimals)} "
         f"{target.unit}".rstrip(),
     )
 

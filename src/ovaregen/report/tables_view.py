@@ -10,6 +10,7 @@ its headers in words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -316,6 +317,8 @@ def _reproduced(value: float | None, published: float | None, decimals: int, exa
     would print as the published text, two more decimals show the difference."""
     text = _figure(value, decimals)
     if exact or value is None or published is None or text != _figure(published, decimals):
+        return text
+    if math.isclose(value, published, rel_tol=0, abs_tol=1e-9):
         return text
     return _figure(value, decimals + 2)
 
