@@ -127,7 +127,7 @@ def _pregnancy_rates(frame: pl.DataFrame, population: Population) -> list[Result
             results.append(
                 rate_of(
                     f"{kind_id}_rate{suffix}",
-                    f"{numerator.capitalize()} / {subset_label}",
+                    f"{numerator[0].upper()}{numerator[1:]} / {subset_label}",
                     subset,
                     column,
                     population,
@@ -300,7 +300,7 @@ def analyse(cohort: Cohort) -> tuple[tuple[Population, ...], tuple[Result, ...],
             "table3_gcsf_symptoms_by_day",
             "Table 3: G-CSF symptoms by day, n (% of the women analysed)",
             gcsf_symptom_table(frame),
-            ("not_recorded counts women without a grade that day",),
+            ('"not recorded" counts the women without a grade that day',),
         ),
         Table(
             "gcsf_worst_symptom",

@@ -28,7 +28,7 @@ AGE_GROUP_CUT = 38.0
 WBC_D5, CD34_D5 = "wbc_d5_10e9_l", "cd34_d5_per_ul"
 ROC_MARKERS = (
     ("roc_cd34_activation", CD34_D5, "CD34+ cells on day 5", "cells/µL"),
-    ("roc_wbc_activation", WBC_D5, "Leukocytes on day 5", "10⁹/L"),
+    ("roc_wbc_activation", WBC_D5, "leukocytes on day 5", "10⁹/L"),
 )
 """(result id, marker column, label, unit) of each ROC curve."""
 

@@ -132,7 +132,7 @@ def left_out_view(analysis: Analysis) -> TableView:
         rows.append(
             [
                 Cell(result.title),
-                Cell(result.population),
+                Cell(result.population.replace("_", " ")),
                 Cell("" if size is None else str(size), css="num"),
                 Cell(str(result.n), css="num"),
                 Cell(str(left), css="num"),

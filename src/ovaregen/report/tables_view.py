@@ -404,9 +404,7 @@ def _cell(column: str, value: Any) -> Cell:
     if isinstance(value, bool):
         return Cell("yes" if value else "no")
     if isinstance(value, (int, float)):
-        return Cell(
-            plain(value, 4 if column in ("estimate", "ci_low", "ci_high") else 3), css="num"
-        )
+        return Cell(plain(value, 3), css="num")
     return Cell(level(str(value)))
 
 

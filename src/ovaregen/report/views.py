@@ -93,10 +93,16 @@ def percent_text(value: float | None, decimals: int = 2) -> str:
     return DASH if value is None or not math.isfinite(value) else fixed(value, decimals) + "%"
 
 
+SINGULAR = {"women": "woman", "pregnancies": "pregnancy", "infants": "infant", "years": "year"}
+"""Count units in the singular, for a count of one ("1 woman")."""
+
+
 def with_unit(text: str, unit: str) -> str:
     """A number's text with its unit: ``%`` joined, any other unit after one space."""
     if not unit or text == DASH:
         return text
+    if text == "1":
+        unit = SINGULAR.get(unit, unit)
     return text + unit if unit == "%" else f"{text} {unit}"
 
 
