@@ -27,6 +27,7 @@ SUITES = {
     "bench.bench_exchange": "Study record: export, import and the per-visit analysis (issue 10)",
     "bench.bench_report": "The combined HTML report of the reference studies (issue 11)",
     "bench.bench_randomisation": "Generating the allocation list (issue 11)",
+    "bench.bench_first_run": "First run: make demo on a fresh clone, with installation (issue 12)",
 }
 
 

@@ -31,13 +31,10 @@ from ovaregen.domain.titration import DoseRefused, load_titration_table, propose
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import (
-    write_analysis,
-    write_csv_atomically,
-    write_derived_tables,
-)
+from ovaregen.io.tables import write_csv_atomically
 from ovaregen.io.writer import write_dataset
 from ovaregen.report.dictionary import render_data_dictionary
+from ovaregen.report.outputs import write_analysis, write_derived_tables
 from ovaregen.report.text import (
     render_analysis_summary,
     render_derived_summary,

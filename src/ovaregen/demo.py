@@ -22,8 +22,9 @@ from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.screening import as_interchange, screen
 from ovaregen.io.findings import render_report
 from ovaregen.io.reader import validate_dataset
-from ovaregen.io.tables import write_analysis, write_csv_atomically
+from ovaregen.io.tables import write_csv_atomically
 from ovaregen.io.writer import write_dataset
+from ovaregen.report.outputs import write_analysis
 
 EXAMPLE = "clinic-sample"
 DEMO_SEED = 2026

@@ -1,5 +1,4 @@
-"""Writing results: tables (screening, derived participants, cohort and analysis tables) as CSV,
-and an analysis's ``results.json``.
+"""Writing tables as CSV and text files, atomically (the renderers' writers build on these).
 
 Files are written atomically: to a temporary file in the same folder, then renamed, so that a
 failed run never leaves a half-written or stale-looking result behind. They get the mode any
@@ -17,11 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ovaregen.analysis.result import Analysis
-from ovaregen.domain.derivation import Derivation, live_birth_table
 from ovaregen.io.spreadsheet_safe import escaped_frame
 from ovaregen.io.writer import temporary_beside
-from ovaregen.report.results_json import render_results_json
 
 
 @contextmanager
@@ -49,34 +45,3 @@ def write_text_atomically(text: str, path: Path) -> None:
     """Write ``text`` as UTF-8 with Unix line ends, atomically."""
     with _replacing(path) as temporary, open(temporary, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
-
-
-def write_derived_tables(derivation: Derivation, folder: Path) -> list[Path]:
-    """The cohort tables of a derivation, one CSV each; returns the paths written."""
-    tables = {
-        "gcsf_symptoms_by_day.csv": derivation.symptoms_by_day,
-        "gcsf_worst_symptom.csv": derivation.worst_symptom,
-        "live_birth_measures.csv": live_birth_table(derivation.live_birth),
-    }
-    written = []
-    for name, table in tables.items():
-        write_csv_atomically(table, Path(folder) / name)
-        written.append(Path(folder) / name)
-    return written
-
-
-def write_analysis(analysis: Analysis, folder: Path) -> list[Path]:
-    """``folder/results.json`` and one ``<table id>.csv`` per table; returns the paths.
-
-    The tables are written first and ``results.json`` last, so that a ``results.json`` present
-    means the whole output is.
-    """
-    folder = Path(folder)
-    written = []
-    for table in analysis.tables:
-        path = folder / f"{table.id}.csv"
-        write_csv_atomically(table.frame, path)
-        written.append(path)
-    path = folder / "results.json"
-    write_text_atomically(render_results_json(analysis), path)
-    return [*written, path]
