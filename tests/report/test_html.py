@@ -53,10 +53,8 @@ def combined() -> str:
 
 
 def ids_of(html: str) -> list[str]:
-    """The element ids of the document outside its figures (matplotlib's SVG ids are the
-    figure engineer's)."""
-    outside = re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)
-    return re.findall(r'\bid="([^"]+)"', outside)
+    """Every element id of the document, those inside its inline figures included."""
+    return re.findall(r'\bid="([^"]+)"', html)
 
 
 def test_no_external_reference() -> None:
@@ -159,9 +157,10 @@ def test_contents_links_and_every_internal_link_resolve() -> None:
     toc_links = re.findall(r'href="#([^"]+)"', toc)
     assert len(toc_links) > 40
     assert all(link in ids for link in toc_links)
-    outside = re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)
-    dangling = sorted({link for link in re.findall(r'href="#([^"]+)"', outside) if link not in ids})
+    dangling = sorted({link for link in re.findall(r'href="#([^"]+)"', html) if link not in ids})
     assert not dangling
+    references = set(re.findall(r"url\(#([^)]+)\)", html))
+    assert references and references <= ids
     for index, (plan, _) in enumerate(STUDIES, start=1):
         for section in SECTIONS:
             assert f"s{index}-{plan}-{section}" in toc_links

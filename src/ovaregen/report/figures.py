@@ -66,6 +66,26 @@ STYLE: Any = {
 }
 
 
+def _own_ids(text: str, name: str) -> str:
+    """Every element id of the SVG (matplotlib numbers them ``axes_1``, ``line2d_3`` … in each
+    figure) prefixed with the figure's name, and the references to them (``url(#…)``,
+    ``href="#…"``) with it, so that the ids of a page holding many figures stay unique."""
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    if not ids:
+        return text
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', text)
+    text = re.sub(
+        r"url\(#([^)]+)\)",
+        lambda m: f"url(#{name}-{m.group(1)})" if m.group(1) in ids else m.group(0),
+        text,
+    )
+    return re.sub(
+        r'href="#([^"]+)"',
+        lambda m: f'href="#{name}-{m.group(1)}"' if m.group(1) in ids else m.group(0),
+        text,
+    )
+
+
 def svg_of(figure: Figure, name: str, tight: bool = True) -> str:
     """The figure as an inline ``<svg>`` element (module docstring), and the figure closed.
 
@@ -84,6 +104,7 @@ def svg_of(figure: Figure, name: str, tight: bool = True) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    text = _own_ids(text, name)
     return text.replace(
         "<svg ",
         f'<svg class="figure" role="img" aria-label="{name}" '
