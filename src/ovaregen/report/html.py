@@ -232,8 +232,9 @@ def _version() -> str:
 
 def _css_string(text: str) -> Markup:
     """``text`` as a quoted CSS string, every character but letters, digits and spaces escaped
-    (inside ``<style>`` HTML escaping does not apply)."""
-    escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text)
+    (inside ``<style>`` HTML escaping does not apply). Each escape ends with a space, which CSS
+    consumes as its terminator (CSS Syntax §4.3.7), so a space after it in ``text`` survives."""
+    escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in text)
     return Markup(f'"{escaped}"')
 
 

@@ -97,7 +97,7 @@ HEADERS: dict[str, dict[str, str | None]] = {
         "group": "Counted in",
         "item": "Complication",
         "column": None,
-        "n": "With the complication",
+        "n": "Count",
         "known": "Known",
         "total": "Of",
     },
