@@ -121,7 +121,7 @@ def test_every_section_and_figure_present() -> None:
         assert html.count(f"<h3>{heading}</h3>") == 3, heading
     for name in ("Stem Cell Regenera", "MenSC", "NCT05308342"):
         assert name in html
-    figures = re.findall(r'<svg class="figure"[^>]*aria-label="([^"]+)"', html)
+    figures = re.findall(r'<svg class="figure"[^>]*data-figure="([^"]+)"', html)
     for stem in (
         "s1-regenera-flow",
         "s1-regenera-roc_cd34_activation",
@@ -255,7 +255,8 @@ def test_print_stylesheet() -> None:
     sizes = [float(size) for size in re.findall(r"font-size: (\d+(?:\.\d+)?)pt", style)]
     assert sizes and min(sizes) >= 8.5
     assert "table, table.data, table.about, table.provenance { font-size: 8.5pt; }" in style
-    assert "body { max-width: none; padding: 0; font-size: 10pt; }" in style
+    body = "body { max-width: none; padding: 0; font-size: 10pt; font-variant-ligatures: none; }"
+    assert body in style
 
 
 def test_a_fresh_run_renders_the_same_combined_report() -> None:

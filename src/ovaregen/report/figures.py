@@ -107,7 +107,7 @@ def svg_of(figure: Figure, name: str, tight: bool = True) -> str:
     text = _own_ids(text, name)
     return text.replace(
         "<svg ",
-        f'<svg class="figure" role="img" aria-label="{name}" '
+        f'<svg class="figure" role="img" data-figure="{name}" '
         'style="max-width: 100%; height: auto" preserveAspectRatio="xMinYMin meet" ',
         1,
     )

@@ -238,6 +238,16 @@ def _css_string(text: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+def _svg_labelled(svg: str, caption_id: str) -> Markup:
+    """An inline figure named for assistive technology by its caption (``aria-labelledby``),
+    not by its id."""
+    return Markup(
+        svg.replace(
+            '<svg class="figure" ', f'<svg class="figure" aria-labelledby="{caption_id}" ', 1
+        )
+    )
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("ovaregen.report", "templates"),
@@ -247,6 +257,7 @@ def _environment() -> Environment:
     )
     environment.filters["svg"] = Markup  # SVG written by matplotlib, its text escaped
     environment.filters["css_string"] = _css_string
+    environment.filters["svg_labelled"] = _svg_labelled
     return environment
 
 
