@@ -306,3 +306,17 @@ def test_token_rules(clinic_database: Database) -> None:
         tokens.create_token(session, user, name="one more", by="t")
         assert len({m.secret for m in made}) == len(made)
         assert made[0].row.expires_at - made[0].row.created_at == timedelta(days=90)
+
+
+def test_the_openapi_document_declares_the_bearer_scheme(clinic_app) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(clinic_app) as client:
+        document = client.get("/api/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiToken"] == schemes["apiToken"] | {"type": "http", "scheme": "bearer"}
+    assert schemes["sessionCookie"]["in"] == "cookie"
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            if path.startswith("/api/"):
+                assert {"apiToken": []} in operation["security"], path
+            else:
+                assert "security" not in operation, path
