@@ -68,12 +68,13 @@ def token_create(
         "keep it like a password",
         markup=False,
     )
-    out.print(created.secret, markup=False)
+    typer.echo(created.secret)  # plain: no console markup, wrapping or colour
 
 
 @token_app.command("list")
 def token_list(data: DataOpt, user: UserOpt, database_url: UrlOpt = None) -> None:
-    """List a user's tokens: number, name, scope, created, expires, last used, state."""
+    """List a user's tokens, tab-separated: number, name, scope, created, expires, last used,
+    state."""
     from ovaregen.clinic import tokens  # noqa: PLC0415
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
@@ -102,7 +103,7 @@ def token_list(data: DataOpt, user: UserOpt, database_url: UrlOpt = None) -> Non
     if not rows:
         err.print(f"{user} has no API token", markup=False)
     for row in rows:
-        out.print(row, markup=False)
+        typer.echo(row)  # tab-separated, as written (the console would expand the tabs)
 
 
 @token_app.command("revoke")
