@@ -62,14 +62,11 @@ def set_active(session: Session, username: str, *, active: bool, by: str, reason
         state = "enabled" if active else "disabled"
         raise UserError(f"{username} is {state} already; nothing was changed")
     user.active = active
-    changes: dict[str, object] = {"active": [not active, active]}
-    ended = 0
+    ended = revoked = 0
     if not active:
         ended = _end_sessions(session, user)
         revoked = tokens.revoke_all(session, user, by=by, reason=reason or "the user was disabled")
-        changes |= {"sessions_ended": ended, "tokens_revoked": revoked}
-    else:
-        changes["sessions_ended"] = 0
+    changes = {"active": [not active, active], "sessions_ended": ended, "tokens_revoked": revoked}
     _record(session, user, by, changes, reason)
     return ended
 
