@@ -317,3 +317,42 @@ def test_the_unblinded_see_what_the_blinded_do_not(worlds: tuple[Clinic, Clinic]
         assert coordinator.api("GET", url).status_code == 404
         saved = coordinator.api("PUT", url, json={"values": {"injections": 1}})
         assert saved.status_code == 403
+
+
+def _token(clinic: Clinic, role: Role) -> dict[str, str]:
+    """The headers of a script holding a read token of ``role``'s user in ``clinic``."""
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.tokens import create_token  # noqa: PLC0415
+
+    with clinic.database.transaction() as session:
+        user = user_named(session, role.value)
+        secret = create_token(session, user, name="script", by="test").secret
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize("role", BLINDED, ids=[r.value for r in BLINDED])
+def test_the_blind_holds_through_an_api_token(worlds: tuple[Clinic, Clinic], role: Role) -> None:
+    """A script with a blinded user's token sees what she sees: every API answer is the same
+    for the twins, and the same when the arms are swapped."""
+    one, two = worlds
+    first, second = one.women
+    api = [p for p in _get_routes() if p.startswith("/api/")]
+    with TestClient(one.app) as script_one, TestClient(two.app) as script_two:
+        headers = (_token(one, role), _token(two, role))
+        assert script_one.get("/api/me", headers=headers[0]).json()["via"] == "api_token"
+        compared = 0
+        for path in api:
+            for a, b in zip(_urls(path, first), _urls(path, second), strict=True):
+                seen_a = masked(_body(script_one.get(a, headers=headers[0])), first, ids=True)
+                seen_b = masked(_body(script_one.get(b, headers=headers[0])), second, ids=True)
+                assert seen_a == seen_b, f"{role.value} by token: {a} and {b} differ"
+                compared += 1
+        urls = [u for u in _study_urls(one.women) if u.startswith("/api/")]
+        urls += [u for path in api for code in one.women for u in _urls(path, code)]
+        for url in urls:
+            seen = [
+                masked(_body(script.get(url, headers=h)))
+                for script, h in ((script_one, headers[0]), (script_two, headers[1]))
+            ]
+            assert seen[0] == seen[1], f"{role.value} by token: {url} differs, arms swapped"
+    assert compared > 8

@@ -2,6 +2,10 @@
 fails with a server error, a read-only monitor changes nothing, and the unblinded treatment
 team writes nothing but the arm-revealing treatment visits.
 
+A user's own credentials are hers whatever her role: the monitor and the treatment team, who
+change no study data, still create and revoke their own API tokens (``SELF_SERVICE``; the
+tokens act with their role, so a monitor's token changes nothing either).
+
 That no view differs for a blinded role between two women who differ only in their arm is
 ``tests/web/test_blinding_twins.py`` (it replaces searching responses for arm names).
 """
@@ -24,6 +28,8 @@ from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
 PUBLIC = {"/health", "/login", "/api/openapi.json"}
+SELF_SERVICE = ("/account/",)
+"""Pages about the user's own account (her API tokens), not about study data."""
 
 
 @dataclass
@@ -141,6 +147,9 @@ def test_every_route_as_every_role(clinic_app, clinic_database, login) -> None: 
                 continue
             response = _send(browser.client, method, url, is_api, browser.csrf)
             assert response.status_code < 500, (role, method, url, response.text[:500])
+            if url.startswith(SELF_SERVICE):
+                assert response.status_code in (200, 303, 404, 422), (role, method, url)
+                continue
             if role is Role.MONITOR and method != "GET" and url != "/login":
                 assert response.status_code == 403, (method, url, response.status_code)
             if role is Role.TREATMENT and method != "GET" and url != "/login":
@@ -162,3 +171,45 @@ def test_the_statistician_sees_the_arm(clinic_database, login) -> None:  # type:
     listing = login("statistician").client.get("/api/studies/ucmsc-rct/participants").json()
     mine = next(p for p in listing if p["code"] == cast.randomised)
     assert mine["allocation"]["arm"] == "ucmsc_hrt"
+
+
+def test_every_api_route_through_a_token_as_every_role(clinic_app, clinic_database, login) -> None:  # type: ignore[no-untyped-def]
+    """A token holds exactly its user's rights: every API GET answers as the session does; a
+    read token changes nothing (403); a write token no more than the role (the monitor and the
+    treatment team still change nothing); pages never take a token."""
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.tokens import Scope, create_token  # noqa: PLC0415
+
+    cast = _cast(clinic_database)
+    requests = _requests(clinic_app, cast)
+    ordered = sorted(requests, key=lambda r: r[0] != "GET")
+    for role in Role:
+        with clinic_database.transaction() as session:
+            user = user_named(session, role.value)
+            read, write = (
+                create_token(session, user, name=scope, by="test", scope=scope).secret
+                for scope in (Scope.READ, Scope.WRITE)
+            )
+        browser = login(role.value)
+        with TestClient(clinic_app) as script:
+            for method, url, is_api in ordered:
+                if url in PUBLIC or url == "/logout":
+                    continue
+                headers = {"Authorization": f"Bearer {read}"}
+                if not is_api:
+                    answer = script.request(method, url, headers=headers, follow_redirects=False)
+                    assert answer.status_code in (303, 401), (role, method, url)
+                    continue
+                if method == "GET":
+                    by_token = script.get(url, headers=headers)
+                    by_session = browser.client.get(url)
+                    assert by_token.status_code == by_session.status_code, (role, url)
+                    continue
+                refused = script.request(method, url, json={}, headers=headers)
+                assert refused.status_code == 403, (role, method, url, refused.text[:200])
+                written = script.request(
+                    method, url, json={}, headers={"Authorization": f"Bearer {write}"}
+                )
+                assert written.status_code < 500, (role, method, url, written.text[:500])
+                if role in (Role.MONITOR, Role.TREATMENT):
+                    assert written.status_code == 403, (role, method, url, written.status_code)

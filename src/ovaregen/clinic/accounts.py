@@ -4,7 +4,9 @@ people, changes to it recorded).
 
 A change that withdraws or alters what a person may do — disabling, a new password, a new
 role — also ends every web session of that user at once (OWASP Session Management Cheat
-Sheet, "Renew the session ID after any privilege level change"); a new password also forgets
+Sheet, "Renew the session ID after any privilege level change"); disabling also revokes her
+personal API tokens (``clinic.tokens``: re-enabling her does not revive them; a new role
+does not revoke them, they act with her role of the moment); a new password also forgets
 the user's failed logins (the administrator has established who she is). ``unlock`` is the
 CAPTCHA-free way past the login throttle (``clinic.throttle``): it forgets the failures of a
 username, or of an address. Password hashes are computed by the caller before the transaction
@@ -16,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import throttle
+from ovaregen.clinic import throttle, tokens
 from ovaregen.clinic.users import UserError, check_role
 from ovaregen.store import audit
 from ovaregen.store.models import User, WebSession
@@ -53,14 +55,19 @@ def _record(
 
 
 def set_active(session: Session, username: str, *, active: bool, by: str, reason: str = "") -> int:
-    """Enable or disable ``username``; disabling ends her sessions. Returns how many ended."""
+    """Enable or disable ``username``; disabling ends her sessions and revokes her API tokens.
+    Returns how many sessions ended."""
     user = user_named(session, username, for_update=True)
     if user.active == active:
         state = "enabled" if active else "disabled"
         raise UserError(f"{username} is {state} already; nothing was changed")
     user.active = active
-    ended = 0 if active else _end_sessions(session, user)
-    _record(session, user, by, {"active": [not active, active], "sessions_ended": ended}, reason)
+    ended = revoked = 0
+    if not active:
+        ended = _end_sessions(session, user)
+        revoked = tokens.revoke_all(session, user, by=by, reason=reason or "the user was disabled")
+    changes = {"active": [not active, active], "sessions_ended": ended, "tokens_revoked": revoked}
+    _record(session, user, by, changes, reason)
     return ended
 
 

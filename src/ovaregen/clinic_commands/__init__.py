@@ -1,5 +1,5 @@
-"""Command-line wiring of the clinic application: serve, db, user, site, export, import, audit,
-randomisation.
+"""Command-line wiring of the clinic application: serve, db, user, token, site, export, import,
+audit, randomisation.
 
 Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
 SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
@@ -14,6 +14,7 @@ from ovaregen.clinic_commands.accounts import user_app
 from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
 from ovaregen.clinic_commands.randomisation_list import randomisation_app
 from ovaregen.clinic_commands.server import db_app, serve, site_app
+from ovaregen.clinic_commands.tokens import token_app
 from ovaregen.clinic_commands.trail import audit_app
 
 
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
     app.add_typer(site_app, name="site")
     app.command("export")(export_dataset)
     app.command("import")(import_dataset)

@@ -76,6 +76,29 @@ class WebSession(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class ApiToken(Base):
+    """A personal API token of a user, for scripts (``clinic.tokens``): the token is shown
+    once and only its SHA-256 is kept; ``scope`` is ``read`` (GET and HEAD) or ``write``."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_refused_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    """When a use was last refused and audited (refusals are audited at most once a minute)."""
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
 class Site(Base):
     """A clinic taking part (a multi-centre study has several)."""
 

@@ -29,6 +29,7 @@ from starlette.types import Scope
 
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError, VersionConflictError
 from ovaregen.clinic.studies import NotFoundError, StudyError, prepare_database
+from ovaregen.clinic.tokens import TokenRefusedError
 from ovaregen.store.database import Database, DatabaseBusyError, DatabaseError
 from ovaregen.store.failures import (
     BUSY_MESSAGE,
@@ -40,7 +41,7 @@ from ovaregen.store.failures import (
     classify,
 )
 from ovaregen.store.opening import discard_unfinished, open_checked, sqlite_file_exists
-from ovaregen.web import openapi
+from ovaregen.web import bearer, openapi
 from ovaregen.web.body_limit import BodyLimit
 from ovaregen.web.checkpoints import start_checkpoints
 from ovaregen.web.control_chars import ControlCharacters
@@ -51,7 +52,7 @@ from ovaregen.web.settings import Settings
 
 log = logging.getLogger("ovaregen.web")
 STATIC = Path(__file__).parent / "static"
-API_PREFIX = "/api"
+API_PREFIX = bearer.API_PREFIX
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -86,7 +87,7 @@ def open_prepared(settings: Settings) -> Database:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX + "/") or request.url.path == API_PREFIX
+    return bearer.is_api_path(request.url.path)
 
 
 def _error(request: Request, status: int, message: str, **extra: Any) -> Response:
@@ -152,6 +153,8 @@ def _install_error_handlers(app: FastAPI) -> None:
                 config: Settings = request.app.state.settings
                 return login_page(request, config, target, "", 401, kept)
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    app.add_exception_handler(TokenRefusedError, bearer.refused)  # type: ignore[arg-type]
 
     @app.exception_handler(ForbiddenError)
     async def forbidden(request: Request, error: ForbiddenError) -> Response:

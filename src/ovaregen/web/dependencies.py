@@ -1,10 +1,18 @@
 """Request dependencies: the database session, the logged-in person, and the one access check.
 
-``Authorised(permission)`` is the single place where access is decided: it finds the session
-from the cookie (or refuses: 401 for the API, a redirect to /login for pages), checks the role's
-permission (403), and for every request that changes something checks the CSRF token (form
-field ``csrf_token`` or header ``X-CSRF-Token``). Routes declare what they need with the
+``Authorised(permission)`` is the single place where access is decided: it finds who is asking
+(or refuses: 401 for the API, a redirect to /login for pages), checks the role's permission
+(403), and for every request that changes something checks the CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``). Routes declare what they need with the
 ``Annotated`` aliases below and never check roles themselves.
+
+Who is asking (``optional_actor``): a request that carries the session cookie is a browser's,
+and the cookie alone decides — the CSRF rule holds for it whatever else it sends. A request
+without the cookie may present a personal API token on the JSON API (``Authorization: Bearer``,
+``web.bearer``, ``clinic.tokens``): it acts as the token's user, with her role, permissions and
+blind; it needs no CSRF token (no cookie is involved, so a forged cross-site request cannot
+carry it: RFC 6750 §5.3 and the OWASP CSRF Cheat Sheet), and a ``read`` token may only GET and
+HEAD. Pages never accept tokens.
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ from sqlalchemy.orm import Session
 
 from ovaregen.clinic.roles import Permission, is_blinded, may
 from ovaregen.clinic.studies import protocol_of
+from ovaregen.clinic.tokens import Refusal, Refused, TokenRefusedError, may_write
 from ovaregen.clinic.views import Reader, visit_permission
 from ovaregen.domain.protocols import ProtocolError
 from ovaregen.store.database import Database, is_read_only
-from ovaregen.store.models import User, WebSession
+from ovaregen.store.models import ApiToken, User, WebSession
+from ovaregen.web.bearer import is_api_path, request_token
 from ovaregen.web.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -82,10 +92,12 @@ reads in the request's read-only session, then writes in a short ``transaction()
 
 @dataclass(frozen=True)
 class Actor:
-    """The person making the request, as their session and role allow."""
+    """The person making the request, as their session (or API token) and role allow."""
 
     user: User
-    web_session: WebSession
+    web_session: WebSession | None = None
+    api_token: ApiToken | None = None
+    """Set when the request came with a personal API token instead of a session."""
 
     @property
     def username(self) -> str:
@@ -101,7 +113,7 @@ class Actor:
 
     @property
     def csrf_token(self) -> str:
-        return self.web_session.csrf_token
+        return self.web_session.csrf_token if self.web_session is not None else ""
 
     def may(self, permission: Permission) -> bool:
         return may(self.user.role, permission)
@@ -115,13 +127,14 @@ class Actor:
 def optional_actor(
     request: Request, session: SessionDep, config: Annotated[Settings, Depends(settings)]
 ) -> Actor | None:
-    """The logged-in person, or None."""
-    found = find_session(
-        session,
-        request.cookies.get(SESSION_COOKIE),
-        config,
-        database=database(request) if is_read_only(session) else None,
-    )
+    """The person asking, or None: by the session cookie when the request carries it, else
+    (on the API only) by a bearer token, refused with ``TokenRefusedError`` when not live."""
+    own_transaction = database(request) if is_read_only(session) else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None and is_api_path(request.url.path):
+        token = request_token(request, session, database=own_transaction)
+        return Actor(token.user, api_token=token) if token is not None else None
+    found = find_session(session, cookie, config, database=own_transaction)
     return Actor(found.user, found) if found else None
 
 
@@ -138,14 +151,21 @@ async def _csrf_token_sent(request: Request) -> str | None:
 
 
 async def admitted(request: Request, actor: Actor | None, permission: Permission) -> Actor:
-    """The one access check: logged in (401/redirect), allowed ``permission`` (403), and for
-    a change the session's CSRF token (403)."""
+    """The one access check: logged in (401/redirect); for a change by API token, a token
+    that may write (403, audited); allowed ``permission`` (403); for a change by a session,
+    the session's CSRF token (403)."""
     if actor is None:
         raise NotLoggedInError
+    token = actor.api_token
+    changes = request.method not in READ_METHODS
+    if token is not None and changes and not may_write(token):
+        raise TokenRefusedError(Refusal(Refused.READ_ONLY, token.id, actor.username))
     if not actor.may(permission):
         raise ForbiddenError
-    if request.method not in SAFE_METHODS and not tokens_match(
-        await _csrf_token_sent(request), actor.csrf_token
+    if (
+        token is None
+        and request.method not in SAFE_METHODS
+        and not tokens_match(await _csrf_token_sent(request), actor.csrf_token)
     ):
         raise CsrfError
     return actor

@@ -18,6 +18,10 @@ shares come from the one access dependency and the application's error handlers
 
 Every error body is ``{"detail": text, …}`` (``ErrorBody``), FastAPI's list-shaped
 ``HTTPValidationError`` included: ovaregen's handler answers a sentence, not a list.
+
+Every non-public API operation declares its two ways in (``security``, OpenAPI 3.1 §4.8.27 and
+§4.8.30): the browser's session cookie, or a personal API token as ``Authorization: Bearer``
+(``web.bearer``, ``clinic.tokens``; a ``read`` token only for GET and HEAD).
 """
 
 from __future__ import annotations
@@ -27,10 +31,30 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from ovaregen.web.sessions import SESSION_COOKIE
+
 PUBLIC = frozenset({"/health"})
 """Routes answered without a login."""
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 ERROR_BODY = "#/components/schemas/ErrorBody"
+SECURITY_SCHEMES: dict[str, Any] = {
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The browser's session after logging in at /login; every change also "
+        "sends the session's CSRF token as X-CSRF-Token.",
+    },
+    "apiToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token (ovr_…), created on the page /account/tokens or "
+        "with `ovaregen token create`; it acts as its user. A read token may only GET; no "
+        "CSRF token is needed. Not accepted together with the session cookie (the cookie "
+        "decides).",
+    },
+}
+SECURITY: list[dict[str, list[str]]] = [{"sessionCookie": []}, {"apiToken": []}]
 _ERROR_SCHEMA: dict[str, Any] = {
     "title": "ErrorBody",
     "type": "object",
@@ -50,8 +74,10 @@ _ERROR_SCHEMA: dict[str, Any] = {
 }
 _MESSAGES = {
     "400": "The body is not valid JSON (or not the declared content type); nothing was read.",
-    "401": "Not logged in.",
-    "403": "The role does not allow this, or a change came without the session's CSRF token.",
+    "401": "Not logged in, or the API token was refused (malformed, unknown, revoked, "
+    "expired, or its user disabled).",
+    "403": "The role does not allow this, a change came without the session's CSRF token, or "
+    "a read-only API token was asked to change something.",
     "404": "No such study, participant, visit or record (or not one this role may see).",
     "409": "Refused by a study rule (a record of a woman not at that stage, say), a version "
     "conflict (the saved version in `current`), "
@@ -118,7 +144,10 @@ def documented(app: FastAPI) -> dict[str, Any]:
             for code, answer in _shared_answers(path, method, operation).items():
                 if code == "422" or code not in responses:
                     responses[code] = answer
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+            if path.startswith("/api/") and path not in PUBLIC:
+                operation["security"] = SECURITY
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    components = schema["components"].setdefault("schemas", {})
     components["ErrorBody"] = _ERROR_SCHEMA
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

@@ -15,6 +15,7 @@ from ovaregen.web.routes import (
     randomisation,
     studies,
     system,
+    tokens,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     randomisation.router,
     dashboard.router,
     audit.router,
+    tokens.router,
 )

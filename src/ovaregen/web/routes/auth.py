@@ -202,11 +202,17 @@ def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
 
 @router.get("/api/me", tags=["session"])
 def me(actor: Viewer) -> dict[str, object]:
-    """The logged-in user, role, whether blinded, and what the role may do."""
+    """The logged-in user, role, whether blinded, what the role may do, and how she came
+    in: ``session`` (the browser's cookie) or ``api_token`` (then its name, scope, expiry)."""
+    token = actor.api_token
     return {
         "username": actor.username,
         "role": actor.role,
         "role_label": ROLE_LABELS[Role(actor.role)],
         "blinded": actor.blinded,
         "permissions": sorted(p.value for p in Permission if actor.may(p)),
+        "via": "session" if token is None else "api_token",
+        "token": None
+        if token is None
+        else {"name": token.name, "scope": token.scope, "expires_at": token.expires_at},
     }
