@@ -2,9 +2,12 @@
 
 ``Authorised(permission)`` is the single place where access is decided: it finds the session
 from the cookie (or refuses: 401 for the API, a redirect to /login for pages), checks the role's
-permission (403), and for every request that changes something checks the CSRF token (form
-field ``csrf_token`` or header ``X-CSRF-Token``). Routes declare what they need with the
-``Annotated`` aliases below and never check roles themselves.
+permission (403), checks that the study and the participant the path names are among those the
+user's sites let her see (``clinic.scope``: 404 otherwise, the answer for an unknown one), and
+for every request that changes something checks the CSRF token (form field ``csrf_token`` or
+header ``X-CSRF-Token``). Routes declare what they need with the ``Annotated`` aliases below
+and never check roles themselves; they find participants through ``clinic.scope`` with the
+actor's access, so lists and counts hold only her sites' women.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic import scope
 from ovaregen.clinic.roles import Permission, is_blinded, may
+from ovaregen.clinic.scope import Access
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.clinic.views import Reader, visit_permission
 from ovaregen.domain.protocols import ProtocolError
@@ -82,10 +87,11 @@ reads in the request's read-only session, then writes in a short ``transaction()
 
 @dataclass(frozen=True)
 class Actor:
-    """The person making the request, as their session and role allow."""
+    """The person making the request, as their session, role and sites allow."""
 
     user: User
     web_session: WebSession
+    access: Access
 
     @property
     def username(self) -> str:
@@ -109,7 +115,7 @@ class Actor:
     @property
     def reader(self) -> Reader:
         """Who is looking, for the views of study data (``clinic.views``)."""
-        return Reader(self.user.username, self.user.role)
+        return Reader(self.user.username, self.user.role, self.access)
 
 
 def optional_actor(
@@ -122,7 +128,9 @@ def optional_actor(
         config,
         database=database(request) if is_read_only(session) else None,
     )
-    return Actor(found.user, found) if found else None
+    if found is None:
+        return None
+    return Actor(found.user, found, scope.access_of(session, found.user.id))
 
 
 async def _csrf_token_sent(request: Request) -> str | None:
@@ -137,13 +145,29 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
-async def admitted(request: Request, actor: Actor | None, permission: Permission) -> Actor:
-    """The one access check: logged in (401/redirect), allowed ``permission`` (403), and for
-    a change the session's CSRF token (403)."""
+def in_scope(request: Request, session: Session, actor: Actor) -> None:
+    """The study (``{study}``) and participant (``{code}``) of the path, if any, are seen by
+    the actor (``clinic.scope``); else ``NotFoundError`` (404, as for unknown ones)."""
+    name = request.path_params.get("study")
+    if name is None:
+        return
+    study = scope.study_seen(session, str(name), actor.access)
+    code = request.path_params.get("code")
+    if code is not None:
+        scope.participant_seen(session, study, str(code), actor.access)
+
+
+async def admitted(
+    request: Request, actor: Actor | None, permission: Permission, session: Session
+) -> Actor:
+    """The one access check: logged in (401/redirect), allowed ``permission`` (403), the
+    path's study and participant within her sites (404), and for a change the session's CSRF
+    token (403)."""
     if actor is None:
         raise NotLoggedInError
     if not actor.may(permission):
         raise ForbiddenError
+    in_scope(request, session, actor)
     if request.method not in SAFE_METHODS and not tokens_match(
         await _csrf_token_sent(request), actor.csrf_token
     ):
@@ -155,9 +179,11 @@ def authorised(permission: Permission) -> object:
     """A dependency: the actor, if logged in, allowed ``permission``, and CSRF-checked."""
 
     async def check(
-        request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+        request: Request,
+        actor: Annotated[Actor | None, Depends(optional_actor)],
+        session: SessionDep,
     ) -> Actor:
-        return await admitted(request, actor, permission)
+        return await admitted(request, actor, permission, session)
 
     return check
 
@@ -167,6 +193,7 @@ async def visit_writer(
     study: str,
     visit: str,
     actor: Annotated[Actor | None, Depends(optional_actor)],
+    session: SessionDep,
 ) -> Actor:
     """The actor allowed to save this visit: the treatment team's permission for a visit that
     reveals the arm (``clinic.views.visit_permission``), data entry for any other."""
@@ -174,7 +201,7 @@ async def visit_writer(
         permission = visit_permission(protocol_of(study), visit)
     except ProtocolError:
         permission = Permission.ENTER_DATA  # an unknown study is answered 404 by the route
-    return await admitted(request, actor, permission)
+    return await admitted(request, actor, permission, session)
 
 
 Viewer = Annotated[Actor, Depends(authorised(Permission.VIEW))]

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
-from ovaregen.clinic import audit_view
+from ovaregen.clinic import audit_view, scope
 from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
 from ovaregen.clinic.studies import study_named
 from ovaregen.store import audit
@@ -163,8 +163,8 @@ def study_export(
 
     Read in the request's read-only session; the export's audit entry is written in a short
     transaction of its own before the zip is sent."""
-    found = study_named(session, study)
-    dataset = study_dataset(session, found, blinded=actor.blinded)
+    found = scope.study_seen(session, study, actor.access)
+    dataset = study_dataset(session, found, blinded=actor.blinded, access=actor.access)
     with database.transaction() as writing:
         record_export(
             writing,

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic.devices import DEVICE_LIFETIME
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.clinic.scope import ALL, NOWHERE
 from ovaregen.clinic.users import begin_login, check, finish_login
 from ovaregen.store.database import Database
 from ovaregen.web.client_address import client_address
@@ -165,7 +166,7 @@ def login(
         response = page(
             request,
             "kept.j2",
-            Actor(result.user, started),
+            Actor(result.user, started, NOWHERE),  # the page shows her kept values only
             target=_safe_next(next),
             kept=kept,
         )
@@ -202,11 +203,16 @@ def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
 
 @router.get("/api/me", tags=["session"])
 def me(actor: Viewer) -> dict[str, object]:
-    """The logged-in user, role, whether blinded, and what the role may do."""
+    """The logged-in user, role, whether blinded, what the role may do, and where: her grants
+    (study/site, ``all`` for every one; ``clinic.scope``)."""
     return {
         "username": actor.username,
         "role": actor.role,
         "role_label": ROLE_LABELS[Role(actor.role)],
         "blinded": actor.blinded,
         "permissions": sorted(p.value for p in Permission if actor.may(p)),
+        "access": [
+            {"study": g.study or ALL, "site": g.site or ALL}
+            for g in sorted(actor.access.grants, key=str)
+        ],
     }
