@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from ovaregen.clinic import ecrf
 from ovaregen.clinic.roles import Permission, Role, may
 from ovaregen.clinic.scope import Grant
-from ovaregen.clinic.site_access import give
+from ovaregen.clinic.site_access import give, users_without_access
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import Database
@@ -252,6 +252,7 @@ def test_a_user_without_sites_sees_no_woman(
 ) -> None:  # type: ignore[no-untyped-def]
     with clinic_database.transaction() as session:
         add_user(session, username="nobody", role="monitor", password=PASSWORD, by="test")
+        assert users_without_access(session) == ["nobody"], "named at server start"
     browser = browsers("nobody")
     assert browser.client.get("/api/studies").json() == []
     assert browser.client.get("/api/studies/ucmsc-rct/participants").status_code == 404

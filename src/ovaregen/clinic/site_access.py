@@ -129,7 +129,7 @@ def _record(
 
 
 def users_without_access(session: Session) -> list[str]:
-    """The active users who hold no grant (they see no woman): named by ``user list``."""
+    """The active users who hold no grant (they see no woman): named at server start."""
     granted = select(SiteAccess.user_id)
     rows = session.execute(
         select(User.username).where(User.active.is_(True), User.id.not_in(granted))
