@@ -343,3 +343,16 @@ def test_a_crawl_with_every_site_meets_both(women: Women, browsers) -> None:  # 
     everything = "\n".join(text for texts in pages.values() for text in texts)
     assert women.rct[SITE] in everything
     assert women.rct[OTHER] in everything
+
+
+def test_the_allocation_list_shows_her_sites_strata(women: Women, browsers) -> None:  # type: ignore[no-untyped-def]
+    site_admin = browsers("admin.mad")
+    refused = site_admin.api("POST", "/api/studies/ucmsc-rct/randomisation", json={})
+    assert refused.status_code == 403, "the list spans every site"
+    made = browsers("admin").api("POST", "/api/studies/ucmsc-rct/randomisation", json={})
+    assert made.status_code == 201, made.text
+    every = {s["stratum"].split("|")[0] for s in made.json()["strata"]}
+    assert {SITE, OTHER} <= every
+    mine = browsers("monitor.mad").client.get("/api/studies/ucmsc-rct/randomisation").json()
+    assert {s["stratum"].split("|")[0] for s in mine["strata"]} == {SITE}
+    assert [a["participant"] for a in mine["allocations"]] == [women.rct[SITE]]

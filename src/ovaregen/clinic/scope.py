@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -29,6 +30,13 @@ from sqlalchemy.orm import Session
 from ovaregen.clinic.studies import NotFoundError
 from ovaregen.store.models import AuditEntry, Participant, Site, SiteAccess, Study
 
+
+class _Stratum(Protocol):
+    @property
+    def stratum(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Stratum)
 ALL = "all"
 """The word for "every study" or "every site" on the command line and in the audit trail."""
 
@@ -166,6 +174,18 @@ def site_seen(session: Session, code: str, study: str, access: Access) -> Site:
     if found is None or not access.sees(study, found.code):
         raise NotFoundError(f"no site with code {code!r}")
     return found
+
+
+def strata_seen(strata: Iterable[T], study: str, access: Access) -> list[T]:
+    """The allocation strata of the reader's sites: a stratum's key starts with its site
+    (``clinic.randomisation.stratum_key``); another site's strata, and imported allocations
+    of no site, are counts of women she does not see."""
+    sites = access.sites_in(study)
+    if not access.studies([study]):
+        return []
+    if sites is None:
+        return list(strata)
+    return [s for s in strata if s.stratum.split("|")[0] in sites]
 
 
 def audit_visible(access: Access) -> ColumnElement[bool]:

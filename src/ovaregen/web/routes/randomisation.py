@@ -75,7 +75,7 @@ def status_json(session: Session, actor: Actor, study: Study) -> dict[str, objec
         "slots_per_stratum": found.slots_per_stratum,
         "strata": [
             {"stratum": s.stratum, "slots": s.slots, "used": s.used}
-            for s in service.strata_use(session, study)
+            for s in scope.strata_seen(service.strata_use(session, study), study.name, actor.access)
         ],
     }
     rows = scope.participants_seen(session, study, actor.access)
@@ -213,7 +213,7 @@ def randomisation_page(
         study=found,
         protocol=protocol,
         randomisation=service.list_of(session, found),
-        strata=service.strata_use(session, found),
+        strata=scope.strata_seen(service.strata_use(session, found), found.name, actor.access),
         allocated=[(p, views[p.id]) for p in rows if p.id in views],
         candidates=[
             p
