@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from ovaregen.clinic.roles import Role
+from ovaregen.clinic.scope import Grant
+from ovaregen.clinic.site_access import give
 from ovaregen.clinic.studies import add_site, prepare_database
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import Database, connect, sqlite_url
@@ -60,13 +62,17 @@ def migrated(url: str) -> Database:
     with database.transaction() as session:
         add_site(session, code=SITE, name="Test clinic", username="test")
         for role in Role:
-            add_user(session, username=role.value, role=role.value, password=PASSWORD, by="test")
+            user = add_user(
+                session, username=role.value, role=role.value, password=PASSWORD, by="test"
+            )
+            give(session, user, [Grant(None, None)], by="test")
     return database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated clinic database with one site and one user per role (username = role)."""
+    """A migrated clinic database with one site and one user per role (username = role),
+    each holding every study and every site (site-scoped users: ``tests/web/test_sites.py``)."""
     if request.param == "sqlite":
         database = migrated(sqlite_url(tmp_path))
         yield database

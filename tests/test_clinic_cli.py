@@ -54,6 +54,8 @@ def clinic(tmp_path: Path) -> Path:
             name,
             "--role",
             role,
+            "--site",
+            "all",
             "--password-stdin",
             input=PASSWORD + "\n",
         )

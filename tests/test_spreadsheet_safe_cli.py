@@ -86,7 +86,7 @@ def test_the_clinic_export_and_audit_export_write_no_live_formula(tmp_path: Path
     data = tmp_path / "clinic"
     ok("site", "add", "--data", data, "--code", "MAD1", "--name", "Madrid")
     ok("user", "add", "--data", data, "--username", "stat", "--role", "statistician",
-       "--password-stdin", input=PASSWORD + "\n")  # fmt: skip
+       "--site", "all", "--password-stdin", input=PASSWORD + "\n")  # fmt: skip
     source = tmp_path / "source"
     write_dataset(_attacked(synthesize("ucmsc-rct", 20, 3), code=None), source)
     ok("import", "--data", data, "--study", "ucmsc-rct", source, "--site", "MAD1")

@@ -70,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("clinic")
     for role in ("admin", "coordinator", "investigator"):
         _cli("user", "add", "--data", str(data), "--username", f"e2e-{role}", "--role", role,
-             "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+             "--site", "all", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
     yield from serving(data)
 

@@ -18,7 +18,7 @@ IDLE_MINUTES = 1
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("clinic")
     _cli("user", "add", "--data", str(data), "--username", "kept-coordinator", "--role",
-         "coordinator", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+         "coordinator", "--site", "all", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     _cli("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
     yield from serving(data, "--session-idle-minutes", str(IDLE_MINUTES))
 

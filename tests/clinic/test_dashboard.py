@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ovaregen.clinic import ecrf, studies
 from ovaregen.clinic.dashboard import BLINDED, NO_DATA, dashboard_of
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, Participant, Pregnancy, Study
 
@@ -70,7 +71,7 @@ def test_funnel_counts_each_stage_exactly(clinic_database: Database) -> None:
         allocate(session, enrol(session, study, "E2", status="withdrawn"), "hrt")
         enrol(session, study, "E3", status="lost_to_follow_up")
         enrol(session, study, "E4", status="completed")
-        board = dashboard_of(session, study, blinded=True)
+        board = dashboard_of(session, study, blinded=True, access=EVERYWHERE)
     assert {key: n for key, _, n in board.funnel.stages()} == {
         "registered": 7,
         "screened": 6,
@@ -99,7 +100,7 @@ def test_a_single_arm_study_has_no_randomised_stage(clinic_database: Database) -
         enrol(session, study, "A1")
         enrol(session, study, "A2", enrolled_at=datetime(2025, 4, 2, tzinfo=UTC))
         enrol(session, study, "A3", enrolled_at=None)
-        board = dashboard_of(session, study, blinded=True)
+        board = dashboard_of(session, study, blinded=True, access=EVERYWHERE)
     assert "randomised" not in {key for key, _, _ in board.funnel.stages()}
     assert board.enrolment.by_month == [("2025-03", 1), ("2025-04", 1), ("not recorded", 1)]
 
@@ -135,7 +136,7 @@ def test_mensc_pregnancy_rate_comes_from_the_plan_with_its_numerator_and_denomin
                 )
             )
         session.flush()
-        outcomes = dashboard_of(session, study, blinded=True).outcomes
+        outcomes = dashboard_of(session, study, blinded=True, access=EVERYWHERE).outcomes
     by_id = {r.id: r for r in outcomes.results}
     assert outcomes.message is None
     assert outcomes.results[0].id == "pregnancy_rate", "headlines in plan order"
@@ -153,7 +154,9 @@ def test_mensc_pregnancy_rate_comes_from_the_plan_with_its_numerator_and_denomin
 def test_an_empty_study_says_there_are_not_enough_data(clinic_database: Database) -> None:
     with clinic_database.transaction() as session:
         for name in ("regenera", "mensc", "ucmsc-rct"):
-            board = dashboard_of(session, studies.study_named(session, name), blinded=True)
+            board = dashboard_of(
+                session, studies.study_named(session, name), blinded=True, access=EVERYWHERE
+            )
             assert board.funnel.registered == 0
             assert board.enrolment.enrolled == 0
             assert board.outcomes.results == ()
@@ -182,8 +185,8 @@ def _randomised_trial(session: Session) -> Study:
 def test_blinded_readers_get_no_result_split_by_arm(clinic_database: Database) -> None:
     with clinic_database.transaction() as session:
         study = _randomised_trial(session)
-        blinded = dashboard_of(session, study, blinded=True)
-        unblinded = dashboard_of(session, study, blinded=False)
+        blinded = dashboard_of(session, study, blinded=True, access=EVERYWHERE)
+        unblinded = dashboard_of(session, study, blinded=False, access=EVERYWHERE)
     assert blinded.outcomes.arm_results_withheld
     assert blinded.outcomes.results == ()
     assert blinded.outcomes.message == BLINDED
@@ -214,9 +217,12 @@ def test_the_flow_of_an_export_equals_the_dashboard_funnel(clinic_database: Data
         enrol(session, study, "L1", status="lost_to_follow_up")
         enrol(session, study, "C1", status="completed")
         funnel = dict(
-            (k, n) for k, _, n in dashboard_of(session, study, blinded=True).funnel.stages()
+            (k, n)
+            for k, _, n in dashboard_of(
+                session, study, blinded=True, access=EVERYWHERE
+            ).funnel.stages()
         )
-        exported = study_dataset(session, study, blinded=True)
+        exported = study_dataset(session, study, blinded=True, access=EVERYWHERE)
     assert exported.participants.height == 8
     report_flow = run_plan("regenera", exported).table("flow").frame
     stages = dict(zip(report_flow.get_column("stage"), report_flow.get_column("n"), strict=True))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
 from ovaregen.clinic.importing import import_dataset
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import StudyError, add_participant, site_coded, study_named
 from ovaregen.domain.protocols import load_protocol
 from ovaregen.io.reader import validate_dataset
@@ -52,8 +53,8 @@ def test_a_randomised_study_round_trips_and_the_arm_is_only_unblinded(
     assert summary.allocations == source.participants.height
     with clinic_database.transaction() as session:
         study = study_named(session, "ucmsc-rct")
-        blinded = study_dataset(session, study, blinded=True)
-        unblinded = study_dataset(session, study, blinded=False)
+        blinded = study_dataset(session, study, blinded=True, access=EVERYWHERE)
+        unblinded = study_dataset(session, study, blinded=False, access=EVERYWHERE)
     assert "arm" not in blinded.supplied["participants"]
     assert blinded.participants.get_column("arm").null_count() == blinded.participants.height
     assert "arm" in unblinded.supplied["participants"]
@@ -86,7 +87,7 @@ def test_the_written_export_reads_back_as_a_valid_dataset(
     with clinic_database.transaction() as session:
         study = study_named(session, "mensc")
         import_dataset(session, study, source, username="importer", default_site=SITE)
-        exported = study_dataset(session, study, blinded=True)
+        exported = study_dataset(session, study, blinded=True, access=EVERYWHERE)
     write_dataset(exported, tmp_path / "exported")
     report = validate_dataset(tmp_path / "exported")
     assert report.errors == 0, report.findings
@@ -101,7 +102,7 @@ def test_the_zip_holds_the_files_the_writer_writes(
     with clinic_database.transaction() as session:
         study = study_named(session, "ucmsc-rct")
         import_dataset(session, study, source, username="importer", default_site=SITE)
-        exported = study_dataset(session, study, blinded=True)
+        exported = study_dataset(session, study, blinded=True, access=EVERYWHERE)
     write_dataset(exported, tmp_path / "folder")
     with zipfile.ZipFile(io.BytesIO(dataset_zip(exported))) as archive:
         written = sorted(p.name for p in (tmp_path / "folder").iterdir())
@@ -158,7 +159,7 @@ def test_women_still_in_screening_are_exported_as_screening(clinic_database: Dat
     with clinic_database.transaction() as session:
         study = study_named(session, "regenera")
         woman = add_participant(session, study, site_coded(session, SITE), username="c")
-        exported = study_dataset(session, study, blinded=True)
+        exported = study_dataset(session, study, blinded=True, access=EVERYWHERE)
     assert exported.participants.select("participant_id", "status").rows() == [
         (woman.code, "screening")
     ]
@@ -168,7 +169,7 @@ def test_women_still_in_screening_are_exported_as_screening(clinic_database: Dat
 def test_an_export_is_audited_with_who_and_whether_blinded(clinic_database: Database) -> None:
     with clinic_database.transaction() as session:
         study = study_named(session, "ucmsc-rct")
-        dataset = study_dataset(session, study, blinded=False)
+        dataset = study_dataset(session, study, blinded=False, access=EVERYWHERE)
         record_export(session, study, dataset, username="statistician", blinded=False)
     with clinic_database.transaction() as session:
         entry = audit.query(session, audit.AuditFilter(username="statistician"))[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ovaregen.clinic import ecrf, studies
 from ovaregen.clinic.queries import QueryKind, queries_of
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.store.database import Database
 from ovaregen.store.models import Pregnancy
 from tests.clinic.test_dashboard import enrol
@@ -32,7 +33,7 @@ def test_missing_soft_range_and_inconsistency_are_listed(clinic_database: Databa
             },
         )
         enrol(session, study, "F1", {"screening": {"age_years": 55}}, status="screen_failed")
-        listed = queries_of(session, study)
+        listed = queries_of(session, study, access=EVERYWHERE)
     missing = _found(listed, QueryKind.MISSING, "A1", "hemoglobin_g_dl")
     assert len(missing) == 1
     assert missing[0].visit == "screening" and missing[0].description == "baseline haemoglobin"
@@ -58,7 +59,7 @@ def test_a_fixed_value_disappears(clinic_database: Database) -> None:
         person = enrol(
             session, study, "A1", {"screening": {"age_years": 36}, "followup": {"afc_post": 9}}
         )
-        before = queries_of(session, study)
+        before = queries_of(session, study, access=EVERYWHERE)
         assert _found(before, QueryKind.INCONSISTENT, "A1", "afc")
         entry = ecrf.form_entry(session, person, "screening")
         assert entry is not None
@@ -71,7 +72,7 @@ def test_a_fixed_value_disappears(clinic_database: Database) -> None:
             expected_version=entry.version,
             reason="value from the ultrasound report",
         )
-        after = queries_of(session, study)
+        after = queries_of(session, study, access=EVERYWHERE)
     assert not _found(after, QueryKind.INCONSISTENT, "A1", "afc")
     assert not _found(after, QueryKind.MISSING, "A1", "afc")
     assert len(after.queries) == len(before.queries) - 2
@@ -86,7 +87,7 @@ def test_pregnancy_without_treatment_date_and_values_needed_for_eligibility(
         person.unknown_criteria = "incl.age;incl.ovary_diameter;incl.consent"
         session.add(Pregnancy(participant_id=person.id, conception="spontaneous"))
         session.flush()
-        listed = queries_of(session, study)
+        listed = queries_of(session, study, access=EVERYWHERE)
     pregnancy = _found(listed, QueryKind.INCONSISTENT, "C1", "treatment_date")
     assert len(pregnancy) == 1 and pregnancy[0].visit == "treatment"
     needed = {q.variable for q in listed.queries if q.kind is QueryKind.ELIGIBILITY}
@@ -106,10 +107,10 @@ def test_filters_by_kind_site_and_visit(clinic_database: Database) -> None:
         )
         person.status = "completed"
         session.flush()
-        everything = queries_of(session, study)
-        soft = queries_of(session, study, kind=QueryKind.SOFT_RANGE)
-        second_site = queries_of(session, study, site="BCN2")
-        month_3 = queries_of(session, study, visit="month_3")
+        everything = queries_of(session, study, access=EVERYWHERE)
+        soft = queries_of(session, study, kind=QueryKind.SOFT_RANGE, access=EVERYWHERE)
+        second_site = queries_of(session, study, site="BCN2", access=EVERYWHERE)
+        month_3 = queries_of(session, study, visit="month_3", access=EVERYWHERE)
     assert everything.sites == ("BCN2", "MAD1")
     assert [q.variable for q in soft.queries] == ["afc"]
     assert soft.counts == everything.counts, "counts per kind ignore the kind filter"
@@ -132,5 +133,5 @@ def test_hundreds_of_participants_are_queried_at_once(sqlite_database: Database)
                     "followup": {"afc_post": 3 + i % 9},
                 },
             )
-        listed = queries_of(session, study)
+        listed = queries_of(session, study, access=EVERYWHERE)
     assert listed.counts[QueryKind.SOFT_RANGE] == 45, "AFC 51–59 in 9 of every 60"

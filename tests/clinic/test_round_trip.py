@@ -13,6 +13,7 @@ import pytest
 
 from ovaregen.clinic.exchange import dataset_files, study_dataset
 from ovaregen.clinic.importing import import_dataset
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import protocol_of, study_named
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.io.dataset import Dataset
@@ -34,7 +35,9 @@ def _stored(database: Database, study: str, dataset: Dataset) -> None:
 
 def _exported(database: Database, study: str, *, blinded: bool) -> dict[str, str]:
     with database.transaction() as session:
-        return dataset_files(study_dataset(session, study_named(session, study), blinded=blinded))
+        return dataset_files(
+            study_dataset(session, study_named(session, study), blinded=blinded, access=EVERYWHERE)
+        )
 
 
 def _read(files: dict[str, str], folder: Path, study: str) -> Dataset:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ovaregen.clinic.exchange import dataset_files, study_dataset
 from ovaregen.clinic.importing import import_dataset
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_site, prepare_database, protocol_of, study_named
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.record_variables import AE_OUTCOMES, AE_RELATEDNESS, DECISIONS
@@ -179,7 +180,9 @@ def _store(database: Database, study: str, dataset: Dataset) -> None:
 
 def _export(database: Database, study: str, blinded: bool) -> dict[str, str]:
     with database.transaction() as session:
-        return dataset_files(study_dataset(session, study_named(session, study), blinded=blinded))
+        return dataset_files(
+            study_dataset(session, study_named(session, study), blinded=blinded, access=EVERYWHERE)
+        )
 
 
 def _read(files: dict[str, str], folder: Path, study: str) -> Dataset:

@@ -16,6 +16,7 @@ import pytest
 from ovaregen.clinic.audit_view import audit_csv
 from ovaregen.clinic.exchange import dataset_files, dataset_zip, study_dataset
 from ovaregen.clinic.importing import import_dataset
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import protocol_of, study_named
 from ovaregen.clinic.views import Reader, archive_reader
 from ovaregen.domain.variables import DatasetFile
@@ -93,7 +94,9 @@ def test_the_exported_dataset_holds_no_live_formula_and_reads_back_exactly(
     stored = _clinic_with_attacks(clinic_database, study, tmp_path / "source")
     for blinded in (True, False):
         with clinic_database.transaction() as session:
-            dataset = study_dataset(session, study_named(session, study), blinded=blinded)
+            dataset = study_dataset(
+                session, study_named(session, study), blinded=blinded, access=EVERYWHERE
+            )
             files = dataset_files(dataset)
             archive = dataset_zip(dataset)
         for name, text in files.items():
@@ -154,7 +157,7 @@ def test_a_blinded_reader_of_the_trail_gets_the_same_protection(
     clinic_database: Database, tmp_path: Path
 ) -> None:
     _clinic_with_attacks(clinic_database, "ucmsc-rct", tmp_path / "source")
-    text = _trail(clinic_database, Reader("monitor", "monitor"))
+    text = _trail(clinic_database, Reader("monitor", "monitor", EVERYWHERE))
     assert live_cells(text) == []
     cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)

@@ -13,12 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ovaregen.clinic import audit_view
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.views import Reader
 from ovaregen.store import audit
 from ovaregen.store.database import Database
 
-MONITOR = Reader("monitor", "monitor")
-STATISTICIAN = Reader("statistician", "statistician")
+MONITOR = Reader("monitor", "monitor", EVERYWHERE)
+STATISTICIAN = Reader("statistician", "statistician", EVERYWHERE)
 
 
 def write_entries(database: Database, count: int = 5) -> list[int]:

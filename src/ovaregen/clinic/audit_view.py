@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic.scope import audit_visible
 from ovaregen.clinic.views import Reader, changes_seen, hash_seen, hidden_entities
 from ovaregen.io.spreadsheet_safe import escaped_cell
 from ovaregen.store import audit
@@ -82,7 +83,8 @@ def audit_filter(
     reader: Reader,
 ) -> audit.AuditFilter:
     """The filter for the given (possibly empty) form or command-line values, leaving out
-    what ``reader`` may not see."""
+    what ``reader`` may not see: the arm-revealing entries when blinded, and the entries of
+    women outside her sites (``clinic.scope.audit_visible``)."""
     start = moment(since, "from")
     end = moment(until, "to", end_of_day=True)
     if start is not None and end is not None and end < start:
@@ -94,6 +96,7 @@ def audit_filter(
         since=start,
         until=end,
         hidden_entities=hidden_entities(reader),
+        seen=audit_visible(reader.access),
     )
 
 

@@ -29,6 +29,7 @@ from ovaregen.clinic import flow
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.exchange import study_dataset
 from ovaregen.clinic.flow import ENROLLED_STATUSES
+from ovaregen.clinic.scope import Access, visible
 from ovaregen.report.results_json import plain
 from ovaregen.store.models import Participant, Site, Study
 
@@ -186,10 +187,14 @@ class Dashboard:
     funnel: Funnel
     enrolment: Enrolment
     outcomes: Outcomes
+    every_site: bool = True
+    sites: tuple[str, ...] = ()
+    """Whom the counts are of: every site, or the reader's sites (``clinic.scope``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "study": self.study.name,
+            "sites": "all" if self.every_site else list(self.sites),
             "funnel": {key: count for key, _, count in self.funnel.stages()},
             "enrolment": {
                 "enrolled": self.enrolment.enrolled,
@@ -207,7 +212,10 @@ class Dashboard:
         }
 
 
-def _people(session: Session, study: Study) -> list[tuple[int, str, str | None, Any, str]]:
+def _people(
+    session: Session, study: Study, access: Access
+) -> list[tuple[int, str, str | None, Any, str]]:
+    """The women of ``study`` at the reader's sites (``clinic.scope``): every count is of them."""
     rows = session.execute(
         select(
             Participant.id,
@@ -217,14 +225,14 @@ def _people(session: Session, study: Study) -> list[tuple[int, str, str | None, 
             Site.code,
         )
         .join(Site, Site.id == Participant.site_id)
-        .where(Participant.study_id == study.id)
+        .where(Participant.study_id == study.id, visible(study, access))
     )
     return [(int(i), status, eligible, at, site) for i, status, eligible, at, site in rows]
 
 
-def funnel_of(session: Session, study: Study) -> Funnel:
-    """The screening funnel of ``study`` (module docstring)."""
-    people = _people(session, study)
+def funnel_of(session: Session, study: Study, access: Access) -> Funnel:
+    """The screening funnel of ``study`` at the reader's sites (module docstring)."""
+    people = _people(session, study, access)
     statuses = Counter(status for _, status, _, _, _ in people)
     verdicts = Counter(eligible for _, _, eligible, _, _ in people)
     randomised = (
@@ -249,9 +257,10 @@ def funnel_of(session: Session, study: Study) -> Funnel:
     )
 
 
-def enrolment_of(session: Session, study: Study) -> Enrolment:
-    """Enrolment against target, by month of ``enrolled_at`` (UTC) and by site."""
-    enrolled = [p for p in _people(session, study) if p[1] in ENROLLED_STATUSES]
+def enrolment_of(session: Session, study: Study, access: Access) -> Enrolment:
+    """Enrolment against target, by month of ``enrolled_at`` (UTC) and by site, at the
+    reader's sites."""
+    enrolled = [p for p in _people(session, study, access) if p[1] in ENROLLED_STATUSES]
     months = Counter(at.strftime("%Y-%m") if at else UNKNOWN_MONTH for _, _, _, at, _ in enrolled)
     sites = Counter(site for *_, site in enrolled)
     return Enrolment(
@@ -285,12 +294,12 @@ def _split_by_arm(result: Result) -> bool:
     return result.id.startswith(ARM_RESULT_PREFIX) or "groups" in result.extra
 
 
-def outcomes_of(session: Session, study: Study, *, blinded: bool) -> Outcomes:
+def outcomes_of(session: Session, study: Study, *, blinded: bool, access: Access) -> Outcomes:
     """The plan's headline results on the live data (module docstring); never raises."""
     withheld = blinded and study.randomised
     if study.name not in PLANS:
         return Outcomes(None, (), f"no analysis plan for study {study.name}", withheld)
-    dataset = study_dataset(session, study, blinded=blinded)
+    dataset = study_dataset(session, study, blinded=blinded, access=access)
     if dataset.participants.height == 0:
         return Outcomes(study.name, (), f"{NO_DATA}: nobody past screening", withheld)
     try:
@@ -318,11 +327,13 @@ def outcomes_of(session: Session, study: Study, *, blinded: bool) -> Outcomes:
     return Outcomes(study.name, results, message, withheld)
 
 
-def dashboard_of(session: Session, study: Study, *, blinded: bool) -> Dashboard:
-    """Everything the dashboard shows, computed now."""
+def dashboard_of(session: Session, study: Study, *, blinded: bool, access: Access) -> Dashboard:
+    """Everything the dashboard shows, computed now, of the women at the reader's sites."""
     return Dashboard(
         study=study,
-        funnel=funnel_of(session, study),
-        enrolment=enrolment_of(session, study),
-        outcomes=outcomes_of(session, study, blinded=blinded),
+        funnel=funnel_of(session, study, access),
+        enrolment=enrolment_of(session, study, access),
+        outcomes=outcomes_of(session, study, blinded=blinded, access=access),
+        every_site=access.every_site(study.name),
+        sites=tuple(sorted(access.sites_in(study.name) or ())),
     )

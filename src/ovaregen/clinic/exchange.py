@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic.blinding import arms_by_participant
-from ovaregen.clinic.studies import participants, protocol_of
+from ovaregen.clinic.scope import Access, participants_seen
+from ovaregen.clinic.studies import protocol_of
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.record import day_columns, home_visit, mobilisation_days
 from ovaregen.domain.schema import canonical_schema
@@ -208,12 +209,13 @@ def _events(session: Session, codes: Mapping[int, str]) -> pl.DataFrame:
     return _frame(rows, DatasetFile.ADVERSE_EVENTS)
 
 
-def study_dataset(session: Session, study: Study, *, blinded: bool) -> Dataset:
-    """The study's record as an interchange dataset; ``arm`` and the arm-revealing variables
-    only when not ``blinded`` (for a blinded reader they are unknown and not supplied, so
-    that no file written from it carries them)."""
+def study_dataset(session: Session, study: Study, *, blinded: bool, access: Access) -> Dataset:
+    """The study's record as an interchange dataset of the women ``access`` sees (her sites,
+    ``clinic.scope``); ``arm`` and the arm-revealing variables only when not ``blinded`` (for
+    a blinded reader they are unknown and not supplied, so that no file written from it
+    carries them)."""
     protocol = protocol_of(study.name)
-    people = list(participants(session, study))
+    people = list(participants_seen(session, study, access))
     entries = _entries(session, [p.id for p in people])
     arms = arms_by_participant(session, study.id, blinded=blinded) if study.randomised else {}
     codes = {p.id: p.code for p in people}

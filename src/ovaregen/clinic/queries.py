@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ovaregen.clinic.dates import contradictions
 from ovaregen.clinic.flow import ENROLLED_STATUSES
+from ovaregen.clinic.scope import Access, visible
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.clinic.views import queried_visits
 from ovaregen.domain.protocols import Protocol
@@ -220,7 +221,8 @@ class _Saved:
     pregnancy_months: dict[int, list[float]]
 
 
-def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
+def _load(session: Session, study: Study, order: Mapping[str, int], access: Access) -> _Saved:
+    """The saved values of the enrolled women at the reader's sites (``clinic.scope``)."""
     people = {
         int(pid): (code, site_code, unknown or "")
         for pid, code, site_code, unknown in session.execute(
@@ -229,6 +231,7 @@ def _load(session: Session, study: Study, order: Mapping[str, int]) -> _Saved:
             .where(
                 Participant.study_id == study.id,
                 Participant.status.in_(sorted(ENROLLED_STATUSES)),
+                visible(study, access),
             )
         )
     }
@@ -393,14 +396,16 @@ def queries_of(
     site: str | None = None,
     visit: str | None = None,
     today: date | None = None,
+    access: Access,
 ) -> QueryList:
-    """Every query of the study's enrolled women, filtered (module docstring)."""
+    """Every query of the study's enrolled women at the reader's sites, filtered (module
+    docstring)."""
     protocol = protocol_of(study.name)
     labels = {v.id: v.label for v in protocol.schedule}
     order = {v.id: i for i, v in enumerate(protocol.schedule)}
     home = {v.name: home_visit(protocol, v.name) for v in variables_of(DatasetFile.PARTICIPANTS)}
     first = SCREENING if SCREENING in labels else protocol.schedule[0].id
-    saved = _load(session, study, order)
+    saved = _load(session, study, order, access)
     eligibility = _eligibility(saved, study, home, first)
     asked = {(f.pid, f.visit, f.variable) for f in eligibility}
     found = [

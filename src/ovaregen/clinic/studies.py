@@ -124,17 +124,9 @@ def add_site(session: Session, *, code: str, name: str, username: str) -> Site:
     return site
 
 
-def participants(session: Session, study: Study) -> Sequence[Participant]:
-    return (
-        session.execute(
-            select(Participant).where(Participant.study_id == study.id).order_by(Participant.code)
-        )
-        .scalars()
-        .all()
-    )
-
-
 def participant_coded(session: Session, study: Study, code: str) -> Participant:
+    """A participant by code, at any site: for the command line and set-up only. What a person
+    sees goes through ``clinic.scope`` (her sites)."""
     found = session.execute(
         select(Participant).where(Participant.study_id == study.id, Participant.code == code)
     ).scalar_one_or_none()

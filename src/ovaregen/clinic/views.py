@@ -11,13 +11,13 @@ A blinded reader's view of two women who differ only in their arm is the same vi
 - exports leave the arm and the arm-revealing columns out (``clinic.exchange``).
 
 Routes build every view of study data through these functions, with the reader their access
-dependency gives them.
+dependency gives them; which women a reader sees at all (her sites) is ``clinic.scope``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic.roles import Permission, Role, is_blinded, may
+from ovaregen.clinic.scope import EVERYWHERE, NOWHERE, Access
 from ovaregen.clinic.studies import NotFoundError, protocol_of
 from ovaregen.domain.protocols import PROTOCOL_NAMES, Protocol, Visit
 from ovaregen.store.models import AuditEntry, FormEntry, Participant
@@ -32,10 +33,12 @@ from ovaregen.store.models import AuditEntry, FormEntry, Participant
 
 @dataclass(frozen=True)
 class Reader:
-    """Who is looking: a role (and, later, her sites)."""
+    """Who is looking: a role (what she may do) and her grants (which women she sees,
+    ``clinic.scope``; none unless given: she then sees no woman)."""
 
     username: str
     role: str
+    access: Access = field(default=NOWHERE)
 
     @property
     def blinded(self) -> bool:
@@ -48,7 +51,7 @@ class Reader:
 def archive_reader(username: str) -> Reader:
     """Whoever holds the data folder on the command line: the audit trail's archive copy is
     complete (ICH E6(R3) §4.2.1; the database itself holds it whole)."""
-    return Reader(username, Role.STATISTICIAN.value)
+    return Reader(username, Role.STATISTICIAN.value, EVERYWHERE)
 
 
 def schedule_seen(protocol: Protocol, reader: Reader) -> tuple[Visit, ...]:

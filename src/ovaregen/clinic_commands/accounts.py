@@ -1,7 +1,11 @@
-"""``ovaregen user``: clinic users, their roles, and an administrator's changes to accounts.
+"""``ovaregen user``: clinic users, their roles and sites, and an administrator's changes to
+accounts.
 
 Every change is audited under the operating-system user who ran the command
-(``clinic.accounts`` states which changes end the user's web sessions).
+(``clinic.accounts`` states which changes end the user's web sessions). A user's sites are
+grants of a study (or ``all``) × a site (or ``all``) (``clinic.scope``); ``user add`` needs
+``--site`` (least privilege: no site is ever assumed), ``user grant`` / ``user revoke``
+change them.
 """
 
 from __future__ import annotations
@@ -29,6 +33,20 @@ user_app = typer.Typer(help="Clinic users and roles.", no_args_is_help=True)
 
 UsernameOpt = Annotated[str, typer.Option("--username", help="The user's login name.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
+StudiesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--study",
+        help="A study she works on (repeatable); 'all' or none given: every study.",
+    ),
+]
+SitesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--site",
+        help="A site code she works at (repeatable); 'all' for every site. Required.",
+    ),
+]
 PasswordStdinOpt = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
@@ -45,37 +63,54 @@ def user_add(
             "treatment (unblinded)."
         ),
     ],
+    study: StudiesOpt = None,
+    site: SitesOpt = None,
     password_stdin: PasswordStdinOpt = False,
     database_url: UrlOpt = None,
 ) -> None:
-    """Add a user; the password is asked for (or read from stdin), never a default."""
+    """Add a user with her role and sites; the password is asked for (or read from stdin),
+    never a default."""
     from ovaregen.clinic.roles import ROLE_LABELS, Role  # noqa: PLC0415
+    from ovaregen.clinic.site_access import give, grants_of  # noqa: PLC0415
     from ovaregen.clinic.users import UserError, add_user  # noqa: PLC0415
 
+    try:
+        grants = grants_of(study or [], site or [])
+    except UserError as error:
+        refuse(f"{error}; nothing was saved", 2)
     database = open_database(data, database_url)
     try:
         password = read_password(password_stdin)
         with database.transaction() as session:
-            add_user(session, username=username, role=role, password=password, by=getpass.getuser())
+            user = add_user(
+                session, username=username, role=role, password=password, by=getpass.getuser()
+            )
+            access = give(session, user, grants, by=getpass.getuser())
     except UserError as error:
         refuse(f"{error}; nothing was saved")
     finally:
         database.dispose()
-    out.print(f"user {username} added: {ROLE_LABELS[Role(role)]}", markup=False)
+    out.print(
+        f"user {username} added: {ROLE_LABELS[Role(role)]}; sees {access.describe()}",
+        markup=False,
+    )
 
 
 @user_app.command("list")
 def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
-    """List users and roles."""
+    """List users, roles and sites (study/site, 'all' for every one)."""
     from sqlalchemy import select  # noqa: PLC0415
 
+    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
     from ovaregen.store.models import User  # noqa: PLC0415
 
     database = open_database(data, database_url)
     with database.transaction() as session:
         for user in session.execute(select(User).order_by(User.username)).scalars():
             state = "" if user.active else " (disabled)"
-            out.print(f"{user.username}\t{user.role}{state}", markup=False)
+            access = access_of(session, user.id)
+            sites = access.describe() if access.grants else "no site: sees no participant"
+            out.print(f"{user.username}\t{user.role}{state}\t{sites}", markup=False)
     database.dispose()
 
 
@@ -218,3 +253,59 @@ def user_revoke_sessions(
         return f"user {username}: {ended} web session{'s' if ended != 1 else ''} ended"
 
     _change(data, database_url, change)
+
+
+def _access_change(
+    data: Path,
+    url: str | None,
+    username: str,
+    studies: list[str] | None,
+    sites: list[str] | None,
+    reason: str,
+    *,
+    grant: bool,
+) -> None:
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.site_access import give, grants_of, withdraw  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    try:
+        grants = grants_of(studies or [], sites or [])
+    except UserError as error:
+        refuse(f"{error}; nothing was changed", 2)
+
+    def change(session: Session) -> str:
+        user = user_named(session, username, for_update=True)
+        change = give if grant else withdraw
+        after = change(session, user, grants, by=getpass.getuser(), reason=reason)
+        return f"user {username} now sees {after.describe()}; her web sessions ended"
+
+    _change(data, url, change)
+
+
+@user_app.command("grant")
+def user_grant(
+    data: DataOpt,
+    username: UsernameOpt,
+    study: StudiesOpt = None,
+    site: SitesOpt = None,
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Give a user sites: every --study × every --site named ('all' for every one); audited,
+    her web sessions end."""
+    _access_change(data, database_url, username, study, site, reason, grant=True)
+
+
+@user_app.command("revoke")
+def user_revoke(
+    data: DataOpt,
+    username: UsernameOpt,
+    study: StudiesOpt = None,
+    site: SitesOpt = None,
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Withdraw grants a user holds (named as they were given); audited, her web sessions
+    end."""
+    _access_change(data, database_url, username, study, site, reason, grant=False)

@@ -81,6 +81,7 @@ def export_dataset(
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
+    from ovaregen.clinic.scope import EVERYWHERE  # noqa: PLC0415
     from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
     from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
     from ovaregen.io.writer import write_dataset  # noqa: PLC0415
@@ -99,7 +100,7 @@ def export_dataset(
         blinded = unblinded_as is None
         with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
-            dataset = study_dataset(session, found, blinded=blinded)
+            dataset = study_dataset(session, found, blinded=blinded, access=EVERYWHERE)
             write_dataset(dataset, out_dir)
             if not read_only:
                 record_export(

@@ -185,6 +185,21 @@ def site_add(
     out.print(f"site {code.upper()} added", markup=False)
 
 
+def _name_users_without_sites(database: Database) -> None:
+    """Say at start which active users hold no site: they see no participant until given
+    sites (``clinic.scope``; an upgrade to revision 0006 gives nobody a site)."""
+    from ovaregen.clinic.site_access import users_without_access  # noqa: PLC0415
+
+    with database.read() as session:
+        names = users_without_access(session)
+    if names:
+        out.print(
+            f"{len(names)} user(s) hold no site and see no participant: {', '.join(names)} "
+            "(ovaregen user grant --username U --site CODE|all)",
+            markup=False,
+        )
+
+
 def serve(
     data: DataOpt,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -257,6 +272,7 @@ def serve(
         anchor_every=timedelta(minutes=anchor_every_minutes),
     )
     out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
+    _name_users_without_sites(database)
     try:
         uvicorn.run(
             create_app(settings, database),

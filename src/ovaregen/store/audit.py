@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from ovaregen.store.models import AuditEntry, AuditHead, utc_now
@@ -358,6 +358,9 @@ class AuditFilter:
     until: datetime | None = None
     hidden_entities: tuple[str, ...] = ()
     """Entities left out (a blinded reader's view leaves the arm-revealing forms out)."""
+    seen: ColumnElement[bool] | None = None
+    """The entries the reader's sites let her see (``clinic.scope.audit_visible``); None:
+    every entry (the archive copy on the command line)."""
 
 
 def filtered(statement: Select[Any], where: AuditFilter) -> Select[Any]:
@@ -374,6 +377,8 @@ def filtered(statement: Select[Any], where: AuditFilter) -> Select[Any]:
         statement = statement.where(AuditEntry.at <= where.until)
     if where.hidden_entities:
         statement = statement.where(AuditEntry.entity.not_in(where.hidden_entities))
+    if where.seen is not None:
+        statement = statement.where(where.seen)
     return statement
 
 

@@ -124,6 +124,27 @@ class Study(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class SiteAccess(Base):
+    """One grant of a user's access (``clinic.scope``): a study (NULL: every study) × a site
+    (NULL: every site). A user with no grant sees no participant (least privilege)."""
+
+    __tablename__ = "site_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("study.id", ondelete="CASCADE"), nullable=True
+    )
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site.id", ondelete="CASCADE"), nullable=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utc_now)
+    granted_by: Mapped[str] = mapped_column(String(64))
+
+    study: Mapped[Study | None] = relationship(lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
+
+
 class Participant(Base):
     """A woman in a study, by pseudonymous code; ``status`` follows ``clinic.participants``."""
 

@@ -2,17 +2,20 @@
 
 ``Authorised(permission)`` is the single place where access is decided: it finds who is asking
 (or refuses: 401 for the API, a redirect to /login for pages), checks the role's permission
-(403), and for every request that changes something checks the CSRF token (form field
-``csrf_token`` or header ``X-CSRF-Token``). Routes declare what they need with the
-``Annotated`` aliases below and never check roles themselves.
+(403), checks that the study and the participant the path names are among those the user's
+sites let her see (``clinic.scope``: 404 otherwise, the answer for an unknown one), and for
+every request that changes something checks the CSRF token (form field ``csrf_token`` or header
+``X-CSRF-Token``). Routes declare what they need with the ``Annotated`` aliases below and never
+check roles themselves; they find participants through ``clinic.scope`` with the actor's
+access, so lists and counts hold only her sites' women.
 
 Who is asking (``optional_actor``): a request that carries the session cookie is a browser's,
 and the cookie alone decides — the CSRF rule holds for it whatever else it sends. A request
 without the cookie may present a personal API token on the JSON API (``Authorization: Bearer``,
-``web.bearer``, ``clinic.tokens``): it acts as the token's user, with her role, permissions and
-blind; it needs no CSRF token (no cookie is involved, so a forged cross-site request cannot
-carry it: RFC 6750 §5.3 and the OWASP CSRF Cheat Sheet), and a ``read`` token may only GET and
-HEAD. Pages never accept tokens.
+``web.bearer``, ``clinic.tokens``): it acts as the token's user, with her role, permissions,
+blind and sites; it needs no CSRF token (no cookie is involved, so a forged cross-site request
+cannot carry it: RFC 6750 §5.3 and the OWASP CSRF Cheat Sheet), and a ``read`` token may only
+GET and HEAD. Pages never accept tokens.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic import scope
 from ovaregen.clinic.roles import Permission, is_blinded, may
+from ovaregen.clinic.scope import Access
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.clinic.tokens import Refusal, Refused, TokenRefusedError, may_write
 from ovaregen.clinic.views import Reader, visit_permission
@@ -92,9 +97,10 @@ reads in the request's read-only session, then writes in a short ``transaction()
 
 @dataclass(frozen=True)
 class Actor:
-    """The person making the request, as their session (or API token) and role allow."""
+    """The person making the request, as their session (or API token), role and sites allow."""
 
     user: User
+    access: Access
     web_session: WebSession | None = None
     api_token: ApiToken | None = None
     """Set when the request came with a personal API token instead of a session."""
@@ -121,7 +127,7 @@ class Actor:
     @property
     def reader(self) -> Reader:
         """Who is looking, for the views of study data (``clinic.views``)."""
-        return Reader(self.user.username, self.user.role)
+        return Reader(self.user.username, self.user.role, self.access)
 
 
 def optional_actor(
@@ -133,9 +139,13 @@ def optional_actor(
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None and is_api_path(request.url.path):
         token = request_token(request, session, database=own_transaction)
-        return Actor(token.user, api_token=token) if token is not None else None
+        if token is None:
+            return None
+        return Actor(token.user, scope.access_of(session, token.user.id), api_token=token)
     found = find_session(session, cookie, config, database=own_transaction)
-    return Actor(found.user, found) if found else None
+    if found is None:
+        return None
+    return Actor(found.user, scope.access_of(session, found.user.id), web_session=found)
 
 
 async def _csrf_token_sent(request: Request) -> str | None:
@@ -150,10 +160,25 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
-async def admitted(request: Request, actor: Actor | None, permission: Permission) -> Actor:
+def in_scope(request: Request, session: Session, actor: Actor) -> None:
+    """The study (``{study}``) and participant (``{code}``) of the path, if any, are seen by
+    the actor (``clinic.scope``); else ``NotFoundError`` (404, as for unknown ones)."""
+    name = request.path_params.get("study")
+    if name is None:
+        return
+    study = scope.study_seen(session, str(name), actor.access)
+    code = request.path_params.get("code")
+    if code is not None:
+        scope.participant_seen(session, study, str(code), actor.access)
+
+
+async def admitted(
+    request: Request, actor: Actor | None, permission: Permission, session: Session
+) -> Actor:
     """The one access check: logged in (401/redirect); for a change by API token, a token
-    that may write (403, audited); allowed ``permission`` (403); for a change by a session,
-    the session's CSRF token (403)."""
+    that may write (403, audited); allowed ``permission`` (403); the path's study and
+    participant within her sites (404); for a change by a session, the session's CSRF token
+    (403)."""
     if actor is None:
         raise NotLoggedInError
     token = actor.api_token
@@ -162,6 +187,7 @@ async def admitted(request: Request, actor: Actor | None, permission: Permission
         raise TokenRefusedError(Refusal(Refused.READ_ONLY, token.id, actor.username))
     if not actor.may(permission):
         raise ForbiddenError
+    in_scope(request, session, actor)
     if (
         token is None
         and request.method not in SAFE_METHODS
@@ -175,9 +201,11 @@ def authorised(permission: Permission) -> object:
     """A dependency: the actor, if logged in, allowed ``permission``, and CSRF-checked."""
 
     async def check(
-        request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+        request: Request,
+        actor: Annotated[Actor | None, Depends(optional_actor)],
+        session: SessionDep,
     ) -> Actor:
-        return await admitted(request, actor, permission)
+        return await admitted(request, actor, permission, session)
 
     return check
 
@@ -187,6 +215,7 @@ async def visit_writer(
     study: str,
     visit: str,
     actor: Annotated[Actor | None, Depends(optional_actor)],
+    session: SessionDep,
 ) -> Actor:
     """The actor allowed to save this visit: the treatment team's permission for a visit that
     reveals the arm (``clinic.views.visit_permission``), data entry for any other."""
@@ -194,7 +223,7 @@ async def visit_writer(
         permission = visit_permission(protocol_of(study), visit)
     except ProtocolError:
         permission = Permission.ENTER_DATA  # an unknown study is answered 404 by the route
-    return await admitted(request, actor, permission)
+    return await admitted(request, actor, permission, session)
 
 
 Viewer = Annotated[Actor, Depends(authorised(Permission.VIEW))]

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
-from ovaregen.clinic import audit_view
+from ovaregen.clinic import audit_view, scope
 from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
 from ovaregen.clinic.studies import study_named
 from ovaregen.store import audit
@@ -141,12 +141,19 @@ def audit_api(
 
 @router.get("/api/audit/verify", tags=["audit"])
 def audit_verify(session: SessionDep, actor: AuditReader) -> dict[str, object]:
-    """Recompute the hash chain: intact, or each changed or missing entry."""
+    """Recompute the hash chain: intact, or each changed or missing entry. The chain is checked
+    whole for everyone; the problems (which name entries of any site) are listed only to a
+    reader holding every site (``clinic.scope``), others are told how many."""
     result = audit.verify(session)
+    every = actor.access.every_site_everywhere()
     return {
         "intact": result.intact,
         "entries": result.entries,
-        "problems": [str(p) for p in result.problems],
+        "problems": [str(p) for p in result.problems]
+        if every
+        else [f"{len(result.problems)} problem(s): an administrator of every site sees them"]
+        if result.problems
+        else [],
     }
 
 
@@ -163,8 +170,8 @@ def study_export(
 
     Read in the request's read-only session; the export's audit entry is written in a short
     transaction of its own before the zip is sent."""
-    found = study_named(session, study)
-    dataset = study_dataset(session, found, blinded=actor.blinded)
+    found = scope.study_seen(session, study, actor.access)
+    dataset = study_dataset(session, found, blinded=actor.blinded, access=actor.access)
     with database.transaction() as writing:
         record_export(
             writing,

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic.devices import DEVICE_LIFETIME
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.clinic.scope import ALL, NOWHERE
 from ovaregen.clinic.users import begin_login, check, finish_login
 from ovaregen.store.database import Database
 from ovaregen.web.client_address import client_address
@@ -165,7 +166,7 @@ def login(
         response = page(
             request,
             "kept.j2",
-            Actor(result.user, started),
+            Actor(result.user, NOWHERE, web_session=started),  # the page shows her kept values only
             target=_safe_next(next),
             kept=kept,
         )
@@ -202,8 +203,9 @@ def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
 
 @router.get("/api/me", tags=["session"])
 def me(actor: Viewer) -> dict[str, object]:
-    """The logged-in user, role, whether blinded, what the role may do, and how she came
-    in: ``session`` (the browser's cookie) or ``api_token`` (then its name, scope, expiry)."""
+    """The logged-in user, role, whether blinded, what the role may do, where (her grants:
+    study/site, ``all`` for every one; ``clinic.scope``), and how she came in: ``session`` (the
+    browser's cookie) or ``api_token`` (then its name, scope, expiry)."""
     token = actor.api_token
     return {
         "username": actor.username,
@@ -211,6 +213,10 @@ def me(actor: Viewer) -> dict[str, object]:
         "role_label": ROLE_LABELS[Role(actor.role)],
         "blinded": actor.blinded,
         "permissions": sorted(p.value for p in Permission if actor.may(p)),
+        "access": [
+            {"study": g.study or ALL, "site": g.site or ALL}
+            for g in sorted(actor.access.grants, key=str)
+        ],
         "via": "session" if token is None else "api_token",
         "token": None
         if token is None

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from ovaregen.clinic import scope
 from ovaregen.clinic.dashboard import dashboard_of
 from ovaregen.clinic.queries import KIND_LABELS, QueryKind, queries_of
 from ovaregen.clinic.roles import Permission
-from ovaregen.clinic.studies import protocol_of, study_named
+from ovaregen.clinic.studies import protocol_of
 from ovaregen.web.dependencies import SessionDep, Viewer
 from ovaregen.web.pages import page
 
@@ -36,8 +37,10 @@ def _kind(text: str | None) -> QueryKind | None:
 def dashboard_api(study: str, session: SessionDep, actor: Viewer) -> dict[str, Any]:
     """Screening funnel, enrolment against target and the plan's headline results, live;
     results split by arm only for a reader allowed to see arms."""
-    found = study_named(session, study)
-    return dashboard_of(session, found, blinded=not actor.may(Permission.COMPARE_ARMS)).as_json()
+    found = scope.study_seen(session, study, actor.access)
+    return dashboard_of(
+        session, found, blinded=not actor.may(Permission.COMPARE_ARMS), access=actor.access
+    ).as_json()
 
 
 @router.get("/api/studies/{study}/queries", tags=["dashboard"])
@@ -50,8 +53,15 @@ def queries_api(
     visit: str | None = None,
 ) -> dict[str, Any]:
     """Data-quality queries of the enrolled women, optionally filtered by kind, site, visit."""
-    found = study_named(session, study)
-    listed = queries_of(session, found, kind=_kind(kind), site=site or None, visit=visit or None)
+    found = scope.study_seen(session, study, actor.access)
+    listed = queries_of(
+        session,
+        found,
+        kind=_kind(kind),
+        site=site or None,
+        visit=visit or None,
+        access=actor.access,
+    )
     return {
         "study": found.name,
         "counts": {k.value: n for k, n in listed.counts.items()},
@@ -61,14 +71,16 @@ def queries_api(
 
 @router.get("/studies/{study}/dashboard", include_in_schema=False)
 def dashboard_page(study: str, request: Request, session: SessionDep, actor: Viewer) -> Response:
-    found = study_named(session, study)
+    found = scope.study_seen(session, study, actor.access)
     return page(
         request,
         "dashboard.j2",
         actor,
         study=found,
         protocol=protocol_of(found.name),
-        dashboard=dashboard_of(session, found, blinded=not actor.may(Permission.COMPARE_ARMS)),
+        dashboard=dashboard_of(
+            session, found, blinded=not actor.may(Permission.COMPARE_ARMS), access=actor.access
+        ),
     )
 
 
@@ -82,14 +94,21 @@ def queries_page(
     site: str | None = None,
     visit: str | None = None,
 ) -> Response:
-    found = study_named(session, study)
+    found = scope.study_seen(session, study, actor.access)
     return page(
         request,
         "queries.j2",
         actor,
         study=found,
         protocol=protocol_of(found.name),
-        listed=queries_of(session, found, kind=_kind(kind), site=site or None, visit=visit or None),
+        listed=queries_of(
+            session,
+            found,
+            kind=_kind(kind),
+            site=site or None,
+            visit=visit or None,
+            access=actor.access,
+        ),
         kind_labels=KIND_LABELS,
         chosen={"kind": kind or "", "site": site or "", "visit": visit or ""},
     )

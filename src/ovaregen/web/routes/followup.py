@@ -85,14 +85,14 @@ def _followup_page(
 def followup_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    return _followup_page(request, session, actor, enrolled(session, study, code))
+    return _followup_page(request, session, actor, enrolled(session, study, code, actor.access))
 
 
 @router.post("/studies/{study}/participants/{code}/followup", include_in_schema=False)
 def save_followup_page(
     study: str, code: str, request: Request, session: SessionDep, actor: DataEntry, texts: Submitted
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.save_followup(
             session,
@@ -127,7 +127,7 @@ class FollowupIn(BaseModel):
 @router.get("/api/studies/{study}/participants/{code}/followup", tags=["follow-up"])
 def get_followup(study: str, code: str, session: SessionDep, actor: Viewer) -> dict[str, Any]:
     """The complications checklist and menses at follow-up (unknown = null)."""
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     entry = service.followup_entry(session, participant)
     data = entry.data if entry else {}
     return {
@@ -143,7 +143,7 @@ def get_followup(study: str, code: str, session: SessionDep, actor: Viewer) -> d
 def put_followup(
     study: str, code: str, body: FollowupIn, session: SessionDep, actor: DataEntry
 ) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     entry = service.save_followup(
         session,
         participant,
@@ -190,7 +190,7 @@ def _pregnancies_page(
 def pregnancies_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    return _pregnancies_page(request, session, actor, enrolled(session, study, code))
+    return _pregnancies_page(request, session, actor, enrolled(session, study, code, actor.access))
 
 
 def _pregnancy_render(
@@ -221,7 +221,7 @@ def _pregnancy_render(
 def add_pregnancy_page(
     study: str, code: str, request: Request, session: SessionDep, actor: DataEntry, texts: Submitted
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.add_pregnancy(session, participant, texts, username=actor.username),
         _pregnancy_render(request, session, actor, participant, texts, "new"),
@@ -241,7 +241,7 @@ def edit_pregnancy_page(
     actor: DataEntry,
     texts: Submitted,
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.update_pregnancy(
             session,
@@ -271,7 +271,7 @@ def delete_pregnancy_page(
     reason: Reason = "",
     version: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     texts = {"reason": reason}
     refused = _attempt(
         lambda: service.delete_pregnancy(
@@ -350,14 +350,14 @@ def _event_render(
 def events_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    return _events_page(request, session, actor, enrolled(session, study, code))
+    return _events_page(request, session, actor, enrolled(session, study, code, actor.access))
 
 
 @router.post("/studies/{study}/participants/{code}/adverse-events", include_in_schema=False)
 def add_event_page(
     study: str, code: str, request: Request, session: SessionDep, actor: DataEntry, texts: Submitted
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.add_event(session, participant, texts, username=actor.username),
         _event_render(request, session, actor, participant, texts, "new"),
@@ -377,7 +377,7 @@ def edit_event_page(
     actor: DataEntry,
     texts: Submitted,
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.update_event(
             session,
@@ -407,7 +407,7 @@ def delete_event_page(
     reason: Reason = "",
     version: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     refused = _attempt(
         lambda: service.delete_event(
             session,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import followup as service
-from ovaregen.clinic.studies import participant_coded, study_named
+from ovaregen.clinic import scope
 from ovaregen.store.models import AdverseEvent, Participant, Pregnancy
 from ovaregen.web.dependencies import DataEntry, SessionDep, Viewer
 from ovaregen.web.followup_bodies import (
@@ -34,9 +34,11 @@ VersionQuery = Annotated[
 ]
 
 
-def enrolled(session: Session, study: str, code: str) -> Participant:
-    """The participant, if she was enrolled (404 unknown, 409 not enrolled)."""
-    participant = participant_coded(session, study_named(session, study), code)
+def enrolled(session: Session, study: str, code: str, access: scope.Access) -> Participant:
+    """The participant, if the caller sees her and she was enrolled (404 unknown or another
+    site's, 409 not enrolled)."""
+    found = scope.study_seen(session, study, access)
+    participant = scope.participant_seen(session, found, code, access)
     service.require_enrolled(participant)
     return participant
 
@@ -57,7 +59,7 @@ def _values(body: BaseModel) -> dict[str, Any]:
 def list_pregnancies(
     study: str, code: str, session: SessionDep, actor: Viewer
 ) -> list[dict[str, Any]]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return [pregnancy_json(p) for p in service.pregnancies_of(session, participant)]
 
 
@@ -67,7 +69,7 @@ def list_pregnancies(
 def create_pregnancy(
     study: str, code: str, body: PregnancyIn, session: SessionDep, actor: DataEntry
 ) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return pregnancy_json(
         service.add_pregnancy(session, participant, _values(body), username=actor.username)
     )
@@ -86,7 +88,7 @@ def change_pregnancy(
     session: SessionDep,
     actor: DataEntry,
 ) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return pregnancy_json(
         service.update_pregnancy(
             session,
@@ -115,7 +117,7 @@ def remove_pregnancy(
     version: VersionQuery,
     reason: str = "",
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     service.delete_pregnancy(
         session,
         participant,
@@ -132,7 +134,7 @@ def remove_pregnancy(
 
 @router.get("/api/studies/{study}/participants/{code}/adverse-events", tags=["follow-up"])
 def list_events(study: str, code: str, session: SessionDep, actor: Viewer) -> list[dict[str, Any]]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return [event_json(e) for e in service.events_of(session, participant)]
 
 
@@ -142,7 +144,7 @@ def list_events(study: str, code: str, session: SessionDep, actor: Viewer) -> li
 def create_event(
     study: str, code: str, body: EventIn, session: SessionDep, actor: DataEntry
 ) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return event_json(
         service.add_event(session, participant, _values(body), username=actor.username)
     )
@@ -161,7 +163,7 @@ def change_event(
     session: SessionDep,
     actor: DataEntry,
 ) -> dict[str, Any]:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     return event_json(
         service.update_event(
             session,
@@ -190,7 +192,7 @@ def remove_event(
     version: VersionQuery,
     reason: str = "",
 ) -> Response:
-    participant = enrolled(session, study, code)
+    participant = enrolled(session, study, code, actor.access)
     service.delete_event(
         session,
         participant,

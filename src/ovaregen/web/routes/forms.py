@@ -22,7 +22,7 @@ from pydantic import Field as Body
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, views
+from ovaregen.clinic import ecrf, enrolment, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
@@ -160,10 +160,12 @@ def visit_in(study: Study, visit_id: str, actor: Actor) -> Visit:
     return views.visit_seen(service.protocol_of(study.name), visit_id, actor.reader)
 
 
-def found(session: SessionDep, study: str, code: str) -> tuple[Study, Participant]:
+def found(
+    session: SessionDep, study: str, code: str, access: scope.Access
+) -> tuple[Study, Participant]:
     """The study and participant of a URL (404 when either is unknown)."""
-    found_study = service.study_named(session, study)
-    return found_study, service.participant_coded(session, found_study, code)
+    found_study = scope.study_seen(session, study, access)
+    return found_study, scope.participant_seen(session, found_study, code, access)
 
 
 def render_visit(
@@ -304,7 +306,7 @@ def save_visit_form(
 def visit_page(
     study: str, code: str, visit: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     return render_visit(request, session, actor, participant, visit_in(found_study, visit, actor))
 
 
@@ -318,7 +320,7 @@ def save_visit_page(
     actor: VisitWriter,
     form: SubmittedForm,
 ) -> Response:
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     return save_visit_form(
         request, session, actor, participant, visit_in(found_study, visit, actor), form
     )
@@ -405,7 +407,7 @@ def get_visit(
     study: str, code: str, visit: str, session: SessionDep, actor: Viewer
 ) -> dict[str, Any]:
     """A visit's saved values (canonical units), version, and its fields."""
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     schedule_visit = visit_in(found_study, visit, actor)
     entry = ecrf.form_entry(session, participant, schedule_visit.id)
     return visit_json(schedule_visit, entry) | {
@@ -419,7 +421,7 @@ def put_visit(
 ) -> Response:
     """Save the values given (others kept); 422 for refused values or a missing reason,
     409 when someone saved since ``version`` (their values and yours are returned)."""
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     schedule_visit = visit_in(found_study, visit, actor)
     enrolment.check_entry_allowed(participant, schedule_visit.id)
     fields = ecrf.visit_fields(schedule_visit)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import mobilisation as service
+from ovaregen.clinic import scope
 from ovaregen.clinic.ecrf import Field as FormField
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
-from ovaregen.clinic.studies import participant_coded, study_named
 from ovaregen.domain.titration import DOSE_HARD_LIMIT_UG_KG
 from ovaregen.store.models import Participant
 from ovaregen.web.dependencies import Actor, DataEntry, Prescriber, SessionDep, Viewer
@@ -50,9 +50,11 @@ class DecisionIn(BaseModel):
     version: int | None = Field(default=None, description="the decision's version when changing it")
 
 
-def participant_for(session: Session, study: str, code: str) -> Participant:
-    """The participant, if the study has a G-CSF log and she is enrolled (404 / 409)."""
-    participant = participant_coded(session, study_named(session, study), code)
+def participant_for(session: Session, study: str, code: str, access: scope.Access) -> Participant:
+    """The participant, if the caller sees her, the study has a G-CSF log and she is enrolled
+    (404 / 409)."""
+    found = scope.study_seen(session, study, access)
+    participant = scope.participant_seen(session, found, code, access)
     service.require_mobilisation(participant)
     return participant
 
@@ -115,7 +117,7 @@ def _units(fields: tuple[FormField, ...], texts: Mapping[str, str]) -> dict[str,
 def gcsf_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    return _render(request, session, actor, participant_for(session, study, code))
+    return _render(request, session, actor, participant_for(session, study, code, actor.access))
 
 
 @router.post("/studies/{study}/participants/{code}/gcsf", include_in_schema=False)
@@ -127,7 +129,7 @@ def save_day_page(
     actor: DataEntry,
     texts: Submitted,
 ) -> Response:
-    participant = participant_for(session, study, code)
+    participant = participant_for(session, study, code, actor.access)
     day_text = texts.get("day", "").strip()
     day = int(day_text) if day_text.isdigit() else 0
     try:
@@ -201,7 +203,7 @@ def decide_page(
     version: Annotated[str, Form(max_length=16)] = "",
     confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    participant = participant_for(session, study, code)
+    participant = participant_for(session, study, code, actor.access)
     texts = {"decision": decision, "dose_ug_kg": dose_ug_kg, "decision_reason": reason}
     try:
         service.decide(
@@ -261,7 +263,7 @@ def _log(session: Session, participant: Participant) -> dict[str, Any]:
 @router.get("/api/studies/{study}/participants/{code}/gcsf", tags=["gcsf"])
 def get_log(study: str, code: str, session: SessionDep, actor: Viewer) -> dict[str, Any]:
     """Days 1–5 (canonical units) with each day's titration proposal and decision."""
-    return _log(session, participant_for(session, study, code))
+    return _log(session, participant_for(session, study, code, actor.access))
 
 
 @router.put("/api/studies/{study}/participants/{code}/gcsf/days/{day}", tags=["gcsf"])
@@ -269,7 +271,7 @@ def put_day(
     study: str, code: str, day: int, body: DayIn, session: SessionDep, actor: DataEntry
 ) -> dict[str, Any]:
     """Save one day (1–4, 5 = injection day) as its visit; answers the log and any warnings."""
-    participant = participant_for(session, study, code)
+    participant = participant_for(session, study, code, actor.access)
     entry = service.save_day(
         session,
         participant,
@@ -288,7 +290,7 @@ def post_decision(
     study: str, code: str, body: DecisionIn, session: SessionDep, actor: Prescriber
 ) -> dict[str, Any]:
     """Record the investigator's decision on a day's proposal (accept, or change with reason)."""
-    participant = participant_for(session, study, code)
+    participant = participant_for(session, study, code, actor.access)
     row = service.decide(
         session,
         participant,

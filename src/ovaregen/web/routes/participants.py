@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic import Field as Body
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, flow, views
+from ovaregen.clinic import ecrf, enrolment, flow, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
@@ -40,7 +40,7 @@ router = APIRouter()
 def participant_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     protocol = service.protocol_of(found_study.name)
     return page(
         request,
@@ -64,7 +64,7 @@ def participant_page(
 def screening_page(
     study: str, code: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     visit = enrolment.screening_visit(service.protocol_of(found_study.name))
     return render_visit(request, session, actor, participant, visit)
 
@@ -79,7 +79,7 @@ def save_screening_page(
     form: SubmittedForm,
 ) -> Response:
     """Save the screening form; eligibility is recomputed and stored on the participant."""
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     visit = enrolment.screening_visit(service.protocol_of(found_study.name))
     return save_visit_form(request, session, actor, participant, visit, form)
 
@@ -87,7 +87,7 @@ def save_screening_page(
 @router.post("/studies/{study}/participants/{code}/enrol", include_in_schema=False)
 def enrol_page(study: str, code: str, session: SessionDep, actor: Screener) -> Response:
     """Enrol an eligible, consented woman (409 with the reason otherwise)."""
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     enrolment.enrol(session, participant, username=actor.username)
     return RedirectResponse(f"/studies/{found_study.name}/participants/{participant.code}", 303)
 
@@ -102,7 +102,7 @@ def status_page(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Set a flow status (screen failed, withdrawn, lost to follow-up, completed)."""
-    found_study, participant = found(session, study, code)
+    found_study, participant = found(session, study, code, actor.access)
     enrolment.change_status(session, participant, status, reason=reason, username=actor.username)
     return RedirectResponse(f"/studies/{found_study.name}/participants/{participant.code}", 303)
 
@@ -125,7 +125,7 @@ class StatusIn(BaseModel):
 @router.get("/api/studies/{study}/participants/{code}", tags=["participants"])
 def get_participant(study: str, code: str, session: SessionDep, actor: Viewer) -> dict[str, object]:
     """A participant, her allocation as the caller may see it, and her saved visit forms."""
-    _, participant = found(session, study, code)
+    _, participant = found(session, study, code, actor.access)
     allocation = allocation_of(session, participant, blinded=actor.blinded)
     return participant_json(participant, allocation.as_json() if allocation else None) | {
         "visits": {
@@ -140,7 +140,7 @@ def live_eligibility(
     study: str, body: EligibilityIn, session: SessionDep, actor: Screener
 ) -> dict[str, Any]:
     """Eligibility of typed screening values, criterion by criterion; nothing is saved."""
-    found_study = service.study_named(session, study)
+    found_study = scope.study_seen(session, study, actor.access)
     protocol = service.protocol_of(found_study.name)
     fields = ecrf.visit_fields(enrolment.screening_visit(protocol))
     names = {f.name for f in fields}
@@ -153,7 +153,7 @@ def live_eligibility(
 @router.post("/api/studies/{study}/participants/{code}/enrol", tags=["participants"])
 def enrol_api(study: str, code: str, session: SessionDep, actor: Screener) -> dict[str, object]:
     """Enrol an eligible, consented woman (409 with the reason otherwise)."""
-    _, participant = found(session, study, code)
+    _, participant = found(session, study, code, actor.access)
     enrolment.enrol(session, participant, username=actor.username)
     allocation = allocation_of(session, participant, blinded=actor.blinded)
     return participant_json(participant, allocation.as_json() if allocation else None)
@@ -164,7 +164,7 @@ def status_api(
     study: str, code: str, body: StatusIn, session: SessionDep, actor: DataEntry
 ) -> dict[str, object]:
     """Set a flow status with a reason (409 when not allowed from the current one)."""
-    _, participant = found(session, study, code)
+    _, participant = found(session, study, code, actor.access)
     enrolment.change_status(
         session, participant, body.status, reason=body.reason, username=actor.username
     )

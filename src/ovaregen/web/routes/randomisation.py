@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ovaregen.clinic import flow, studies
+from ovaregen.clinic import flow, scope, studies
 from ovaregen.clinic import randomisation as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.ecrf import FormRefusedError
@@ -29,6 +29,7 @@ from ovaregen.store.models import Study
 from ovaregen.web.dependencies import (
     Actor,
     EmergencyUnblinder,
+    ForbiddenError,
     Randomiser,
     SessionDep,
     SetUp,
@@ -74,15 +75,24 @@ def status_json(session: Session, actor: Actor, study: Study) -> dict[str, objec
         "slots_per_stratum": found.slots_per_stratum,
         "strata": [
             {"stratum": s.stratum, "slots": s.slots, "used": s.used}
-            for s in service.strata_use(session, study)
+            for s in scope.strata_seen(service.strata_use(session, study), study.name, actor.access)
         ],
     }
-    rows = studies.participants(session, study)
+    rows = scope.participants_seen(session, study, actor.access)
     views = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     shown["allocations"] = [
         {"participant": p.code, **views[p.id].as_json()} for p in rows if p.id in views
     ]
     return shown
+
+
+def every_site_of(session: Session, study: str, actor: Actor) -> Study:
+    """The study, for a change of its whole allocation list: the list spans every site, so it
+    takes a grant of every site of the study (``clinic.scope``; 403 otherwise)."""
+    found = scope.study_seen(session, study, actor.access)
+    if not actor.access.every_site(found.name):
+        raise ForbiddenError("the allocation list spans every site: this needs every site")
+    return found
 
 
 # ---- API ---------------------------------------------------------------------------------
@@ -91,7 +101,7 @@ def status_json(session: Session, actor: Actor, study: Study) -> dict[str, objec
 @router.get("/api/studies/{study}/randomisation", tags=["randomisation"])
 def get_list(study: str, session: SessionDep, actor: Viewer) -> dict[str, object]:
     """The allocation list's status (arms only for the unblinded statistician)."""
-    return status_json(session, actor, studies.study_named(session, study))
+    return status_json(session, actor, scope.study_seen(session, study, actor.access))
 
 
 @router.post(
@@ -106,8 +116,8 @@ def get_list(study: str, session: SessionDep, actor: Viewer) -> dict[str, object
     ),
 )
 def create_list(study: str, body: ListIn, session: SessionDep, actor: SetUp) -> dict[str, object]:
-    """Generate the study's concealed allocation list, once (administrator)."""
-    found = studies.study_named(session, study)
+    """Generate the study's concealed allocation list, once (administrator of every site)."""
+    found = every_site_of(session, study, actor)
     made = service.create_list(
         session,
         found,
@@ -134,7 +144,7 @@ def create_list(study: str, body: ListIn, session: SessionDep, actor: SetUp) -> 
 )
 def verify(study: str, body: SeedIn, session: SessionDep, actor: SetUp) -> dict[str, object]:
     """Verify the stored allocation list against the seed its maker kept."""
-    found = studies.study_named(session, study)
+    found = every_site_of(session, study, actor)
     try:
         seed = parse_seed(body.seed)
     except SeedError as error:
@@ -161,8 +171,8 @@ def verify(study: str, body: SeedIn, session: SessionDep, actor: SetUp) -> dict[
 @router.post("/api/studies/{study}/participants/{code}/allocation", tags=["randomisation"])
 def allocate(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
     """Randomise an eligible, consented, enrolled participant (201; a repeat answers 200)."""
-    found = studies.study_named(session, study)
-    participant = studies.participant_coded(session, found, code)
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
     result = service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
     return JSONResponse(result.view.as_json(), status_code=201 if result.created else 200)
 
@@ -172,8 +182,8 @@ def emergency_unblinding(
     study: str, code: str, body: UnblindingIn, session: SessionDep, actor: EmergencyUnblinder
 ) -> dict[str, object]:
     """Emergency unblinding of one participant, with a reason (investigator; logged)."""
-    found = studies.study_named(session, study)
-    participant = studies.participant_coded(session, found, code)
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
     revealed = service.unblind(session, participant, username=actor.username, reason=body.reason)
     return {
         "participant": revealed.participant,
@@ -192,9 +202,9 @@ def emergency_unblinding(
 def randomisation_page(
     study: str, request: Request, session: SessionDep, actor: Viewer
 ) -> Response:
-    found = studies.study_named(session, study)
+    found = scope.study_seen(session, study, actor.access)
     protocol = studies.protocol_of(found.name)
-    rows = studies.participants(session, found)
+    rows = scope.participants_seen(session, found, actor.access)
     views = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     return page(
         request,
@@ -203,7 +213,7 @@ def randomisation_page(
         study=found,
         protocol=protocol,
         randomisation=service.list_of(session, found),
-        strata=service.strata_use(session, found),
+        strata=scope.strata_seen(service.strata_use(session, found), found.name, actor.access),
         allocated=[(p, views[p.id]) for p in rows if p.id in views],
         candidates=[
             p
@@ -227,7 +237,7 @@ def create_list_page(
     block_sizes: Annotated[str, Form(max_length=64)] = service.DEFAULT_BLOCK_SIZES,
     slots_per_stratum: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    found = studies.study_named(session, study)
+    found = every_site_of(session, study, actor)
     slots = slots_per_stratum.strip()
     if slots and not slots.isdigit():
         raise studies.StudyError(
@@ -257,8 +267,8 @@ def create_list_page(
 
 @router.post("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
 def randomise_page(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
-    found = studies.study_named(session, study)
-    participant = studies.participant_coded(session, found, code)
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
     service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
     return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
 
@@ -267,8 +277,8 @@ def randomise_page(study: str, code: str, session: SessionDep, actor: Randomiser
 def unblinding_form(
     study: str, code: str, request: Request, session: SessionDep, actor: EmergencyUnblinder
 ) -> Response:
-    found = studies.study_named(session, study)
-    participant = studies.participant_coded(session, found, code)
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
     return page(
         request,
         "unblinded.j2",
@@ -290,8 +300,8 @@ def unblind_page(
     actor: EmergencyUnblinder,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    found = studies.study_named(session, study)
-    participant = studies.participant_coded(session, found, code)
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
     revealed = service.unblind(session, participant, username=actor.username, reason=reason)
     return page(
         request,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from ovaregen.clinic import scope
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.store.audit import timestamp
@@ -145,7 +146,7 @@ def participant_json(
 
 
 def participants_json(session: SessionDep, actor: Actor, study: Study) -> list[dict[str, object]]:
-    rows = service.participants(session, study)
+    rows = scope.participants_seen(session, study, actor.access)
     allocations = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     return [
         participant_json(p, allocations[p.id].as_json() if p.id in allocations else None)
@@ -158,18 +159,19 @@ def participants_json(session: SessionDep, actor: Actor, study: Study) -> list[d
 
 @router.get("/api/studies", tags=["studies"])
 def list_studies(session: SessionDep, actor: Viewer) -> list[StudyOut]:
-    """Every study set up on this server."""
-    return [study_json(s) for s in service.studies(session)]
+    """The studies set up on this server that the caller's grants cover."""
+    return [study_json(s) for s in scope.studies_seen(session, actor.access)]
 
 
 @router.get("/api/studies/{study}", tags=["studies"])
 def get_study(study: str, session: SessionDep, actor: Viewer) -> StudyOut:
-    return study_json(service.study_named(session, study))
+    return study_json(scope.study_seen(session, study, actor.access))
 
 
 @router.get("/api/sites", tags=["studies"])
 def list_sites(session: SessionDep, actor: Viewer) -> list[SiteOut]:
-    return [site_json(s) for s in service.sites(session)]
+    """The sites the caller holds (every site for a grant of every site)."""
+    return [site_json(s) for s in scope.sites_seen(session, actor.access)]
 
 
 @router.post("/api/sites", tags=["studies"], status_code=201)
@@ -180,17 +182,17 @@ def create_site(body: SiteIn, session: SessionDep, actor: SetUp) -> SiteOut:
 
 @router.get("/api/studies/{study}/participants", tags=["participants"])
 def list_participants(study: str, session: SessionDep, actor: Viewer) -> list[dict[str, object]]:
-    """Participants of a study; allocations as the caller's role may see them."""
-    return participants_json(session, actor, service.study_named(session, study))
+    """Participants of a study at the caller's sites; allocations as her role may see them."""
+    return participants_json(session, actor, scope.study_seen(session, study, actor.access))
 
 
 @router.post("/api/studies/{study}/participants", tags=["participants"], status_code=201)
 def create_participant(
     study: str, body: ParticipantIn, session: SessionDep, actor: Screener
 ) -> dict[str, object]:
-    """Register a woman for screening under a pseudonymous code."""
-    found = service.study_named(session, study)
-    site = service.site_coded(session, body.site.upper())
+    """Register a woman for screening under a pseudonymous code, at one of the caller's sites."""
+    found = scope.study_seen(session, study, actor.access)
+    site = scope.site_seen(session, body.site.upper(), found.name, actor.access)
     participant = new_participant(session, found, site, actor.username, body.code)
     return participant_json(participant, None)
 
@@ -200,13 +202,13 @@ def create_participant(
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, session: SessionDep, actor: Viewer) -> Response:
-    return page(request, "home.j2", actor, studies=service.studies(session))
+    return page(request, "home.j2", actor, studies=scope.studies_seen(session, actor.access))
 
 
 @router.get("/studies/{study}", include_in_schema=False)
 def study_page(study: str, request: Request, session: SessionDep, actor: Viewer) -> Response:
-    found = service.study_named(session, study)
-    rows = service.participants(session, found)
+    found = scope.study_seen(session, study, actor.access)
+    rows = scope.participants_seen(session, found, actor.access)
     allocations = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     return page(
         request,
@@ -216,7 +218,8 @@ def study_page(study: str, request: Request, session: SessionDep, actor: Viewer)
         protocol=service.protocol_of(found.name),
         participants=rows,
         allocations=allocations,
-        sites=service.sites(session),
+        sites=scope.sites_seen(session, actor.access, found.name),
+        every_site=actor.access.every_site(found.name),
     )
 
 
@@ -228,16 +231,20 @@ def add_participant_page(
     site: Annotated[str, Form(max_length=16)],
     code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    found = service.study_named(session, study)
+    found = scope.study_seen(session, study, actor.access)
     participant = new_participant(
-        session, found, service.site_coded(session, site), actor.username, code or None
+        session,
+        found,
+        scope.site_seen(session, site, found.name, actor.access),
+        actor.username,
+        code or None,
     )
     return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
 
 
 @router.get("/sites", include_in_schema=False)
 def sites_page(request: Request, session: SessionDep, actor: Viewer) -> Response:
-    return page(request, "sites.j2", actor, sites=service.sites(session))
+    return page(request, "sites.j2", actor, sites=scope.sites_seen(session, actor.access))
 
 
 @router.post("/sites", include_in_schema=False)
