@@ -23,15 +23,17 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ovaregen.clinic import ecrf
 from ovaregen.clinic.roles import Permission, Role, may
 from ovaregen.clinic.scope import Grant
 from ovaregen.clinic.site_access import give, users_without_access
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
+from ovaregen.clinic.tokens import create_token
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import Database
-from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_now
+from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, User, utc_now
 from tests.clinic_fixtures import PASSWORD, SITE, Browser
 
 OTHER = "BCN2"
@@ -356,3 +358,36 @@ def test_the_allocation_list_shows_her_sites_strata(women: Women, browsers) -> N
     mine = browsers("monitor.mad").client.get("/api/studies/ucmsc-rct/randomisation").json()
     assert {s["stratum"].split("|")[0] for s in mine["strata"]} == {SITE}
     assert [a["participant"] for a in mine["allocations"]] == [women.rct[SITE]]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MONITOR, Role.INVESTIGATOR])
+def test_a_site_users_api_token_meets_only_her_sites_women(  # type: ignore[no-untyped-def]
+    role: Role, clinic_app, clinic_database: Database, women: Women
+) -> None:
+    """A personal API token acts with its user's sites (``clinic.tokens`` through the one
+    access dependency): every API read at her site names no other site's woman, and another
+    site's woman is answered as a code that does not exist."""
+    with clinic_database.transaction() as session:
+        user = session.scalar(select(User).where(User.username == f"{role.value}.mad"))
+        assert user is not None
+        secret = create_token(session, user, name="script", by="test").secret
+    headers = {"Authorization": f"Bearer {secret}"}
+    hidden = _other_codes(women)
+    api_reads = [path for method, path, is_api in _routes(clinic_app) if is_api and method == "GET"]
+    assert api_reads
+    with TestClient(clinic_app) as client:
+        assert client.get("/api/me", headers=headers).json()["via"] == "api_token"
+        for path in api_reads:
+            if path in PUBLIC:
+                continue
+            own = client.get(_url(path, women, SITE), headers=headers)
+            assert own.status_code < 500, (role, path, own.text[:300])
+            for code in hidden:
+                assert code not in own.text, (role, path, code)
+            if "{code}" not in path:
+                continue
+            other_code = women.regenera[OTHER] if "gcsf" in path else women.rct[OTHER]
+            other = client.get(_url(path, women, OTHER), headers=headers)
+            ghost = client.get(_url(path, women, OTHER, GHOST), headers=headers)
+            assert other.status_code == ghost.status_code, (role, path)
+            assert other.text.replace(other_code, GHOST) == ghost.text, (role, path)
