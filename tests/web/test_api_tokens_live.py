@@ -88,11 +88,11 @@ def _token(clinic: Clinic, user: str, *options: str) -> str:
 
 
 def test_a_script_reads_the_api_with_a_token(clinic: Clinic) -> None:
-    for user, role in (("stat", "statistician"), ("coord", "coordinator")):
-        added = clinic.cli("user", "add", "--username", user, "--role", role,
+    assert clinic.cli("site", "add", "--code", "MAD1", "--name", "Madrid").returncode == 0
+    for user, role, site in (("stat", "statistician", "all"), ("coord", "coordinator", "MAD1")):
+        added = clinic.cli("user", "add", "--username", user, "--role", role, "--site", site,
                            "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
         assert added.returncode == 0, added.stderr
-    assert clinic.cli("site", "add", "--code", "MAD1", "--name", "Madrid").returncode == 0
     entry = _token(clinic, "coord", "--write")
     analysis = _token(clinic, "stat", "--expires-days", "30")
     with _serving(clinic) as server:
