@@ -3,7 +3,6 @@ table, each token's hash unique, a token deleted with its user; the downgrade dr
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.database import Database
 from ovaregen.store.migrate import current_revision, downgrade, upgrade
-from tests.clinic_fixtures import Postgres, require_postgres
+from tests.store.migration_fixtures import database_at
 
 NOW = "2024-05-01 10:00:00+00:00"
 COLUMNS = {
@@ -24,22 +23,8 @@ COLUMNS = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = connect(sqlite_url(tmp_path))
-        upgrade(database, "0004")
+    with database_at("0004", request.param, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    require_postgres()
-    server = Postgres(f"ovaregen_migrate_{uuid.uuid4().hex[:12]}")
-    server.create()
-    database = connect(server.url)
-    try:
-        upgrade(database, "0004")
-        yield database
-    finally:
-        database.dispose()
-        server.drop()
 
 
 def _insert(database: Database, token_hash: str) -> None:

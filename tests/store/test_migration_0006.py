@@ -5,38 +5,23 @@ grants with "every study" / "every site" as NULL, and goes away on downgrade."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
-from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.database import Database
 from ovaregen.store.migrate import current_revision, downgrade, upgrade
-from tests.clinic_fixtures import Postgres, require_postgres
+from tests.store.migration_fixtures import database_at
 
 NOW = "2024-05-01 10:00:00+00:00"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = connect(sqlite_url(tmp_path))
-        upgrade(database, "0005")
+    with database_at("0005", request.param, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    require_postgres()
-    server = Postgres(f"ovaregen_migrate_{uuid.uuid4().hex[:12]}")
-    server.create()
-    database = connect(server.url)
-    try:
-        upgrade(database, "0005")
-        yield database
-    finally:
-        database.dispose()
-        server.drop()
 
 
 def _tables(database: Database) -> set[str]:
