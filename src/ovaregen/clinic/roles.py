@@ -8,6 +8,12 @@ treatment visits whose values reveal the arm (``Visit.arm_revealing``), and ente
 The admin sets studies, sites and the allocation list up and reads the audit trail,
 but does not enter clinical data (least privilege). Emergency unblinding is the
 investigator's, for one participant, with a reason, logged.
+
+Running the trial by GCP (issue 13; ICH E6(R3) §3.11, 21 CFR 11): the monitor and the data
+manager raise and close queries but never change a value (the site answers and changes it);
+the monitor marks forms source-verified; investigators sign casebooks; the data manager and
+the administrator lock and unlock; the principal investigator is an investigator who is also
+told of every emergency unblinding, as the statistician is.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ class Role(StrEnum):
     MONITOR = "monitor"
     STATISTICIAN = "statistician"
     TREATMENT = "treatment"
+    DATA_MANAGER = "data_manager"
+    PRINCIPAL_INVESTIGATOR = "principal_investigator"
 
 
 ROLE_LABELS = {
@@ -31,6 +39,8 @@ ROLE_LABELS = {
     Role.MONITOR: "monitor, read-only (blinded)",
     Role.STATISTICIAN: "statistician (unblinded)",
     Role.TREATMENT: "treatment team (unblinded: prepares and gives the treatment)",
+    Role.DATA_MANAGER: "data manager (blinded: queries and locks, enters no data)",
+    Role.PRINCIPAL_INVESTIGATOR: "principal investigator (blinded; told of unblindings)",
 }
 
 
@@ -61,27 +71,67 @@ class Permission(StrEnum):
     """Export a study dataset (blinded: without the arm column)."""
     IMPORT = "import"
     """Import a study dataset (all or nothing)."""
+    RAISE_QUERY = "raise_query"
+    """Open, close and re-open a query on one value of one form (monitor, data manager)."""
+    ANSWER_QUERY = "answer_query"
+    """Answer a query raised on her site's data, changing the value with a reason if need be."""
+    VERIFY_SOURCE = "verify_source"
+    """Mark a form as verified against the source documents (the monitor's SDV)."""
+    SIGN = "sign"
+    """Sign a casebook or a form electronically, re-entering the password (21 CFR 11.200)."""
+    LOCK = "lock"
+    """Lock and unlock a form, a participant or the study database (with a reason)."""
+    SEE_UNBLINDINGS = "see_unblindings"
+    """See the list of emergency unblindings (who, whom, when, why; never the arm)."""
 
+
+_INVESTIGATOR = frozenset(
+    {
+        Permission.VIEW,
+        Permission.SCREEN,
+        Permission.ENTER_DATA,
+        Permission.DECIDE_DOSE,
+        Permission.RANDOMISE,
+        Permission.UNBLIND_EMERGENCY,
+        Permission.EXPORT,
+        Permission.ANSWER_QUERY,
+        Permission.SIGN,
+    }
+)
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {Permission.VIEW, Permission.SET_UP, Permission.VIEW_AUDIT, Permission.IMPORT}
+        {
+            Permission.VIEW,
+            Permission.SET_UP,
+            Permission.VIEW_AUDIT,
+            Permission.IMPORT,
+            Permission.LOCK,
+        }
     ),
-    Role.INVESTIGATOR: frozenset(
+    Role.INVESTIGATOR: _INVESTIGATOR,
+    Role.PRINCIPAL_INVESTIGATOR: _INVESTIGATOR | {Permission.SEE_UNBLINDINGS},
+    Role.COORDINATOR: frozenset(
         {
             Permission.VIEW,
             Permission.SCREEN,
             Permission.ENTER_DATA,
-            Permission.DECIDE_DOSE,
             Permission.RANDOMISE,
-            Permission.UNBLIND_EMERGENCY,
+            Permission.ANSWER_QUERY,
+        }
+    ),
+    Role.MONITOR: frozenset(
+        {Permission.VIEW, Permission.VIEW_AUDIT, Permission.RAISE_QUERY, Permission.VERIFY_SOURCE}
+    ),
+    Role.DATA_MANAGER: frozenset(
+        {
+            Permission.VIEW,
+            Permission.VIEW_AUDIT,
+            Permission.RAISE_QUERY,
+            Permission.LOCK,
             Permission.EXPORT,
         }
     ),
-    Role.COORDINATOR: frozenset(
-        {Permission.VIEW, Permission.SCREEN, Permission.ENTER_DATA, Permission.RANDOMISE}
-    ),
-    Role.MONITOR: frozenset({Permission.VIEW, Permission.VIEW_AUDIT}),
     Role.STATISTICIAN: frozenset(
         {
             Permission.VIEW,
@@ -89,6 +139,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPARE_ARMS,
             Permission.EXPORT,
             Permission.VIEW_AUDIT,
+            Permission.SEE_UNBLINDINGS,
         }
     ),
     Role.TREATMENT: frozenset({Permission.VIEW, Permission.SEE_ARM, Permission.TREAT}),
