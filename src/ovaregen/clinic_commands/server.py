@@ -20,6 +20,7 @@ from ovaregen.clinic_commands.common import (
 
 if TYPE_CHECKING:
     from ovaregen.store.database import Database
+    from ovaregen.web.settings import Settings
 
 db_app = typer.Typer(
     help="The clinic database: migrations, the server's least-privilege role.",
@@ -200,6 +201,47 @@ def _name_users_without_sites(database: Database) -> None:
         )
 
 
+def _check_workers(workers: int, url: str, anchor_dir: Path | None) -> None:
+    """Refuse several server processes where they cannot work: SQLite has one writer and the
+    queue of waiting writers lives in one process; checkpoints need one writer."""
+    if workers == 1:
+        return
+    if not url.startswith("postgresql"):
+        refuse(
+            "--workers needs PostgreSQL (--database-url): SQLite takes one writer at a time, "
+            "so more server processes would only wait for each other",
+            EXIT_USAGE,
+        )
+    if anchor_dir is not None:
+        refuse(
+            "--anchor-dir needs one server process: with --workers, write the checkpoints "
+            "with `ovaregen audit anchor` (e.g. hourly from cron)",
+            EXIT_USAGE,
+        )
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run ``workers`` server processes, each building its application from ``settings``
+    (``web.workers``)."""
+    import os  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    from ovaregen.web.settings import encoded  # noqa: PLC0415
+    from ovaregen.web.workers import IMPORT_STRING, WORKER_SETTINGS  # noqa: PLC0415
+
+    os.environ[WORKER_SETTINGS] = encoded(settings)
+    uvicorn.run(
+        IMPORT_STRING,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
 def serve(
     data: DataOpt,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -244,6 +286,14 @@ def serve(
             "is at the newest revision instead (a role from `db grant-app-role`).",
         ),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (PostgreSQL only; one per core is a good start).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the clinic web application (migrates the database first, unless --no-migrate)."""
     from datetime import timedelta  # noqa: PLC0415
@@ -255,6 +305,7 @@ def serve(
     from ovaregen.web.settings import Settings  # noqa: PLC0415
 
     _check_anchoring(anchor_dir, anchor_key)
+    _check_workers(workers, url_for(data, database_url), anchor_dir)
     _check_proxies(trusted_proxy or [])
     if migrate:
         database = open_database(data, database_url)  # migrated once, here, clear errors
@@ -273,6 +324,10 @@ def serve(
     )
     out.print(f"ovaregen clinic on http://{host}:{port}/ (data: {data})", markup=False)
     _name_users_without_sites(database)
+    if workers > 1:
+        database.dispose()
+        _serve_processes(settings, host, port, workers)
+        return
     try:
         uvicorn.run(
             create_app(settings, database),

@@ -3,6 +3,7 @@ sessions are random tokens stored (hashed) in the database, so nothing is to be 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,3 +35,39 @@ class Settings:
     database); required with ``anchor_dir``."""
     anchor_every: timedelta = timedelta(hours=1)
     """How often the server writes a checkpoint when ``anchor_dir`` is set."""
+
+
+def encoded(settings: Settings) -> str:
+    """``settings`` as JSON, for the server processes of ``serve --workers`` (each builds its
+    application from the parent's settings: ``decoded``)."""
+    return json.dumps(
+        {
+            "data_dir": str(settings.data_dir),
+            "database_url": settings.database_url,
+            "session_idle": settings.session_idle.total_seconds(),
+            "session_absolute": settings.session_absolute.total_seconds(),
+            "secure_cookies": settings.secure_cookies,
+            "trusted_proxies": sorted(settings.trusted_proxies),
+            "max_body_bytes": settings.max_body_bytes,
+            "anchor_dir": None if settings.anchor_dir is None else str(settings.anchor_dir),
+            "anchor_key": None if settings.anchor_key is None else str(settings.anchor_key),
+            "anchor_every": settings.anchor_every.total_seconds(),
+        }
+    )
+
+
+def decoded(text: str) -> Settings:
+    """The settings ``encoded`` wrote."""
+    raw = json.loads(text)
+    return Settings(
+        data_dir=Path(raw["data_dir"]),
+        database_url=raw["database_url"],
+        session_idle=timedelta(seconds=raw["session_idle"]),
+        session_absolute=timedelta(seconds=raw["session_absolute"]),
+        secure_cookies=bool(raw["secure_cookies"]),
+        trusted_proxies=frozenset(raw["trusted_proxies"]),
+        max_body_bytes=int(raw["max_body_bytes"]),
+        anchor_dir=None if raw["anchor_dir"] is None else Path(raw["anchor_dir"]),
+        anchor_key=None if raw["anchor_key"] is None else Path(raw["anchor_key"]),
+        anchor_every=timedelta(seconds=raw["anchor_every"]),
+    )
