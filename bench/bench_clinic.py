@@ -14,29 +14,24 @@ load generator runs on the same machine. Latency is measured per request on the 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import numpy as np
-from sqlalchemy import create_engine, text
 
 from bench.harness import Measurement
+from bench.live_clinic import latency_note, log_in, serving, throwaway_database
 from ovaregen.clinic import ecrf
+from ovaregen.clinic.scope import Grant
+from ovaregen.clinic.site_access import give
 from ovaregen.clinic.studies import add_participant, add_site, prepare_database, study_named
 from ovaregen.clinic.users import add_user
 from ovaregen.store.database import connect
 
-PG_SERVER = os.environ.get("OVAREGEN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 USERS = 50
 SAVES_PER_USER = 40
 PASSWORD = "benchmark password 50 users"
@@ -46,14 +41,7 @@ the throttle's 30 free attempts per address in flight (each check is reserved as
 until its password proves right), and the later ones would be told to wait."""
 STUDY = "ucmsc-rct"
 VISIT = "month_3"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 THINK_SECONDS = (0.5, 1.5)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _prepare(url: str) -> list[str]:
@@ -65,9 +53,10 @@ def _prepare(url: str) -> list[str]:
         site = add_site(session, code="BENCH", name="Benchmark clinic", username="bench")
         study = study_named(session, STUDY)
         for i in range(USERS):
-            add_user(
+            user = add_user(
                 session, username=f"user{i}", role="coordinator", password=PASSWORD, by="bench"
             )
+            give(session, user, [Grant(None, "BENCH")], by="bench")
             participant = add_participant(session, study, site, username="bench")
             ecrf.save_form(
                 session,
@@ -81,21 +70,6 @@ def _prepare(url: str) -> list[str]:
             codes.append(participant.code)
     database.dispose()
     return codes
-
-
-async def _log_in(client: httpx.AsyncClient, index: int) -> dict[str, str]:
-    """Log one simulated user in; the CSRF header her saves send."""
-    form = await client.get("/login")
-    token = _CSRF.search(form.text)
-    assert token is not None
-    await client.post(
-        "/login",
-        data={"username": f"user{index}", "password": PASSWORD, "csrf_token": token.group(1)},
-    )
-    home = await client.get("/")
-    csrf = _CSRF.search(home.text)
-    assert csrf is not None, "login failed"
-    return {"X-CSRF-Token": csrf.group(1)}
 
 
 async def _saves(
@@ -141,7 +115,9 @@ async def _load(base: str, codes: list[str], think: bool) -> tuple[list[float], 
         headers: list[dict[str, str]] = []
         for first in range(0, len(clients), LOGINS_AT_ONCE):
             batch = clients[first : first + LOGINS_AT_ONCE]
-            headers += await asyncio.gather(*(_log_in(c, first + i) for i, c in enumerate(batch)))
+            headers += await asyncio.gather(
+                *(log_in(c, f"user{first + i}", PASSWORD) for i, c in enumerate(batch))
+            )
         start = time.perf_counter()
         await asyncio.gather(
             *(
@@ -160,55 +136,13 @@ def measure(_n: int) -> list[Measurement]:
 
 
 def _run(*, think: bool) -> Measurement:
-    name = f"ovaregen_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{PG_SERVER}/{name}"
-    port = _free_port()
-    server = None
-    try:
+    with throwaway_database("ovaregen_bench") as url:
         codes = _prepare(url)
-        with tempfile.TemporaryDirectory() as data:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "ovaregen",
-                    "serve",
-                    "--data",
-                    data,
-                    "--database-url",
-                    url,
-                    "--port",
-                    str(port),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with serving(url) as base:
             latencies, errors, wall = asyncio.run(_load(base, codes, think))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     seconds = np.asarray(latencies)
-    p50, p95, p99 = (float(np.percentile(seconds, q)) for q in (50, 95, 99))
-    note = (
-        f"{len(latencies)} audited saves by {USERS} concurrent users in {wall:.1f} s "
-        f"({len(latencies) / wall:.0f}/s); p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-        f"max {seconds.max() * 1000:.0f} ms; errors: {len(errors)}"
-        + (f" (first: {errors[0]})" if errors else "")
-    )
+    p95 = float(np.percentile(seconds, 95))
+    note = latency_note(latencies, errors, USERS, wall)
     name = "form save p95 latency, 50 concurrent users" + (
         " (0.5–1.5 s between saves), PostgreSQL" if think else ", no pauses (saturation)"
     )
