@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import pytest
 from sqlalchemy import inspect, text
 
 from ovaregen.clinic.list_seed import LATE_STRATA_LABEL, late_strata_key
-from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.database import Database
 from ovaregen.store.migrate import current_revision, downgrade, upgrade
-from tests.clinic_fixtures import Postgres, require_postgres
+from tests.store.migration_fixtures import database_at
 
 NOW = "2024-05-01 10:00:00+00:00"
 SEED = bytes(range(100, 132))
@@ -24,22 +23,9 @@ SEED = bytes(range(100, 132))
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = connect(sqlite_url(tmp_path))
-        upgrade(database, "0003")
+    """A database at revision 0003."""
+    with database_at("0003", request.param, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    require_postgres()
-    server = Postgres(f"ovaregen_migrate_{uuid.uuid4().hex[:12]}")
-    server.create()
-    database = connect(server.url)
-    try:
-        upgrade(database, "0003")
-        yield database
-    finally:
-        database.dispose()
-        server.drop()
 
 
 def _a_list(database: Database) -> None:

@@ -5,16 +5,15 @@ their own, unknown adverse-event grades allowed."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.database import Database
 from ovaregen.store.migrate import current_revision, upgrade
-from tests.clinic_fixtures import Postgres, require_postgres
+from tests.store.migration_fixtures import database_at
 
 NOW = "2024-05-01 10:00:00+00:00"
 
@@ -22,22 +21,8 @@ NOW = "2024-05-01 10:00:00+00:00"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database at revision 0001."""
-    if request.param == "sqlite":
-        database = connect(sqlite_url(tmp_path))
-        upgrade(database, "0001")
+    with database_at("0001", request.param, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    require_postgres()
-    server = Postgres(f"ovaregen_migrate_{uuid.uuid4().hex[:12]}")
-    server.create()
-    database = connect(server.url)
-    try:
-        upgrade(database, "0001")
-        yield database
-    finally:
-        database.dispose()
-        server.drop()
 
 
 def _seed(database: Database) -> None:
