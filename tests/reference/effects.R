@@ -16,23 +16,7 @@
 # The Python test compares with a relative tolerance of 1e-9 (all closed form).
 
 source("lib/json.R")
-
-wilson <- function(x, n, level) {
-  suppressWarnings(prop.test(x, n, correct = FALSE, conf.level = level))$conf.int
-}
-
-newcombe <- function(a, n1, c, n2, level) {
-  p1 <- a / n1
-  p2 <- c / n2
-  w1 <- wilson(a, n1, level)
-  w2 <- wilson(c, n2, level)
-  d <- p1 - p2
-  list(estimate = d,
-       ci_low = d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2),
-       ci_high = d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2),
-       wilson_first = structure(as.numeric(w1), json_array = TRUE),
-       wilson_second = structure(as.numeric(w2), json_array = TRUE))
-}
+source("lib/newcombe.R")
 
 katz <- function(a, n1, c, n2, level) {
   if (c == 0) return(list(estimate = NA, ci_low = NA, ci_high = NA))
@@ -46,7 +30,9 @@ katz <- function(a, n1, c, n2, level) {
 case <- function(name, a, n1, c, n2, level = 0.95) {
   list(name = name, events_first = a, n_first = n1, events_second = c, n_second = n2,
        conf_level = level,
-       risk_difference = newcombe(a, n1, c, n2, level),
+       risk_difference = c(newcombe(a, n1, c, n2, level), list(
+         wilson_first = structure(as.numeric(wilson(a, n1, level)), json_array = TRUE),
+         wilson_second = structure(as.numeric(wilson(c, n2, level)), json_array = TRUE))),
        relative_risk = katz(a, n1, c, n2, level))
 }
 

@@ -12,17 +12,7 @@
 # Table 2 of the random reference dataset data/mensc-random (women treated as plans.R defines
 # them: status not screen_failed with injections >= 1 or a treatment_date; complete cases).
 source("lib/json.R")
-
-newcombe <- function(a, n1, c, n2) {
-  w1 <- prop.test(a, n1, correct = FALSE)$conf.int
-  w2 <- prop.test(c, n2, correct = FALSE)$conf.int
-  p1 <- a / n1
-  p2 <- c / n2
-  d <- p1 - p2
-  list(estimate = d,
-       ci_low = d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2),
-       ci_high = d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2))
-}
+source("lib/newcombe.R")
 
 fisher_or_precise <- function(tab, conf.level = 0.95) {
   m <- sum(tab[, 1]); n <- sum(tab[, 2]); k <- sum(tab[1, ]); x <- tab[1, 1]

@@ -22,6 +22,7 @@
 #   order the plan names them, how many rows are unknown on that column and known on every
 #   earlier one (rows counted once, under their first unknown column); zero counts omitted.
 source("lib/json.R")
+source("lib/newcombe.R")
 
 arr <- function(x) structure(as.numeric(unname(x)), json_array = TRUE)
 num <- function(x) if (is.null(x) || length(x) == 0) NA_real_ else as.numeric(unname(x))[1]
@@ -91,15 +92,11 @@ group_counts <- function(tab) {
 call <- paste0(
   age_table, "; ",
   "x <- tab[, 1]; n <- rowSums(tab); p1 <- x[1] / n[1]; p2 <- x[2] / n[2]; ",
-  "w1 <- prop.test(x[1], n[1], correct = FALSE)$conf.int; ",
-  "w2 <- prop.test(x[2], n[2], correct = FALSE)$conf.int; ",
-  "d <- p1 - p2; ",
-  "newcombe <- c(d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2), ",
-  "d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2)); ",
+  "nc <- newcombe(x[1], n[1], x[2], n[2]); d <- nc$estimate; ",
   "f <- fisher.test(tab); ",
   "rr <- p1 / p2; ",
   "rr_ci <- exp(log(rr) + c(-1, 1) * qnorm(0.975) * sqrt(1 / x[1] - 1 / n[1] + 1 / x[2] - 1 / n[2])); ",
-  "list(estimate = d, conf.int = newcombe, p.value = f$p.value, rr = rr, rr_ci = rr_ci)")
+  "list(estimate = d, conf.int = c(nc$ci_low, nc$ci_high), p.value = f$p.value, rr = rr, rr_ci = rr_ci)")
 r <- run(call)
 add("activation_by_age_group_difference", call, list(
   n = sum(tab), estimate = num(r$estimate), ci_low = r$conf.int[1], ci_high = r$conf.int[2],
