@@ -27,7 +27,8 @@ from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_n
 from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
-PUBLIC = {"/health", "/login", "/api/openapi.json"}
+PUBLIC = {"/health", "/login", "/api/openapi.json", "/reset/1"}
+"""Answered without login (``/reset/{token}``: a one-time password link, any token)."""
 SELF_SERVICE = ("/account/",)
 """Pages about the user's own account (her API tokens), not about study data."""
 MONITOR_WRITES = ("/queries", "/verification")
@@ -39,7 +40,7 @@ DATA_MANAGER_WRITES = ("/queries", "/lock")
 def _changes_nothing(role: Role, method: str, url: str) -> bool:
     """Whether ``role`` must be refused (403) this write: the treatment team writes only the
     treatment visits (none in the matrix), the monitor and the data manager only their own."""
-    if method == "GET" or url == "/login":
+    if method == "GET" or url in PUBLIC:
         return False
     if role is Role.TREATMENT:
         return True

@@ -15,13 +15,15 @@ username, or of an address. Password hashes are computed by the caller before th
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import throttle, tokens
 from ovaregen.clinic.users import UserError, check_role
 from ovaregen.store import audit
-from ovaregen.store.models import User, WebSession
+from ovaregen.store.models import PasswordLink, User, WebSession, utc_now
 
 ENTITY = "user"
 
@@ -35,8 +37,28 @@ def user_named(session: Session, username: str, *, for_update: bool = False) -> 
     return found
 
 
-def _end_sessions(session: Session, user: User) -> int:
-    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+def _end_sessions(session: Session, user: User, keep: str | None = None) -> int:
+    """End her web sessions, but the one whose token hash is ``keep`` (her own, when she
+    changes her own password)."""
+    query = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(WebSession.token_hash != keep)
+    result = session.execute(query)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def void_links(session: Session, user: User, now: datetime | None = None) -> int:
+    """Void every unused, unvoided one-time password link of ``user``
+    (``clinic.password_links``); how many."""
+    result = session.execute(
+        update(PasswordLink)
+        .where(
+            PasswordLink.user_id == user.id,
+            PasswordLink.used_at.is_(None),
+            PasswordLink.voided_at.is_(None),
+        )
+        .values(voided_at=now or utc_now())
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -55,36 +77,56 @@ def _record(
 
 
 def set_active(session: Session, username: str, *, active: bool, by: str, reason: str = "") -> int:
-    """Enable or disable ``username``; disabling ends her sessions and revokes her API tokens.
-    Returns how many sessions ended."""
+    """Enable or disable ``username``; disabling ends her sessions, revokes her API tokens
+    and voids her password links. Returns how many sessions ended."""
     user = user_named(session, username, for_update=True)
     if user.active == active:
         state = "enabled" if active else "disabled"
         raise UserError(f"{username} is {state} already; nothing was changed")
     user.active = active
-    ended = revoked = 0
+    ended = revoked = voided = 0
     if not active:
         ended = _end_sessions(session, user)
         revoked = tokens.revoke_all(session, user, by=by, reason=reason or "the user was disabled")
-    changes = {"active": [not active, active], "sessions_ended": ended, "tokens_revoked": revoked}
+        voided = void_links(session, user)
+    changes = {
+        "active": [not active, active],
+        "sessions_ended": ended,
+        "tokens_revoked": revoked,
+        "links_voided": voided,
+    }
     _record(session, user, by, changes, reason)
     return ended
 
 
 def set_password(
-    session: Session, username: str, *, new_hash: str, by: str, reason: str = ""
+    session: Session,
+    username: str,
+    *,
+    new_hash: str,
+    by: str,
+    reason: str = "",
+    keep_session: str | None = None,
 ) -> int:
     """Give ``username`` the password whose hash is ``new_hash`` (checked against the rule by
-    the caller), end her sessions, forget her failed logins. Returns how many sessions ended."""
+    the caller), end her sessions (but ``keep_session``, a token hash: her own when she
+    changes it herself), void her unused password links, forget her failed logins. Returns
+    how many sessions ended."""
     user = user_named(session, username, for_update=True)
     user.password_hash = new_hash
-    ended = _end_sessions(session, user)
+    ended = _end_sessions(session, user, keep_session)
+    voided = void_links(session, user)
     forgotten = throttle.forget_username(session, username)
     _record(
         session,
         user,
         by,
-        {"password": ["(old)", "(new)"], "sessions_ended": ended, "failures_forgotten": forgotten},
+        {
+            "password": ["(old)", "(new)"],
+            "sessions_ended": ended,
+            "links_voided": voided,
+            "failures_forgotten": forgotten,
+        },
         reason,
     )
     return ended

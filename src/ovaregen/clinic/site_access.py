@@ -30,8 +30,9 @@ def grants_of(studies: Iterable[str], sites: Iterable[str]) -> list[Grant]:
     site_codes = [s.strip().upper() for s in sites if s.strip()]
     if not site_codes:
         raise UserError(
-            "say which sites she works at: --site CODE (repeatable), or --site all for every "
-            "site (statisticians, administrators, central monitors)"
+            "say which sites she works at: at least one site code, or all for every site "
+            "(statisticians, administrators, central monitors); on the command line "
+            "--site CODE (repeatable) or --site all"
         )
     study_part: list[str | None] = (
         [None] if not study_names or ALL in study_names else list(dict.fromkeys(study_names))

@@ -182,3 +182,31 @@ def forget_address(session: Session, client: str) -> int:
         delete(LoginFailure).where(LoginFailure.client == client[:FIELD_LENGTH])
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """A username's recent failed logins and the longest wait they impose now (from one
+    address, ``PAIR``, or from any, ``USERNAME``): what an administrator's unlock clears."""
+
+    failures: int
+    wait: timedelta
+
+    @property
+    def locked(self) -> bool:
+        return self.wait > timedelta(0)
+
+
+def lockout(session: Session, username: str, now: datetime) -> Lockout:
+    """The recent failures of ``username`` and the wait they impose (a new browser's view)."""
+    username = username[:FIELD_LENGTH]
+    recent = and_(LoginFailure.username == username, LoginFailure.at >= now - MEMORY)
+    failures = int(session.execute(select(func.count()).where(recent)).scalar_one())
+    if not failures:
+        return Lockout(0, timedelta(0))
+    waits = [_wait_left(session, LoginFailure.username == username, USERNAME, now)]
+    clients = session.execute(select(LoginFailure.client).where(recent).distinct()).scalars()
+    for client in list(clients):
+        pair = and_(LoginFailure.username == username, LoginFailure.client == client)
+        waits.append(_wait_left(session, pair, PAIR, now))
+    return Lockout(failures, max(waits))

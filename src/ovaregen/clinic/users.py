@@ -14,6 +14,7 @@ the caller starts the web session). ``log_in`` runs the three for callers withou
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,14 +72,23 @@ def password_hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def add_user(session: Session, *, username: str, role: str, password: str, by: str) -> User:
-    """Create a user with an Argon2id hash of ``password``; audited."""
+def no_password_hash() -> str:
+    """A stored hash no password matches (not an Argon2 hash: verification always fails), for
+    an account whose owner sets her password by a one-time link (``clinic.password_links``)."""
+    return "!unset-" + secrets.token_hex(16)
+
+
+def add_user(session: Session, *, username: str, role: str, password: str | None, by: str) -> User:
+    """Create a user with an Argon2id hash of ``password``, or with no usable password
+    (``None``: she sets it by a one-time link); audited."""
     check_username(username)
     role = check_role(role)
-    check_password(password, username)
+    if password is not None:
+        check_password(password, username)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise UserError(f"a user named {username!r} exists already")
-    user = User(username=username, role=role, password_hash=password_hash(password), active=True)
+    stored = password_hash(password) if password is not None else no_password_hash()
+    user = User(username=username, role=role, password_hash=stored, active=True)
     session.add(user)
     session.flush()
     audit.record(

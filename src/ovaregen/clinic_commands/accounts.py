@@ -191,6 +191,41 @@ def user_reset_password(
     _change(data, database_url, change)
 
 
+@user_app.command("reset-link")
+def user_reset_link(
+    data: DataOpt,
+    username: Annotated[str, typer.Argument(help="The user who sets a new password.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="The server's address (https://clinic.example.org) to prefix."
+        ),
+    ] = None,
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Print a one-time link with which the user sets a new password herself (24 h, one use;
+    an earlier link is voided): the same link as the administrator's web page gives."""
+    from ovaregen.clinic import password_links  # noqa: PLC0415
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        user = user_named(session, username, for_update=True)
+        if not user.active:
+            raise UserError(f"{username} is disabled: enable her first (ovaregen user enable)")
+        issued = password_links.issue(session, user, by=getpass.getuser(), reason=reason)
+        expires = issued.row.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        if base_url:
+            return f"{base_url.rstrip('/')}{issued.path}\n(one use, until {expires})"
+        return (
+            f"{issued.path}\n(prefix the server's address, e.g. https://clinic.example.org; "
+            f"one use, until {expires})"
+        )
+
+    _change(data, database_url, change)
+
+
 @user_app.command("set-role")
 def user_set_role(
     data: DataOpt,

@@ -12,10 +12,12 @@ from ovaregen.web.routes import (
     forms,
     gcsf,
     participants,
+    passwords,
     randomisation,
     studies,
     system,
     tokens,
+    user_admin,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     audit.router,
     tokens.router,
+    user_admin.router,
+    passwords.router,
 )

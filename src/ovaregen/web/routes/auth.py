@@ -42,6 +42,9 @@ DEVICE_COOKIE_PREFIX = "ovaregen_device_"
 (``clinic.devices``); sent to ``/login`` only."""
 
 
+PASSWORD_SET = "Your password is set: log in with it."
+
+
 def device_cookie(username: str) -> str:
     """The device cookie's name for ``username`` (usernames are valid cookie-name text)."""
     return DEVICE_COOKIE_PREFIX + username
@@ -96,10 +99,12 @@ def login_form(
     config: Annotated[Settings, Depends(settings)],
     actor: Annotated[Actor | None, Depends(optional_actor)],
     next: str = "/",
+    password: str = "",
 ) -> Response:
     if actor is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return login_page(request, config, _safe_next(next))
+    said = PASSWORD_SET if password == "set" else ""  # after a one-time link (routes.passwords)
+    return login_page(request, config, _safe_next(next), said)
 
 
 async def carried(request: Request) -> dict[str, str]:
