@@ -8,6 +8,7 @@ from ovaregen.web.routes import (
     audit,
     auth,
     dashboard,
+    data_queries,
     followup,
     forms,
     gcsf,
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     followup.router,
     randomisation.router,
     dashboard.router,
+    data_queries.router,
     audit.router,
     tokens.router,
 )
