@@ -31,9 +31,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from ovaregen.clinic import ecrf, enrolment
+from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.followup import add_event, add_pregnancy
 from ovaregen.clinic.roles import Role, is_blinded
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
+from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database, sqlite_url
 from ovaregen.store.models import AllocationSlot, utc_now
 from ovaregen.web.routes import ROUTERS
@@ -146,6 +149,14 @@ def _women(database: Database, cell_arm: int) -> tuple[str, str]:
                     "outcome": "recovered",
                 },
                 username="coordinator",
+            )
+            raise_query(  # the same query on both: its list, count, age and marker alike
+                session,
+                woman,
+                visit="month_3",
+                variable="afc_post",
+                message="AFC after treatment: check against the scan report",
+                reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
             )
             codes.append(woman.code)
     return codes[0], codes[1]
