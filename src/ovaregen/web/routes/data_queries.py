@@ -298,7 +298,17 @@ def thread_api(study: str, query_id: int, session: SessionDep, actor: Viewer) ->
     return _thread_json(session, found, query, actor)
 
 
-@router.post("/api/studies/{study}/participants/{code}/queries", tags=["queries"])
+@router.post(
+    "/api/studies/{study}/participants/{code}/queries",
+    tags=["queries"],
+    status_code=201,
+    responses={
+        200: {
+            "description": "A query raised from the same computed check on this value is "
+            "still open: that query, with `already` true (none was added)."
+        }
+    },
+)
 def raise_api(
     study: str, code: str, body: RaiseIn, session: SessionDep, actor: QueryRaiser
 ) -> Response:
