@@ -212,9 +212,11 @@ _TOKEN = re.compile(r'(csrf[_-]token"?\s*(content|value)?[=:]\s*")[^"]+"', re.IG
 _PLACEHOLDER = re.compile(r'placeholder="[^"]*"')
 _EXPORTED = re.compile(r"exported [0-9TZ:.\-]+")
 _RECORD_ID = re.compile(
-    r'("(?:id|entity_id)":\s*"?|/(?:pregnancies|adverse-events)/|\b(?:event|pregnancy|row)-(?:form-)?)\d+'
+    r'("(?:id|entity_id)":\s*"?|/(?:pregnancies|adverse-events|queries/raised)/'
+    r"|\b(?:event|pregnancy|row)-(?:form-)?|query #)\d+"
 )
-"""Row ids of a woman's own records (her pregnancy, her event): identifiers, not data."""
+"""Row ids of a woman's own records (her pregnancy, her event, a query on her form):
+identifiers, not data."""
 
 
 def masked(text: str, *codes: str, ids: bool = False) -> str:
