@@ -31,9 +31,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from ovaregen.clinic import ecrf, enrolment
+from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.followup import add_event, add_pregnancy
 from ovaregen.clinic.roles import Role, is_blinded
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
+from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database, sqlite_url
 from ovaregen.store.models import AllocationSlot, utc_now
 from ovaregen.web.routes import ROUTERS
@@ -147,6 +150,14 @@ def _women(database: Database, cell_arm: int) -> tuple[str, str]:
                 },
                 username="coordinator",
             )
+            raise_query(  # the same query on both: its list, count, age and marker alike
+                session,
+                woman,
+                visit="month_3",
+                variable="afc_post",
+                message="AFC after treatment: check against the scan report",
+                reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
+            )
             codes.append(woman.code)
     return codes[0], codes[1]
 
@@ -201,9 +212,11 @@ _TOKEN = re.compile(r'(csrf[_-]token"?\s*(content|value)?[=:]\s*")[^"]+"', re.IG
 _PLACEHOLDER = re.compile(r'placeholder="[^"]*"')
 _EXPORTED = re.compile(r"exported [0-9TZ:.\-]+")
 _RECORD_ID = re.compile(
-    r'("(?:id|entity_id)":\s*"?|/(?:pregnancies|adverse-events)/|\b(?:event|pregnancy|row)-(?:form-)?)\d+'
+    r'("(?:id|entity_id)":\s*"?|/(?:pregnancies|adverse-events|queries/raised)/'
+    r"|\b(?:event|pregnancy|row)-(?:form-)?|query #)\d+"
 )
-"""Row ids of a woman's own records (her pregnancy, her event): identifiers, not data."""
+"""Row ids of a woman's own records (her pregnancy, her event, a query on her form):
+identifiers, not data."""
 
 
 def masked(text: str, *codes: str, ids: bool = False) -> str:

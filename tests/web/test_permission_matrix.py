@@ -20,8 +20,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from ovaregen.clinic import ecrf
+from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.roles import Role, is_blinded
+from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
+from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database
 from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_now
 from ovaregen.web.routes import ROUTERS
@@ -59,6 +62,7 @@ class Cast:
     regenera: str
     pregnancy_id: int
     event_id: int
+    query_id: int
 
 
 def _cast(database: Database) -> Cast:
@@ -98,7 +102,15 @@ def _cast(database: Database) -> Cast:
         regenera = add_participant(session, study_named(session, "regenera"), site, username="t")
         regenera.status, regenera.eligible, regenera.enrolled_at = "ongoing", "true", utc_now()
         session.flush()
-        return Cast(allocated.code, regenera.code, pregnancy.id, event.id)
+        query = raise_query(
+            session,
+            allocated,
+            visit="screening",
+            variable="age_years",
+            message="age?",
+            reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
+        ).query
+        return Cast(allocated.code, regenera.code, pregnancy.id, event.id, query.id)
 
 
 def _url(path: str, cast: Cast) -> str:
@@ -109,6 +121,7 @@ def _url(path: str, cast: Cast) -> str:
         "visit": "screening",
         "pregnancy_id": str(cast.pregnancy_id),
         "event_id": str(cast.event_id),
+        "query_id": str(cast.query_id),
         "day": "1",
     }
 

@@ -15,7 +15,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -25,13 +25,15 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ovaregen.clinic import ecrf
+from ovaregen.clinic import ecrf, scope
+from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.roles import Permission, Role, may
-from ovaregen.clinic.scope import Grant
+from ovaregen.clinic.scope import EVERYWHERE, Grant
 from ovaregen.clinic.site_access import give, users_without_access
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
 from ovaregen.clinic.tokens import create_token
 from ovaregen.clinic.users import add_user
+from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database
 from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, User, utc_now
 from tests.clinic_fixtures import PASSWORD, SITE, Browser
@@ -50,6 +52,8 @@ class Women:
     regenera: dict[str, str]
     pregnancy: dict[str, int]
     event: dict[str, int]
+    query: dict[str, int] = field(default_factory=dict)
+    """A raised query on each site's woman of study C (``clinic.data_queries``)."""
 
 
 def _woman(database: Database, site_code: str) -> tuple[str, str, int, int]:
@@ -115,7 +119,23 @@ def women(clinic_database: Database) -> Women:
         regenera={s: w[1] for s, w in found.items()},
         pregnancy={s: w[2] for s, w in found.items()},
         event={s: w[3] for s, w in found.items()},
+        query={s: _query(clinic_database, w[0]) for s, w in found.items()},
     )
+
+
+def _query(database: Database, code: str) -> int:
+    """A query raised by the monitor on the woman's screening age."""
+    with database.transaction() as session:
+        study = study_named(session, "ucmsc-rct")
+        woman = scope.participant_seen(session, study, code, EVERYWHERE)
+        return raise_query(
+            session,
+            woman,
+            visit="screening",
+            variable="age_years",
+            message="age?",
+            reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
+        ).query.id
 
 
 @pytest.fixture
@@ -141,6 +161,7 @@ def _url(path: str, women: Women, site: str, code: str | None = None) -> str:
         "visit": "screening",
         "pregnancy_id": str(women.pregnancy[site]),
         "event_id": str(women.event[site]),
+        "query_id": str(women.query[site]),
         "day": "1",
     }
 
@@ -204,6 +225,17 @@ def test_every_route_by_role_and_site(role: Role, clinic_app, women: Women, brow
         assert other.status_code in (403, 404), (role, method, path, other.status_code)
         assert other.status_code == ghost.status_code, (role, method, path)
         assert other.text.replace(other_code, GHOST) == ghost.text, (role, method, path)
+    # Another site's query: "no query", as an id nobody has (an empty API body is refused
+    # before any query is looked up: 422 for both).
+    for method, path, is_api in (r for r in routes if "{query_id}" in r[1]):
+        their_id = str(women.query[OTHER])
+        other = _send(browser, method, _url(path, women, OTHER), is_api)
+        ghost_url = _url(path, women, OTHER).replace(f"/raised/{their_id}", "/raised/99999")
+        ghost = _send(browser, method, ghost_url, is_api)
+        refused = (403, 404, 422) if is_api and method != "GET" else (403, 404)
+        assert other.status_code in refused, (role, method, path, other.status_code)
+        assert other.status_code == ghost.status_code, (role, method, path)
+        assert other.text.replace(their_id, "99999") == ghost.text, (role, method, path)
     # Every GET at her own site: nothing of the other site in any answer.
     for method, path, is_api in routes:
         if method != "GET" or path in PUBLIC:

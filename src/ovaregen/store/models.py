@@ -358,3 +358,52 @@ class PasswordLink(Base):
     voided_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+# Queries by people: the monitor's query cycle (issue 13 item 2)
+
+
+class DataQuery(Base):
+    """A query raised by a monitor or data manager on one value of one form
+    (``clinic.data_queries``): ``state`` is open, answered or closed; ``value_when_raised``
+    is the value as the raiser saw it (display text, NULL when unknown); ``from_check`` names the
+    computed check it was raised from (``clinic.queries.QueryKind``), empty for a manual one."""
+
+    __tablename__ = "data_query"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    visit: Mapped[str] = mapped_column(String(64))
+    variable: Mapped[str] = mapped_column(String(64))
+    value_when_raised: Mapped[str | None] = mapped_column(Text, nullable=True)
+    from_check: Mapped[str] = mapped_column(String(32), default="")
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    raised_by: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_action_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class QueryMessage(Base):
+    """One step of a query's thread: who (name and role), when (UTC), which transition
+    (raise, answer, close, reopen), the text, and the value change an answer made."""
+
+    __tablename__ = "query_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_id: Mapped[int] = mapped_column(
+        ForeignKey("data_query.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    text: Mapped[str] = mapped_column(Text)
+    value_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)

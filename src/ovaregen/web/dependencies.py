@@ -238,3 +238,7 @@ SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
 AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
 Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]
 Importer = Annotated[Actor, Depends(authorised(Permission.IMPORT))]
+QueryRaiser = Annotated[Actor, Depends(authorised(Permission.RAISE_QUERY))]
+"""Raising, closing and re-opening a query (the monitor, the data manager)."""
+QueryAnswerer = Annotated[Actor, Depends(authorised(Permission.ANSWER_QUERY))]
+"""Answering a query on her site's data (investigators, the coordinator)."""

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ovaregen.clinic import scope
 from ovaregen.clinic.dashboard import dashboard_of
 from ovaregen.clinic.queries import KIND_LABELS, QueryKind, queries_of
+from ovaregen.clinic.query_lists import raised_from_checks
 from ovaregen.clinic.roles import Permission
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.web.dependencies import SessionDep, Viewer
@@ -111,4 +112,5 @@ def queries_page(
         ),
         kind_labels=KIND_LABELS,
         chosen={"kind": kind or "", "site": site or "", "visit": visit or ""},
+        raised=raised_from_checks(session, found, actor.reader),
     )

@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic import ecrf, enrolment, scope, views
 from ovaregen.clinic import studies as service
+from ovaregen.clinic.query_lists import field_markers
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import Kind
@@ -221,6 +222,7 @@ def render_visit(
         eligible=enrolment.explanation_json(explanation)["eligible"] if explanation else None,
         poseidon_group=explanation.poseidon_group if explanation else None,
         participant_url=base,
+        queried=field_markers(session, participant, visit.id, actor.reader),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
     )
 

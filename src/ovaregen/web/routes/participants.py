@@ -19,6 +19,7 @@ from starlette.responses import Response
 from ovaregen.clinic import ecrf, enrolment, flow, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
+from ovaregen.clinic.query_lists import participant_counts
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import (
@@ -57,6 +58,7 @@ def participant_page(
         unknown=[c for c in participant.unknown_criteria.split(";") if c],
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
+        query_counts=participant_counts(session, participant, actor.reader),
     )
 
 
