@@ -44,8 +44,8 @@ REFUSED = "refuse"
 TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
-class SignatureRefusedError(StudyError):
-    """A signature cannot be made as asked (the message says which field and why)."""
+class SignatureRefusedError(ValueError):
+    """A signature request is incomplete or invalid (the message says which field and why)."""
 
 
 class StaleSigningError(StudyError):

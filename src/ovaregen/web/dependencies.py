@@ -238,3 +238,7 @@ SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
 AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
 Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]
 Importer = Annotated[Actor, Depends(authorised(Permission.IMPORT))]
+SourceVerifier = Annotated[Actor, Depends(authorised(Permission.VERIFY_SOURCE))]
+"""Marking a form verified against source (the monitor's SDV, ``clinic.verification``)."""
+Signer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
+"""Signing a casebook or a form electronically (``clinic.signatures``)."""

@@ -13,9 +13,11 @@ from ovaregen.web.routes import (
     gcsf,
     participants,
     randomisation,
+    signatures,
     studies,
     system,
     tokens,
+    verification,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     audit.router,
     tokens.router,
+    verification.router,
+    signatures.router,
 )

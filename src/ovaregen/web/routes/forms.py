@@ -31,6 +31,7 @@ from ovaregen.io.units import number_text
 from ovaregen.store.models import FormEntry, Participant, Study
 from ovaregen.web.dependencies import Actor, SessionDep, Viewer, VisitWriter
 from ovaregen.web.pages import page
+from ovaregen.web.record_panels import form_panels
 
 router = APIRouter()
 
@@ -222,6 +223,7 @@ def render_visit(
         poseidon_group=explanation.poseidon_group if explanation else None,
         participant_url=base,
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
+        **form_panels(session, participant, visit.id),
     )
 
 

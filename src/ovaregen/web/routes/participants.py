@@ -21,6 +21,7 @@ from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.record_panels import participant_panels
 from ovaregen.web.routes.forms import (
     SubmittedForm,
     found,
@@ -57,6 +58,7 @@ def participant_page(
         unknown=[c for c in participant.unknown_criteria.split(";") if c],
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
+        **participant_panels(session, participant),
     )
 
 
