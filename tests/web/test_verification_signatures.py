@@ -110,9 +110,7 @@ def test_a_change_clears_the_verification_and_re_verifying_sets_it(login) -> Non
     assert _sdv(monitor, code)["screening"]["state"] == "verified"
 
 
-def test_verifying_a_form_without_data_or_without_its_key_is_refused(
-    login, clinic_database
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_data_or_key_is_not_verified(login, clinic_database) -> None:  # type: ignore[no-untyped-def]
     monitor = login("monitor")
     code = new_participant(login("coordinator"))
     missing = monitor.api("POST", _url(code, "/verification"), json={"form": "month_3", "seen": ""})
@@ -136,9 +134,7 @@ def _sign(browser: Browser, code: str, scope: str = "casebook", password: str = 
     )
 
 
-def test_a_change_breaks_the_signature_and_re_signing_makes_it_valid(
-    login, clinic_database
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_breaks_the_signature_and_re_signing_mends_it(login, clinic_database) -> None:  # type: ignore[no-untyped-def]
     coordinator, investigator = login("coordinator"), login("investigator")
     code = _woman(coordinator)
     seen = _signatures(investigator, code)["seen"]["casebook"]
@@ -178,9 +174,7 @@ def test_a_change_breaks_the_signature_and_re_signing_makes_it_valid(
         assert entries[0].changes["forms"] == [None, {"screening": 1}]
 
 
-def test_the_password_is_asked_for_every_signature_and_a_wrong_one_refused(
-    login, clinic_database
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_signature_asks_the_password(login, clinic_database) -> None:  # type: ignore[no-untyped-def]
     coordinator, investigator = login("coordinator"), login("investigator")
     code = _woman(coordinator)
     seen = _signatures(investigator, code)["seen"]["casebook"]
