@@ -245,3 +245,25 @@ def test_the_monitor_cannot_sign_and_the_investigator_cannot_verify(login) -> No
     assert "Mark verified" in monitor_page and 'id="sign-casebook"' not in monitor_page
     investigator_page = investigator.client.get(_url(code, api=False)).text
     assert "Mark verified" not in investigator_page and 'id="sign-casebook"' in investigator_page
+
+
+def test_a_list_is_verified_whole_and_a_new_row_clears_it(login, clinic_database) -> None:  # type: ignore[no-untyped-def]
+    coordinator, monitor = login("coordinator"), login("monitor")
+    code = _woman(coordinator)
+    with clinic_database.transaction() as session:
+        woman = participant_coded(session, study_named(session, STUDY), code)
+        woman.status, woman.enrolled_at = "ongoing", utc_now()  # as if enrolled
+        add_event(session, woman, HEADACHE, username="coordinator")
+    events = _sdv(monitor, code)["adverse_events"]
+    assert events["state"] == "not verified" and events["version"] == 1
+    marked = monitor.post_form(
+        _url(code, "/verification", api=False), {"form": "adverse_events", "seen": events["seen"]}
+    )
+    assert marked.status_code == 303
+    assert marked.headers["location"] == _url(code, "#verification", api=False)
+    assert "verified by monitor on " in _sdv(monitor, code)["adverse_events"]["text"]
+    added = coordinator.api("POST", _url(code, "/adverse-events"), json=HEADACHE)
+    assert added.status_code == 201, added.text
+    cleared = _sdv(monitor, code)["adverse_events"]
+    assert cleared["state"] == "cleared" and "(1 rows → 2)" in cleared["text"]
+    assert _sdv(monitor, code)["screening"]["state"] == "not verified", "the visit is apart"

@@ -69,12 +69,17 @@ def verify_page(
     form: Annotated[str, Form(max_length=64)] = "",
     seen: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Mark one form verified as seen; back to the form's page (409 if it changed since)."""
+    """Mark one form verified as seen; back to the visit's page, or to the participant's for a
+    list (whose pages show no SDV state); 409 if it changed since."""
     if not form.strip():
         raise HTTPException(422, "form is empty: expected the key of a saved form to verify")
     found_study, participant = found(session, study, code, actor.access)
-    verification.verify(session, participant, form.strip(), seen, username=actor.username)
-    return RedirectResponse(form_page(found_study.name, participant.code, form.strip()), 303)
+    marked = verification.verify(
+        session, participant, form.strip(), seen, username=actor.username
+    ).form
+    base = f"/studies/{found_study.name}/participants/{participant.code}"
+    target = f"{base}#verification" if marked.is_list else f"{base}/visits/{marked.key}"
+    return RedirectResponse(target, 303)
 
 
 # ---- API ---------------------------------------------------------------------------------
