@@ -407,3 +407,40 @@ class QueryMessage(Base):
     value_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+# Source-data verification and electronic signatures (issue 13 items 3, 4)
+
+
+class SourceVerification(Base):
+    """A monitor's mark that one form of a woman was verified against source (ICH E6(R3)
+    §3.11.4): the form's version and the SHA-256 of its values then (``clinic.record_hash``).
+    Marks are never changed or deleted; a later change of the form shows as cleared."""
+
+    __tablename__ = "source_verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    form: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    values_sha256: Mapped[str] = mapped_column(String(64))
+    verified_by: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Signature(Base):
+    """An investigator's electronic signature of a casebook or one form (21 CFR 11.50,
+    11.70): printed name, time (UTC), meaning, and the SHA-256 of the exact values signed,
+    with each form's version and hash (``forms``) to say what changed since. Never deleted."""
+
+    __tablename__ = "signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    """``casebook`` or the form's key (a visit id)."""
+    meaning: Mapped[str] = mapped_column(String(64))
+    signer: Mapped[str] = mapped_column(String(64))
+    printed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    values_sha256: Mapped[str] = mapped_column(String(64))
+    forms: Mapped[dict[str, Any]] = mapped_column(default=dict)

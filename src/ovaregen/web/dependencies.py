@@ -242,3 +242,8 @@ QueryRaiser = Annotated[Actor, Depends(authorised(Permission.RAISE_QUERY))]
 """Raising, closing and re-opening a query (the monitor, the data manager)."""
 QueryAnswerer = Annotated[Actor, Depends(authorised(Permission.ANSWER_QUERY))]
 """Answering a query on her site's data (investigators, the coordinator)."""
+
+SourceVerifier = Annotated[Actor, Depends(authorised(Permission.VERIFY_SOURCE))]
+"""Marking a form verified against source (the monitor's SDV, ``clinic.verification``)."""
+Signer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
+"""Signing a casebook or a form electronically (``clinic.signatures``)."""

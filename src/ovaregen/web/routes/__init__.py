@@ -15,10 +15,13 @@ from ovaregen.web.routes import (
     participants,
     passwords,
     randomisation,
+    signatures,
     studies,
     system,
     tokens,
     user_admin,
+
+    verification,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -36,4 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tokens.router,
     user_admin.router,
     passwords.router,
+
+    verification.router,
+    signatures.router,
 )

@@ -32,6 +32,7 @@ from ovaregen.io.units import number_text
 from ovaregen.store.models import FormEntry, Participant, Study
 from ovaregen.web.dependencies import Actor, SessionDep, Viewer, VisitWriter
 from ovaregen.web.pages import page
+from ovaregen.web.record_panels import form_panels
 
 router = APIRouter()
 
@@ -224,6 +225,7 @@ def render_visit(
         participant_url=base,
         queried=field_markers(session, participant, visit.id, actor.reader),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
+        **form_panels(session, participant, visit.id),
     )
 
 

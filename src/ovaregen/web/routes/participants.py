@@ -22,6 +22,7 @@ from ovaregen.clinic.blinding import allocation_of
 from ovaregen.clinic.query_lists import participant_counts
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.record_panels import participant_panels
 from ovaregen.web.routes.forms import (
     SubmittedForm,
     found,
@@ -59,6 +60,8 @@ def participant_page(
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
         query_counts=participant_counts(session, participant, actor.reader),
+
+        **participant_panels(session, participant),
     )
 
 
