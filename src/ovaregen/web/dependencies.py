@@ -238,3 +238,5 @@ SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
 AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
 Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]
 Importer = Annotated[Actor, Depends(authorised(Permission.IMPORT))]
+Locker = Annotated[Actor, Depends(authorised(Permission.LOCK))]
+"""Locking and unlocking a form, a casebook or the study database (``clinic.locks``)."""

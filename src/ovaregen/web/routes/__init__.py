@@ -11,6 +11,7 @@ from ovaregen.web.routes import (
     followup,
     forms,
     gcsf,
+    locks,
     participants,
     randomisation,
     studies,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     audit.router,
     tokens.router,
+    locks.router,
 )

@@ -22,7 +22,7 @@ from pydantic import Field as Body
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, scope, views
+from ovaregen.clinic import ecrf, enrolment, locks, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
@@ -222,6 +222,7 @@ def render_visit(
         poseidon_group=explanation.poseidon_group if explanation else None,
         participant_url=base,
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
+        visit_lock=locks.lock_holding(session, participant, visit.id),
     )
 
 
