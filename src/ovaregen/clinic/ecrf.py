@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ovaregen.clinic import locks
 from ovaregen.domain.protocols import Protocol, Visit
 from ovaregen.domain.variables import AlternativeUnit, DatasetFile, Kind, Variable, variable
 from ovaregen.io.units import number_text, quantity_text, range_text, units_of
@@ -282,8 +283,10 @@ def save_form(
 
     ``expected_version`` is the version the person opened (None for a new form).
     Raises ``VersionConflictError`` when it is not the saved one, ``ReasonRequiredError`` when saved
-    values change without a reason.
+    values change without a reason, ``locks.LockedError`` when the form, her casebook or the
+    study is locked.
     """
+    locks.refuse_form_change(session, participant, visit_id)
     entry = form_entry(session, participant, visit_id)
     reason = reason.strip()
     if entry is None:

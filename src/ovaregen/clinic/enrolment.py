@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf, flow
+from ovaregen.clinic import ecrf, flow, locks
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.criteria import Role as CriterionRole
 from ovaregen.domain.criteria import truth_label
@@ -210,7 +210,9 @@ def save_visit(
 
 
 def enrol(session: Session, participant: Participant, *, username: str) -> None:
-    """Enrol an eligible, consented woman who is still in screening; audited."""
+    """Enrol an eligible, consented woman who is still in screening; audited (refused while
+    her casebook or the study is locked, ``clinic.locks``)."""
+    locks.refuse_participant_change(session, participant)
     protocol = protocol_of(participant.study.name)
     visit = screening_visit(protocol)
     if participant.status != flow.SCREENING:
@@ -257,7 +259,9 @@ def enrol(session: Session, participant: Participant, *, username: str) -> None:
 def change_status(
     session: Session, participant: Participant, status: str, *, reason: str, username: str
 ) -> None:
-    """Set a flow status allowed from the current one (``STATUS_CHANGES``), with a reason."""
+    """Set a flow status allowed from the current one (``STATUS_CHANGES``), with a reason
+    (refused while her casebook or the study is locked, ``clinic.locks``)."""
+    locks.refuse_participant_change(session, participant)
     reason = reason.strip()
     if status not in flow.STATUS_CHANGES:
         raise StudyError(

@@ -25,6 +25,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic import locks
 from ovaregen.clinic.blinding import arms_by_participant
 from ovaregen.clinic.scope import Access, participants_seen
 from ovaregen.clinic.studies import protocol_of
@@ -32,7 +33,7 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.record import day_columns, home_visit, mobilisation_days
 from ovaregen.domain.schema import canonical_schema
 from ovaregen.domain.variables import DatasetFile, Kind, variables_of
-from ovaregen.io.dataset import Dataset
+from ovaregen.io.dataset import PROVENANCE_FILE, ClinicExport, Dataset
 from ovaregen.io.writer import csv_text, interchange_frame
 from ovaregen.store import audit
 from ovaregen.store.models import (
@@ -215,6 +216,7 @@ def study_dataset(session: Session, study: Study, *, blinded: bool, access: Acce
     a blinded reader they are unknown and not supplied, so that no file written from it
     carries them)."""
     protocol = protocol_of(study.name)
+    exported_at = audit.timestamp(utc_now())
     people = list(participants_seen(session, study, access))
     entries = _entries(session, [p.id for p in people])
     arms = arms_by_participant(session, study.id, blinded=blinded) if study.randomised else {}
@@ -257,8 +259,33 @@ def study_dataset(session: Session, study: Study, *, blinded: bool, access: Acce
         visits=frames[DatasetFile.VISITS],
         adverse_events=frames[DatasetFile.ADVERSE_EVENTS],
         mobilisation=frames[DatasetFile.MOBILISATION],
-        source=f"ovaregen clinic, study {study.name}, exported {audit.timestamp(utc_now())}",
+        source=f"ovaregen clinic, study {study.name}, exported {exported_at}",
         supplied=supplied,
+        clinic_export=_clinic_export(session, study, people, exported_at, blinded=blinded),
+    )
+
+
+def _clinic_export(
+    session: Session,
+    study: Study,
+    people: Sequence[Participant],
+    exported_at: str,
+    *,
+    blinded: bool,
+) -> ClinicExport:
+    """The export's provenance: the study's lock state as the final analysis takes it."""
+    state = locks.lock_state(session, study, [p.id for p in people])
+    held = state.study_lock
+    return ClinicExport(
+        study=study.name,
+        exported_at=exported_at,
+        blinded=blinded,
+        study_locked=held is not None,
+        locked_since=audit.timestamp(held.locked_at) if held is not None else None,
+        locked_by=held.locked_by if held is not None else None,
+        lock_reason=held.lock_reason if held is not None else None,
+        participants_locked=state.participants_locked,
+        forms_locked=state.forms_locked,
     )
 
 
@@ -275,6 +302,11 @@ def record_export(
         study=study.name,
         changes={
             "blinded": [None, blinded],
+            **(
+                {"study_locked": [None, dataset.clinic_export.study_locked]}
+                if dataset.clinic_export is not None
+                else {}
+            ),
             **{
                 file.value: [None, dataset.table(file).height]
                 for file in DatasetFile
@@ -295,9 +327,13 @@ def dataset_files(dataset: Dataset) -> dict[str, str]:
 
 
 def dataset_zip(dataset: Dataset) -> bytes:
-    """The dataset's CSV files in a zip."""
+    """The dataset's CSV files in a zip, with its provenance.json (a clinic export's lock
+    state) as ``io.writer`` writes it beside them."""
     buffer = io.BytesIO()
+    provenance = dataset.provenance_json()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in dataset_files(dataset).items():
             archive.writestr(name, text)
+        if provenance is not None:
+            archive.writestr(PROVENANCE_FILE, provenance)
     return buffer.getvalue()

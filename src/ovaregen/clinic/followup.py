@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ovaregen.clinic import flow
+from ovaregen.clinic import flow, locks
 from ovaregen.clinic.ecrf import (
     Entry,
     Field,
@@ -234,6 +234,8 @@ class RecordKind(Generic[R]):
     label: str
     values_of: Callable[[R], dict[str, Any]]
     parse: Callable[[Mapping[str, Any]], dict[str, Any]]
+    form: str
+    """The form name a lock of the whole list uses (``clinic.locks``)."""
 
 
 def _records(session: Session, kind: RecordKind[R], participant: Participant) -> Sequence[R]:
@@ -313,6 +315,7 @@ def _add(
     username: str,
 ) -> R:
     require_enrolled(participant)
+    locks.refuse_form_change(session, participant, kind.form)
     values = kind.parse(texts)
     row = kind.model(participant_id=participant.id, **values)
     session.add(row)
@@ -342,6 +345,7 @@ def _update(
     reason: str,
 ) -> R:
     require_enrolled(participant)
+    locks.refuse_form_change(session, participant, kind.form)
     row = _record(session, kind, participant, row_id)
     _check_version(kind.label, row.id, row.version, expected_version)
     values = kind.parse(texts)
@@ -377,6 +381,7 @@ def _delete(
     expected_version: int | None,
 ) -> None:
     require_enrolled(participant)
+    locks.refuse_form_change(session, participant, kind.form)
     row = _record(session, kind, participant, row_id)
     if expected_version is None:
         raise FormRefusedError(
@@ -403,7 +408,9 @@ def _delete(
     )
 
 
-PREGNANCY = RecordKind(Pregnancy, "pregnancy", "pregnancy", pregnancy_values, parse_pregnancy)
+PREGNANCY = RecordKind(
+    Pregnancy, "pregnancy", "pregnancy", pregnancy_values, parse_pregnancy, locks.PREGNANCIES
+)
 
 
 def pregnancies_of(session: Session, participant: Participant) -> Sequence[Pregnancy]:
@@ -561,6 +568,7 @@ ADVERSE_EVENT = RecordKind(
     "adverse event",
     event_values,
     lambda texts: parse_event(texts).as_dict(),
+    locks.ADVERSE_EVENTS,
 )
 
 

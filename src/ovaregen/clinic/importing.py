@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import flow
+from ovaregen.clinic import flow, locks
 from ovaregen.clinic.exchange import (
     BASE_COLUMNS,
     DECISION_COLUMNS,
@@ -189,7 +189,9 @@ def import_dataset(
     username: str,
     default_site: str | None = None,
 ) -> ImportSummary:
-    """Store a validated dataset in ``study``; raises ``StudyError`` before writing anything."""
+    """Store a validated dataset in ``study``; raises ``StudyError`` before writing anything
+    (``locks.LockedError`` while the study database is locked)."""
+    locks.refuse_study_change(session, study)
     protocol = protocol_of(study.name)
     frame = dataset.participants
     sites = _check_import(session, study, frame, default_site)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ovaregen.clinic import locks
 from ovaregen.clinic.ecrf import (
     Entry,
     Field,
@@ -337,6 +338,7 @@ def decide(
         raise FormRefusedError(
             {"decision": f'decision: "{decision}" is not accepted; expected accept or change'}
         )
+    locks.refuse_form_change(session, participant, visit_id(day))
     proposal = mobilisation_log(session, participant)[day - 1].proposal
     if proposal is None:
         raise StudyError(

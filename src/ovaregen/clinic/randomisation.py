@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf, flow
+from ovaregen.clinic import ecrf, flow, locks
 from ovaregen.clinic.blinding import AllocationView, allocation_of
 from ovaregen.clinic.ecrf import ReasonRequiredError
 from ovaregen.clinic.list_seed import SEED_BYTES, commitment, late_strata_key, receipt
@@ -292,6 +292,7 @@ def generate_list(
     seed's SHA-256 commitment and the late-strata key, never the seed; the audit entry records
     block sizes, factors, counts and the commitment, never the seed or an arm.
     """
+    locks.refuse_study_change(session, study)
     protocol = protocol_of(study.name)
     arms = arm_ids(protocol)
     if len(arms) < 2:
@@ -497,6 +498,7 @@ def allocate(
     A repeated request returns the same allocation. The arm is in the answer only for an
     unblinded caller, and never in the audit entry.
     """
+    locks.refuse_participant_change(session, participant)
     study = participant.study
     randomisation = _locked_list(session, study)
     if _slot_of(session, participant) is None:

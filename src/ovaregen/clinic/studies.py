@@ -157,7 +157,10 @@ def add_participant(
 ) -> Participant:
     """Register a woman for screening under a pseudonymous code (generated ``SITE-0001``
     unless one is given; a given code that looks like a name or an identity number is
-    refused, ``domain.pseudonym``); audited."""
+    refused, ``domain.pseudonym``); audited; refused while the study database is locked."""
+    from ovaregen.clinic.locks import refuse_study_change  # noqa: PLC0415 - locks build on studies
+
+    refuse_study_change(session, study)
     code = (code or next_code(session, study, site)).strip()
     if not code or len(code) > 64:
         raise StudyError("a participant code has 1–64 characters")

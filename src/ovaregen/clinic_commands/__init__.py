@@ -1,5 +1,5 @@
 """Command-line wiring of the clinic application: serve, db, user, token, site, export, import,
-audit, randomisation.
+audit, randomisation, lock, unlock.
 
 Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
 SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
@@ -12,6 +12,7 @@ import typer
 
 from ovaregen.clinic_commands.accounts import user_app
 from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
+from ovaregen.clinic_commands.locking import lock_app, unlock_app
 from ovaregen.clinic_commands.randomisation_list import randomisation_app
 from ovaregen.clinic_commands.server import db_app, serve, site_app
 from ovaregen.clinic_commands.tokens import token_app
@@ -29,3 +30,5 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_dataset)
     app.add_typer(audit_app, name="audit")
     app.add_typer(randomisation_app, name="randomisation")
+    app.add_typer(lock_app, name="lock")
+    app.add_typer(unlock_app, name="unlock")

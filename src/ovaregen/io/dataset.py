@@ -112,6 +112,52 @@ class Provenance:
         )
 
 
+@dataclass(frozen=True)
+class ClinicExport:
+    """A clinic export's origin and the study's lock state when it was taken (issue 13: the
+    final analysis export records whether the database was locked, since when, by whom, and
+    how many casebooks and forms were; ICH E9 §5.1 and E6(R3) §4.2.5). Written as
+    provenance.json with ``"synthetic": false``, which readers take as "not synthetic"."""
+
+    study: str
+    exported_at: str
+    blinded: bool
+    study_locked: bool
+    locked_since: str | None = None
+    locked_by: str | None = None
+    lock_reason: str | None = None
+    participants_locked: int = 0
+    forms_locked: int = 0
+
+    def to_json(self) -> str:
+        """provenance.json's text for a clinic export."""
+        fields = {
+            "synthetic": False,
+            "source": "ovaregen clinic",
+            "study": self.study,
+            "exported_at": self.exported_at,
+            "blinded": self.blinded,
+            "lock": {
+                "study_locked": self.study_locked,
+                "locked_since": self.locked_since,
+                "locked_by": self.locked_by,
+                "lock_reason": self.lock_reason,
+                "participants_locked": self.participants_locked,
+                "forms_locked": self.forms_locked,
+            },
+        }
+        return json.dumps(fields, ensure_ascii=False, indent=2) + "\n"
+
+
+def is_clinic_export(text: str) -> bool:
+    """Whether provenance.json's text is a clinic export's (``"synthetic": false``)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("synthetic") is False
+
+
 def empty_table(file: DatasetFile) -> pl.DataFrame:
     """A canonical table of ``file`` with no rows."""
     return pl.DataFrame(schema=canonical_schema(file))
@@ -130,8 +176,9 @@ class Dataset:
     absent from ``supplied`` and without rows was not in the source.
 
     ``provenance`` says a generator wrote it (``ovaregen.synth``; None: not known to be
-    synthetic). ``checksum`` is the SHA-256 of the files it was read from, computed by the
-    reader (``ovaregen.io.reader.dataset_checksum``; None for a dataset not read from files).
+    synthetic; ``clinic_export`` says the clinic exported it, with the lock state).
+    ``checksum`` is the SHA-256 of the files it was read from, computed by the reader
+    (``ovaregen.io.reader.dataset_checksum``; None for a dataset not read from files).
     """
 
     participants: pl.DataFrame
@@ -148,6 +195,14 @@ class Dataset:
     )
     provenance: Provenance | None = None
     checksum: str | None = field(default=None, compare=False)
+    clinic_export: ClinicExport | None = field(default=None, compare=False)
+    """Set on a clinic export (``clinic.exchange``): written as its provenance.json."""
+
+    def provenance_json(self) -> str | None:
+        """provenance.json's text: the synthetic provenance, else a clinic export's, else none."""
+        if self.provenance is not None:
+            return self.provenance.to_json()
+        return self.clinic_export.to_json() if self.clinic_export is not None else None
 
     def table(self, file: DatasetFile) -> pl.DataFrame:
         """The frame of one file."""

@@ -48,6 +48,7 @@ from ovaregen.io.dataset import (
     Provenance,
     Severity,
     empty_table,
+    is_clinic_export,
 )
 from ovaregen.io.file_limits import DEFAULT_LIMITS, ReadLimits
 from ovaregen.io.raw import RawTable, line_word
@@ -194,7 +195,10 @@ def _provenance(path: Path) -> tuple[Provenance | None, list[Finding]]:
             data = handle.read(PROVENANCE_LIMIT + 1)
         if len(data) > PROVENANCE_LIMIT:
             raise ValueError(f"larger than {PROVENANCE_LIMIT // 1024} KiB")
-        return Provenance.from_json(data.decode("utf-8")), []
+        text = data.decode("utf-8")
+        if is_clinic_export(text):  # the clinic's export record: real data, not synthetic
+            return None, []
+        return Provenance.from_json(text), []
     except (OSError, UnicodeDecodeError, ValueError) as error:
         problem = error.strerror if isinstance(error, OSError) else str(error)
         message = f"not read ({problem}): the dataset is not marked synthetic"

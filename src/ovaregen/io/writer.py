@@ -12,7 +12,8 @@ a leading quote (``io.spreadsheet_safe``; ``=1+1`` is written ``'=1+1``), which 
 reader removes again. Reading the written folder gives back equal frames.
 
 A dataset with a :class:`~ovaregen.io.dataset.Provenance` (a synthetic one) gets
-``provenance.json`` beside its CSVs, which the reader reads back; one without loses any
+``provenance.json`` beside its CSVs, which the reader reads back, and so does a clinic export
+(:class:`~ovaregen.io.dataset.ClinicExport`: the lock state, not synthetic); one without loses any
 ``provenance.json`` the folder held (removed first), so that real data is never marked synthetic.
 
 Writing is atomic: a new folder is written under a temporary name and renamed into place; in an
@@ -53,7 +54,7 @@ def write_dataset(dataset: Dataset, folder: str | os.PathLike[str]) -> None:
         or dataset.has(file)
         or (target / file.file_name).exists()  # never leave a stale file beside new ones
     }
-    provenance = dataset.provenance.to_json() if dataset.provenance is not None else None
+    provenance = dataset.provenance_json()
     if target.is_dir():
         if provenance is None:
             (target / PROVENANCE_FILE).unlink(missing_ok=True)

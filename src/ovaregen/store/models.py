@@ -444,3 +444,30 @@ class Signature(Base):
     signed_at: Mapped[datetime] = mapped_column(default=utc_now)
     values_sha256: Mapped[str] = mapped_column(String(64))
     forms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+# Locks (issue 13, item 5): form, participant and study (database) locks.
+class DataLock(Base):
+    """One lock of study data (``clinic.locks``): the study, a participant's casebook, or one
+    form of hers (``visit``: a visit id, or ``pregnancies``/``adverse_events``). Never
+    deleted: unlocking fills ``released_*``, so the history stays (ICH E6(R3) §4.2.5)."""
+
+    __tablename__ = "data_lock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id"), nullable=True, index=True
+    )
+    visit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locked_at: Mapped[datetime] = mapped_column(default=utc_now)
+    locked_by: Mapped[str] = mapped_column(String(64))
+    lock_reason: Mapped[str] = mapped_column(Text)
+    released_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    release_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError, VersionConflictError
+from ovaregen.clinic.locks import LockedError
 from ovaregen.clinic.studies import NotFoundError, StudyError, prepare_database
 from ovaregen.clinic.tokens import TokenRefusedError
 from ovaregen.store.database import Database, DatabaseBusyError, DatabaseError
@@ -169,6 +170,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> Response:
         return _error(request, 404, str(error.args[0] if error.args else error))
+
+    @app.exception_handler(LockedError)
+    async def locked(request: Request, error: LockedError) -> Response:
+        return _error(request, 423, str(error), lock=error.lock_json)
 
     @app.exception_handler(StudyError)
     async def refused(request: Request, error: StudyError) -> Response:

@@ -247,3 +247,6 @@ SourceVerifier = Annotated[Actor, Depends(authorised(Permission.VERIFY_SOURCE))]
 """Marking a form verified against source (the monitor's SDV, ``clinic.verification``)."""
 Signer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
 """Signing a casebook or a form electronically (``clinic.signatures``)."""
+
+Locker = Annotated[Actor, Depends(authorised(Permission.LOCK))]
+"""Locking and unlocking a form, a casebook or the study database (``clinic.locks``)."""

@@ -11,8 +11,8 @@ shares come from the one access dependency and the application's error handlers
 - 404 on routes with path parameters (unknown study, participant, visit, record);
 - 409 on every non-public route (refused by a study rule — a G-CSF log of a woman not in the
   mobilisation, say — a version conflict with ``current``, an import already running); 413 on
-  changes (the body limit); 422 on routes taking parameters or a body
-  (a value refused, with ``errors`` for a form);
+  changes (the body limit); 423 on changes (locked data, ``clinic.locks``); 422 on routes
+  taking parameters or a body (a value refused, with ``errors`` for a form);
 - 503 everywhere (the database is busy, with ``Retry-After``) and 507 (the disk is full):
   nothing was saved.
 
@@ -69,6 +69,10 @@ _ERROR_SCHEMA: dict[str, Any] = {
             "description": "The saved version and values, on a version conflict.",
             "type": "object",
         },
+        "lock": {
+            "description": "The lock that refused the change (423): what, who, when, why.",
+            "type": "object",
+        },
     },
     "additionalProperties": True,
 }
@@ -84,6 +88,8 @@ _MESSAGES = {
     "or an import already running; nothing was saved.",
     "413": "The request body is larger than the server accepts; nothing was read.",
     "422": "A value or parameter was refused; nothing was saved.",
+    "423": "The form, the casebook or the study database is locked (`lock` names who locked "
+    "it, when and why: `clinic.locks`); nothing was saved until it is unlocked.",
     "503": "The database is busy (an import may be running) or cannot be used; nothing was "
     "saved; try again after `Retry-After` seconds.",
     "507": "The disk is full; nothing was saved.",
@@ -118,6 +124,8 @@ def _shared_answers(path: str, method: str, operation: dict[str, Any]) -> dict[s
         answers["409"] = _error("409", api)
     if method in UNSAFE:
         answers["413"] = _error("413", api)
+        if path not in PUBLIC:
+            answers["423"] = _error("423", api)
     if operation.get("parameters") or "requestBody" in operation or method in UNSAFE:
         answers["422"] = _error("422", api)
     answers["503"] = _error("503", api) | {

@@ -12,6 +12,7 @@ from ovaregen.web.routes import (
     followup,
     forms,
     gcsf,
+    locks,
     participants,
     passwords,
     randomisation,
@@ -42,4 +43,6 @@ ROUTERS: tuple[APIRouter, ...] = (
 
     verification.router,
     signatures.router,
+
+    locks.router,
 )

@@ -22,7 +22,7 @@ from pydantic import Field as Body
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, scope, views
+from ovaregen.clinic import ecrf, enrolment, locks, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.query_lists import field_markers
 from ovaregen.domain.protocols import Visit
@@ -226,6 +226,8 @@ def render_visit(
         queried=field_markers(session, participant, visit.id, actor.reader),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
         **form_panels(session, participant, visit.id),
+
+        visit_lock=locks.lock_holding(session, participant, visit.id),
     )
 
 

@@ -30,6 +30,7 @@ from ovaregen.web.routes.forms import (
     save_visit_form,
     typed_text,
 )
+from ovaregen.web.routes.locks import lock_panel
 from ovaregen.web.routes.studies import participant_json
 
 router = APIRouter()
@@ -62,6 +63,8 @@ def participant_page(
         query_counts=participant_counts(session, participant, actor.reader),
 
         **participant_panels(session, participant),
+
+        lock_panel=lock_panel(session, participant),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ovaregen.clinic import scope
+from ovaregen.clinic import locks, scope
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.store.audit import timestamp
@@ -220,6 +220,7 @@ def study_page(study: str, request: Request, session: SessionDep, actor: Viewer)
         allocations=allocations,
         sites=scope.sites_seen(session, actor.access, found.name),
         every_site=actor.access.every_site(found.name),
+        study_lock=locks.study_lock(session, found),
     )
 
 
