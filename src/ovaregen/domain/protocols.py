@@ -9,7 +9,7 @@ flag), so that a protocol version is data, not a code path.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -417,7 +417,9 @@ def _visits(entries: Any, where: str) -> list[Visit]:
     return visits
 
 
-def _window(entry: Mapping[str, Any], follow_up: bool, earlier: list[Visit], here: str) -> Window | None:
+def _window(
+    entry: Mapping[str, Any], follow_up: bool, earlier: list[Visit], here: str
+) -> Window | None:
     """A visit's window (``domain.visit_windows`` rules): only on a follow-up visit, whose form
     has a visit date, and later than the windows of the visits before it."""
     if entry.get("window") is None:
@@ -431,16 +433,16 @@ def _window(entry: Mapping[str, Any], follow_up: bool, earlier: list[Visit], her
         window = window_from_mapping(entry["window"])
     except ValueError as error:
         raise ProtocolError(f"{here}: {error}") from None
-    before = [v for v in earlier if v.window is not None]
-    if before and before[-1].window is not None and window.day <= before[-1].window.day:
+    windows = [(v.id, v.window) for v in earlier if v.window is not None]
+    if windows and window.day <= windows[-1][1].day:
         raise ProtocolError(
             f"{here}: window target day {window.day} is not after the target day "
-            f"{before[-1].window.day} of the earlier visit {before[-1].id}"
+            f"{windows[-1][1].day} of the earlier visit {windows[-1][0]}"
         )
     return window
 
 
-def _window_source(data: Mapping[str, Any], schedule: list[Visit], where: str) -> str:
+def _window_source(data: Mapping[str, Any], schedule: Sequence[Visit], where: str) -> str:
     source = str(data.get("window_source") or "")
     if any(v.window is not None for v in schedule) and not source:
         raise ProtocolError(

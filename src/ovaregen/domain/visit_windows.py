@@ -42,6 +42,10 @@ class Window:
     def last_day(self) -> int:
         return self.day + self.after
 
+    def target(self, treated: date) -> date:
+        """The target date for a woman treated on ``treated``."""
+        return treated + timedelta(days=self.day)
+
     def opens(self, treated: date) -> date:
         """The first date of the window for a woman treated on ``treated``."""
         return treated + timedelta(days=self.first_day)
