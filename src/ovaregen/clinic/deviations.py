@@ -65,6 +65,8 @@ KIND_LABELS: Mapping[str, str] = {
 }
 ENTITY = "protocol_deviation"
 DESCRIPTION_MAX = 2000
+ROW_ID_LIMIT = 2**31
+"""Ids are 32-bit integers (PostgreSQL ``integer``): a larger one is simply unknown."""
 
 
 class DeviationConflictError(StudyError):
@@ -214,7 +216,9 @@ def deviation_of(
     session: Session, participant: Participant, deviation_id: int
 ) -> ProtocolDeviation:
     """One of her deviations (404 for another woman's or an unknown id)."""
-    found = session.get(ProtocolDeviation, deviation_id)
+    found = (
+        session.get(ProtocolDeviation, deviation_id) if 0 < deviation_id < ROW_ID_LIMIT else None
+    )
     if found is None or found.participant_id != participant.id:
         raise NotFoundError(
             f"no protocol deviation {deviation_id} for participant {participant.code}"

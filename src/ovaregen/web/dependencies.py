@@ -238,3 +238,6 @@ SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
 AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
 Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]
 Importer = Annotated[Actor, Depends(authorised(Permission.IMPORT))]
+DeviationReviewer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
+"""Reviewing a protocol deviation: the investigators', who answer for protocol compliance at
+their site (ICH E6(R3) §2.5: the investigator documents and explains any deviation)."""

@@ -8,6 +8,7 @@ from ovaregen.web.routes import (
     audit,
     auth,
     dashboard,
+    deviations,
     followup,
     forms,
     gcsf,
@@ -16,6 +17,7 @@ from ovaregen.web.routes import (
     studies,
     system,
     tokens,
+    worklist,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     audit.router,
     tokens.router,
+    worklist.router,
+    deviations.router,
 )

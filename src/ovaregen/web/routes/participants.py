@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic import Field as Body
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, flow, scope, views
+from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
@@ -57,6 +57,7 @@ def participant_page(
         unknown=[c for c in participant.unknown_criteria.split(";") if c],
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
+        deviations=deviations.deviations_of(session, participant),
     )
 
 
