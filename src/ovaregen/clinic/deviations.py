@@ -202,9 +202,9 @@ def record_deviation(
     if kind not in HAND_KINDS:
         errors["kind"] = f"kind {kind!r} is not one of {', '.join(HAND_KINDS)}"
     if not description:
-        errors["description"] = "description: say what departed from the protocol"
+        errors["description"] = "required: say what departed from the protocol"
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"description: at most {DESCRIPTION_MAX} characters"
+        errors["description"] = f"at most {DESCRIPTION_MAX} characters"
     if errors:
         raise FormRefusedError(errors)
     return _open(
@@ -239,9 +239,9 @@ def review_deviation(
     deviation = deviation_of(session, participant, deviation_id)
     comment = comment.strip()
     if not comment:
-        raise FormRefusedError({"comment": "comment: say how the deviation was assessed"})
+        raise FormRefusedError({"comment": "required: say how the deviation was assessed"})
     if len(comment) > DESCRIPTION_MAX:
-        raise FormRefusedError({"comment": f"comment: at most {DESCRIPTION_MAX} characters"})
+        raise FormRefusedError({"comment": f"at most {DESCRIPTION_MAX} characters"})
     if expected_version is not None and expected_version != deviation.version:
         raise DeviationConflictError(
             f"deviation {deviation.id} changed since you opened it (version {expected_version}, "
