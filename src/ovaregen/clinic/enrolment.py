@@ -9,6 +9,9 @@ Rules:
 - a woman is enrolled only when eligible and, where the screening form records it, her signed
   informed consent is recorded (ICH E6(R3) §2.8: consent before any trial procedure);
 - visits after screening take data only once she is enrolled;
+- a follow-up visit saved out of its window, and a screening change that leaves a randomised
+  woman no longer eligible, open a protocol deviation in the same transaction
+  (``clinic.deviations``);
 - flow statuses follow CONSORT 2010 (screen failed before enrolment; withdrawn, lost to
   follow-up or completed after it), each change with a reason, audited.
 """
@@ -23,7 +26,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf, flow, locks
+from ovaregen.clinic import deviations, ecrf, flow, locks
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.criteria import Role as CriterionRole
 from ovaregen.domain.criteria import truth_label
@@ -147,6 +150,13 @@ def record_eligibility(session: Session, participant: Participant, *, username: 
             changes=changes,
             reason="eligibility recomputed from the screening form",
         )
+        deviations.open_for_eligibility(
+            session,
+            participant,
+            before["eligible"],
+            after["eligible"],
+            entry.visit if entry else "",
+        )
     return explanation
 
 
@@ -194,6 +204,8 @@ def save_visit(
 ) -> Saved:
     """Save one visit's canonical values (``ecrf.save_form`` rules), then eligibility."""
     check_entry_allowed(participant, visit_id)
+    saved_before = ecrf.form_entry(session, participant, visit_id)
+    previous = deviations.as_date(saved_before.data.get("visit_date")) if saved_before else None
     entry = ecrf.save_form(
         session,
         participant,
@@ -203,6 +215,7 @@ def save_visit(
         expected_version=expected_version,
         reason=reason,
     )
+    deviations.open_for_visit_date(session, participant, visit_id, previous)
     protocol = protocol_of(participant.study.name)
     if visit_id != screening_visit(protocol).id:
         return Saved(entry, None)

@@ -9,7 +9,7 @@ flag), so that a protocol version is data, not a code path.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,7 @@ from ovaregen.domain.diagnoses import (
     poseidon_group,
 )
 from ovaregen.domain.variables import EXCLUSION_CONDITIONS, DatasetFile, Kind, variable
+from ovaregen.domain.visit_windows import Window, window_from_mapping
 
 PROTOCOL_NAMES = ("regenera", "mensc", "ucmsc-rct")
 DEFAULT_POI_EDITION = PoiEdition.ESHRE_2024
@@ -63,6 +64,8 @@ class Visit:
     arm_revealing: bool = False
     """It records only arm-revealing variables (``Protocol.arm_revealing``): recorded by the
     unblinded treatment team and never shown to a blinded reader."""
+    window: Window | None = None
+    """Target day and tolerance from the treatment date (``domain.visit_windows``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,13 @@ class Protocol:
     arm_revealing: tuple[str, ...] = ()
     """Variables that reveal the allocated arm without naming it (INTERCHANGE.md
     "Blinding"): never shown to a blinded reader."""
+    window_source: str = ""
+    """Where the visit windows come from (a published schedule, or a protocol setting)."""
+
+    @property
+    def windowed_visits(self) -> tuple[Visit, ...]:
+        """The visits that have a window, in schedule order."""
+        return tuple(v for v in self.schedule if v.window is not None)
 
     @property
     def followup_visits(self) -> tuple[Visit, ...]:
@@ -354,6 +364,7 @@ def protocol_from_mapping(data: Mapping[str, Any], origin: str = "protocol") -> 
         gcsf_titration=data.get("gcsf_titration"),
         primary_followup_visit=_primary_followup_visit(data, schedule, where),
         arm_revealing=_arm_revealing(data, where),
+        window_source=_window_source(data, schedule, where),
     )
     protocol = replace(
         protocol,
@@ -400,9 +411,45 @@ def _visits(entries: Any, where: str) -> list[Visit]:
                 records,
                 bool(entry.get("pregnancies", False)),
                 follow_up=bool(repeated),
+                window=_window(entry, bool(repeated), visits, here),
             )
         )
     return visits
+
+
+def _window(
+    entry: Mapping[str, Any], follow_up: bool, earlier: list[Visit], here: str
+) -> Window | None:
+    """A visit's window (``domain.visit_windows`` rules): only on a follow-up visit, whose form
+    has a visit date, and later than the windows of the visits before it."""
+    if entry.get("window") is None:
+        return None
+    if not follow_up:
+        raise ProtocolError(
+            f"{here}: only a follow-up visit (one whose form records the visit date) has a "
+            "window; this visit records no visit date"
+        )
+    try:
+        window = window_from_mapping(entry["window"])
+    except ValueError as error:
+        raise ProtocolError(f"{here}: {error}") from None
+    windows = [(v.id, v.window) for v in earlier if v.window is not None]
+    if windows and window.day <= windows[-1][1].day:
+        raise ProtocolError(
+            f"{here}: window target day {window.day} is not after the target day "
+            f"{windows[-1][1].day} of the earlier visit {windows[-1][0]}"
+        )
+    return window
+
+
+def _window_source(data: Mapping[str, Any], schedule: Sequence[Visit], where: str) -> str:
+    source = str(data.get("window_source") or "")
+    if any(v.window is not None for v in schedule) and not source:
+        raise ProtocolError(
+            f"{where}: 'window_source' is required with visit windows (the published "
+            "schedule, or 'protocol setting' with the reason)"
+        )
+    return source
 
 
 def _blinded_schedule(protocol: Protocol, where: str) -> tuple[Visit, ...]:

@@ -79,6 +79,10 @@ def render_protocol(p: Protocol) -> str:
     for visit in p.schedule:
         extra = ", pregnancies" if visit.pregnancies else ""
         lines.append(f"  {visit.label} ({visit.timing}): {', '.join(visit.records)}{extra}")
+        if visit.window is not None:
+            lines.append(f"    window: {visit.window.describe()} from the treatment date")
+    if p.window_source:
+        lines += ["", f"Visit windows: {p.window_source}"]
     lines += ["", "Endpoints:"]
     for e in p.endpoints:
         lines.append(f"  {e.label}{' (primary)' if e.primary else ''}: {e.definition}")

@@ -471,3 +471,28 @@ class DataLock(Base):
     participant: Mapped[Participant | None] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# Protocol deviations (issue 13 item 6: visit windows, eligibility after randomisation).
+class ProtocolDeviation(Base):
+    """A departure from the protocol for one woman: opened by the system or by hand, then
+    reviewed with a comment (``clinic.deviations``); versioned for concurrent reviews."""
+
+    __tablename__ = "protocol_deviation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    visit: Mapped[str] = mapped_column(String(64), default="")
+    description: Mapped[str] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(default=utc_now)
+    detected_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

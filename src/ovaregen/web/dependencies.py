@@ -250,3 +250,7 @@ Signer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
 
 Locker = Annotated[Actor, Depends(authorised(Permission.LOCK))]
 """Locking and unlocking a form, a casebook or the study database (``clinic.locks``)."""
+
+DeviationReviewer = Annotated[Actor, Depends(authorised(Permission.SIGN))]
+"""Reviewing a protocol deviation: the investigators', who answer for protocol compliance at
+their site (ICH E6(R3) §2.5: the investigator documents and explains any deviation)."""

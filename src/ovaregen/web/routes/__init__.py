@@ -9,6 +9,8 @@ from ovaregen.web.routes import (
     auth,
     dashboard,
     data_queries,
+
+    deviations,
     followup,
     forms,
     gcsf,
@@ -23,6 +25,8 @@ from ovaregen.web.routes import (
     user_admin,
 
     verification,
+
+    worklist,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -45,4 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     signatures.router,
 
     locks.router,
+
+    worklist.router,
+    deviations.router,
 )

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic import Field as Body
 from starlette.responses import Response
 
-from ovaregen.clinic import ecrf, enrolment, flow, scope, views
+from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.clinic.query_lists import participant_counts
@@ -65,6 +65,8 @@ def participant_page(
         **participant_panels(session, participant),
 
         lock_panel=lock_panel(session, participant),
+
+        deviations=deviations.deviations_of(session, participant),
     )
 
 
