@@ -16,6 +16,7 @@ from ovaregen.web.routes import (
     studies,
     system,
     tokens,
+    unblinding,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -27,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     gcsf.router,
     followup.router,
     randomisation.router,
+    unblinding.router,
     dashboard.router,
     audit.router,
     tokens.router,
