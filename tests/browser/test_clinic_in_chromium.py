@@ -146,7 +146,10 @@ def test_a_clinic_day_in_chromium(server: str, tmp_path: Path) -> None:
         page.click(f"a[href='{page.url.rsplit('/', 1)[0]}']".replace(server, ""))
         page.click("#enrol")
         expect(page.locator("#status")).to_contain_text("enrolled")
-        page.click("#randomise")
+        page.click("#randomise")  # the confirmation: her code, factors, eligibility, consent
+        expect(page.locator("#confirmation")).to_contain_text("recorded")
+        page.check("input[name=confirm]")
+        page.click("#allocate")
         allocation = page.locator("#allocation")
         expect(allocation).to_contain_text("R-")
         assert "hrt" not in allocation.inner_text().lower()  # the coordinator is blinded

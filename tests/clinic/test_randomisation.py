@@ -1,5 +1,6 @@
 """The allocation list (permuted blocks within strata, reproducible from its seed), allocation
-exactly once for eligible, consented, enrolled participants, and emergency unblinding."""
+exactly once for eligible, consented, enrolled participants (emergency unblinding:
+``tests/clinic/test_unblinding.py``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from ovaregen.clinic import ecrf, studies
 from ovaregen.clinic import randomisation as service
-from ovaregen.clinic.ecrf import ReasonRequiredError
 from ovaregen.clinic.list_seed import late_strata_key
 from ovaregen.clinic.studies import StudyError
 from ovaregen.store.database import Database
-from ovaregen.store.models import AllocationSlot, AuditEntry, Participant, Unblinding
+from ovaregen.store.models import AllocationSlot, AuditEntry, Participant
 
 STUDY = "ucmsc-rct"
 ARMS = ("ucmsc_hrt", "hrt")
@@ -281,43 +281,3 @@ def test_a_full_stratum_is_refused(clinic_database: Database) -> None:
             service.allocate(session, ready_participant(session), username="c", blinded=True)
         with pytest.raises(StudyError, match=r"stratum MAD1 .* no free slot left"):
             service.allocate(session, ready_participant(session), username="c", blinded=True)
-
-
-# ---- emergency unblinding ------------------------------------------------------------------
-
-
-def test_emergency_unblinding_needs_a_reason_is_logged_and_reveals_the_arm(
-    clinic_database: Database,
-) -> None:
-    set_up_list(clinic_database, slots_per_stratum=4)
-    with clinic_database.transaction() as session:
-        participant = ready_participant(session)
-        not_randomised = ready_participant(session)
-        made = service.allocate(session, participant, username="coordinator", blinded=True)
-        with pytest.raises(ReasonRequiredError, match="at least 10 characters"):
-            service.unblind(session, participant, username="investigator", reason="  urgent  ")
-        with pytest.raises(StudyError, match="not randomised"):
-            service.unblind(
-                session, not_randomised, username="investigator", reason="severe reaction"
-            )
-        assert session.execute(select(Unblinding)).first() is None
-    with clinic_database.transaction() as session:
-        participant = studies.participant_coded(
-            session, studies.study_named(session, STUDY), participant.code
-        )
-        revealed = service.unblind(
-            session, participant, username="investigator", reason="anaphylaxis after injection"
-        )
-        arm = {s.participant_id: s.arm for s in slots_of(session)}[participant.id]
-        assert revealed.arm == arm
-        assert revealed.arm_label == {"ucmsc_hrt": "UC-MSC + HRT", "hrt": "HRT alone"}[arm]
-        assert revealed.allocation_code == made.view.code
-        row = session.execute(select(Unblinding)).scalar_one()
-        assert (row.username, row.reason) == ("investigator", "anaphylaxis after injection")
-        entry = session.execute(
-            select(AuditEntry).where(AuditEntry.action == "unblind")
-        ).scalar_one()
-        assert entry.reason == "anaphylaxis after injection"
-        assert entry.participant == participant.code
-        assert not re.search(r"(?<![a-z0-9_-])hrt(?![a-z0-9_-])", str(entry.changes).lower())
-        assert [u.id for u in service.unblindings_of(session, participant)] == [row.id]

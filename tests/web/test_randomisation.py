@@ -1,17 +1,24 @@
 """Randomisation over HTTP: list set-up by the administrator, allocation by coordinator and
-investigator, emergency unblinding by the investigator, and the blind on every response."""
+investigator after a confirmation, emergency unblinding by an investigator of the woman's
+site, and the blind on every response (the safeguards of issue 13 item 7 in detail:
+``tests/web/test_blind_safeguards.py``)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from collections.abc import Callable
 
 from sqlalchemy import select
 
+from ovaregen.clinic.accounts import user_named
+from ovaregen.clinic.scope import Grant
+from ovaregen.clinic.site_access import give
 from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, Unblinding
 from tests.clinic.test_randomisation import ready_participant, set_up_list
+from tests.clinic_fixtures import SITE, Browser
 
 LIST_PAGE = "/studies/ucmsc-rct/randomisation"
 LIST_API = "/api/studies/ucmsc-rct/randomisation"
@@ -29,14 +36,27 @@ def assert_blind(text: str) -> None:
     assert "uc-msc +" not in lowered
 
 
+def allocate(browser: Browser, code: str):  # type: ignore[no-untyped-def]
+    """Allocate through the API as a script does: read the confirmation, then confirm it."""
+    url = f"/api/studies/ucmsc-rct/participants/{code}/allocation"
+    seen = browser.client.get(f"{url}/confirmation").json()["seen"]
+    return browser.api("POST", url, json={"confirm": True, "seen": seen})
+
+
+def site_investigator(database: Database, role: str = "investigator") -> None:
+    """Give ``role``'s user a grant naming site MAD1 (emergency unblinding needs one)."""
+    with database.transaction() as session:
+        give(session, user_named(session, role), [Grant(None, SITE)], by="test")
+
+
 def participants(database: Database, count: int, **options: object) -> list[str]:
     with database.transaction() as session:
         return [ready_participant(session, **options).code for _ in range(count)]  # type: ignore[arg-type]
 
 
 def test_the_administrator_generates_the_list_once_from_the_page(
-    login, clinic_database: Database
-) -> None:  # type: ignore[no-untyped-def]
+    login: Callable[[str], Browser], clinic_database: Database
+) -> None:
     admin = login("admin")
     form = admin.client.get(LIST_PAGE)
     assert form.status_code == 200
@@ -55,12 +75,17 @@ def test_the_administrator_generates_the_list_once_from_the_page(
     ]
     shown = admin.client.get(LIST_PAGE).text
     assert "MAD1|married=true" in shown and "MAD1|married=false" in shown
-    assert "2, 4" in shown
+    assert "Block sizes" not in shown and "Slots per stratum" not in shown  # blinded (ICH E9)
     assert seed not in shown
     assert_blind(shown)
     status = admin.client.get(LIST_API).json()
-    assert status["block_sizes"] == [2, 4] and status["slots_per_stratum"] == 40
-    assert {s["stratum"]: s["slots"] for s in status["strata"]} == {
+    assert "block_sizes" not in status and "slots_per_stratum" not in status
+    assert [set(s) for s in status["strata"]] == [{"stratum", "used"}] * 2
+    statistician = login("statistician")
+    assert "2, 4" in statistician.client.get(LIST_PAGE).text
+    design = statistician.client.get(LIST_API).json()
+    assert design["block_sizes"] == [2, 4] and design["slots_per_stratum"] == 40
+    assert {s["stratum"]: s["slots"] for s in design["strata"]} == {
         "MAD1|married=true": 40,
         "MAD1|married=false": 40,
     }
@@ -81,37 +106,41 @@ def test_allocation_over_the_api_and_the_page(login, clinic_database: Database) 
     (unconsented,) = participants(clinic_database, 1, screening={"consent": False})
     coordinator = login("coordinator")
     url = f"/api/studies/ucmsc-rct/participants/{first}/allocation"
-    made = coordinator.api("POST", url)
+    made = allocate(coordinator, first)
     assert made.status_code == 201
     body = made.json()
     assert set(body) == {"code", "allocated_at", "allocated_by"}
     assert body["code"].startswith("R-") and body["allocated_by"] == "coordinator"
-    repeat = login("investigator").api("POST", url)
+    repeat = allocate(login("investigator"), first)
     assert repeat.status_code == 200 and repeat.json()["code"] == body["code"]
-    page = coordinator.post_form(f"/studies/ucmsc-rct/participants/{second}/randomise", {})
+    confirm_url = f"/studies/ucmsc-rct/participants/{second}/randomise"
+    seen = re.search(r'name="seen" value="([^"]+)"', coordinator.client.get(confirm_url).text)
+    assert seen
+    page = coordinator.post_form(confirm_url, {"confirm": "yes", "seen": seen.group(1)})
     assert page.status_code == 303
     assert page.headers["location"] == f"/studies/ucmsc-rct/participants/{second}"
-    refused = coordinator.api(
-        "POST", f"/api/studies/ucmsc-rct/participants/{unconsented}/allocation"
-    )
+    refused = allocate(coordinator, unconsented)
     assert refused.status_code == 409
     assert "signed informed consent is not recorded" in refused.json()["detail"]
-    missing = coordinator.api("POST", "/api/studies/ucmsc-rct/participants/NOPE/allocation")
+    missing = coordinator.api(
+        "POST", "/api/studies/ucmsc-rct/participants/NOPE/allocation", json={"confirm": True}
+    )
     assert missing.status_code == 404
     for role in ("admin", "monitor", "statistician"):
-        assert login(role).api("POST", url).status_code == 403
+        assert login(role).api("POST", url, json={"confirm": True}).status_code == 403
     status = coordinator.client.get(LIST_API).json()
     assert [s["used"] for s in status["strata"]] == [2]
 
 
 def test_blinded_roles_never_receive_an_arm_and_the_statistician_does(
-    login, clinic_database: Database
-) -> None:  # type: ignore[no-untyped-def]
+    login: Callable[[str], Browser], clinic_database: Database
+) -> None:
     set_up_list(clinic_database, slots_per_stratum=10)
     codes = participants(clinic_database, 4)
     coordinator = login("coordinator")
     for code in codes:
-        answer = coordinator.api("POST", f"/api/studies/ucmsc-rct/participants/{code}/allocation")
+        answer = allocate(coordinator, code)
+        assert answer.status_code == 201
         assert_blind(answer.text)
     urls = [
         LIST_PAGE,
@@ -135,12 +164,12 @@ def test_blinded_roles_never_receive_an_arm_and_the_statistician_does(
 
 
 def test_the_randomisation_page_offers_what_each_role_may_do(
-    login, clinic_database: Database
-) -> None:  # type: ignore[no-untyped-def]
+    login: Callable[[str], Browser], clinic_database: Database
+) -> None:
     set_up_list(clinic_database, slots_per_stratum=10)
     waiting, allocated = participants(clinic_database, 2)
     investigator = login("investigator")
-    investigator.api("POST", f"/api/studies/ucmsc-rct/participants/{allocated}/allocation")
+    assert allocate(investigator, allocated).status_code == 201
     page = investigator.client.get(LIST_PAGE).text
     assert f"/studies/ucmsc-rct/participants/{waiting}/randomise" in page
     assert f"/studies/ucmsc-rct/participants/{allocated}/unblind" in page
@@ -150,37 +179,43 @@ def test_the_randomisation_page_offers_what_each_role_may_do(
 
 
 def test_emergency_unblinding_needs_a_reason_is_logged_and_shows_the_arm_once(
-    login, clinic_database: Database
-) -> None:  # type: ignore[no-untyped-def]
+    login: Callable[[str], Browser], clinic_database: Database
+) -> None:
     set_up_list(clinic_database, slots_per_stratum=10)
     first, second = participants(clinic_database, 2)
+    site_investigator(clinic_database)
     investigator = login("investigator")
     for code in (first, second):
-        investigator.api("POST", f"/api/studies/ucmsc-rct/participants/{code}/allocation")
+        assert allocate(investigator, code).status_code == 201
     url = f"/studies/ucmsc-rct/participants/{first}/unblind"
     form = investigator.client.get(url)
     assert form.status_code == 200 and 'name="reason"' in form.text
+    assert 'name="category"' in form.text
     assert_blind(form.text)
-    short = investigator.post_form(url, {"reason": "urgent"})
+    sae = "serious_adverse_event"
+    short = investigator.post_form(url, {"category": sae, "reason": "urgent"})
     assert short.status_code == 422 and "at least 10 characters" in short.text
     assert_blind(short.text)
-    assert login("coordinator").post_form(url, {"reason": "a long enough reason"}).status_code == (
-        403
+    refused = login("coordinator").post_form(
+        url, {"category": sae, "reason": "a long enough reason"}
     )
-    shown = investigator.post_form(url, {"reason": "severe allergic reaction"})
+    assert refused.status_code == 403
+    shown = investigator.post_form(url, {"category": sae, "reason": "severe allergic reaction"})
     assert shown.status_code == 200
     assert "HRT alone" in shown.text or "UC-MSC + HRT" in shown.text
     assert shown.headers["cache-control"].startswith("no-store")
     api = investigator.api(
         "POST",
         f"/api/studies/ucmsc-rct/participants/{second}/unblinding",
-        json={"reason": "suspected ovarian hyperstimulation"},
+        json={"category": sae, "reason": "suspected ovarian hyperstimulation"},
     )
     assert api.status_code == 200
     assert api.json()["arm"] in {"ucmsc_hrt", "hrt"}
     assert api.json()["reason"] == "suspected ovarian hyperstimulation"
     refused = investigator.api(
-        "POST", f"/api/studies/ucmsc-rct/participants/{second}/unblinding", json={"reason": ""}
+        "POST",
+        f"/api/studies/ucmsc-rct/participants/{second}/unblinding",
+        json={"category": sae, "reason": ""},
     )
     assert refused.status_code == 422
     with clinic_database.transaction() as session:

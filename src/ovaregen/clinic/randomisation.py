@@ -1,4 +1,4 @@
-"""Randomisation: the concealed allocation list, allocation exactly once, emergency unblinding.
+"""Randomisation: the concealed allocation list and allocation exactly once.
 
 Design after clinicedc edc-randomization: the list is generated once per study, before the
 first allocation, as permuted blocks within strata (site × levels of the stratification
@@ -16,6 +16,8 @@ An allocation takes the lowest free slot of the participant's stratum inside one
 that first locks the study's list row (PostgreSQL ``SELECT … FOR UPDATE``; SQLite transactions
 are ``BEGIN IMMEDIATE``), so concurrent requests are served one after the other and no slot is
 given twice; the unique constraint on the slot's participant is the last line of defence.
+Emergency unblinding is ``clinic.unblinding``; the confirmation asked before an allocation is
+``clinic.allocation_confirmation``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import itertools
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -35,7 +36,6 @@ from sqlalchemy.orm import Session
 
 from ovaregen.clinic import ecrf, flow, locks
 from ovaregen.clinic.blinding import AllocationView, allocation_of
-from ovaregen.clinic.ecrf import ReasonRequiredError
 from ovaregen.clinic.list_seed import SEED_BYTES, commitment, late_strata_key, receipt
 from ovaregen.clinic.studies import StudyError, protocol_of
 from ovaregen.domain.protocols import Protocol
@@ -47,7 +47,6 @@ from ovaregen.store.models import (
     RandomisationList,
     Site,
     Study,
-    Unblinding,
     utc_now,
 )
 
@@ -61,7 +60,6 @@ SCREENING_VISIT = "screening"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """Neutral allocation codes avoid look-alike characters (no I, L, O, 0, 1)."""
 CODE_LENGTH = 6
-MIN_UNBLINDING_REASON = 10
 STRATUM_KEY_LENGTH = 200
 
 
@@ -107,18 +105,6 @@ class StratumUse:
     stratum: str
     slots: int
     used: int
-
-
-@dataclass(frozen=True)
-class Unblinded:
-    """An emergency unblinding's answer: the arm, revealed to one investigator."""
-
-    participant: str
-    allocation_code: str
-    arm: str
-    arm_label: str
-    reason: str
-    at: datetime
 
 
 # ---- set-up --------------------------------------------------------------------------------
@@ -546,57 +532,3 @@ def allocate(
     if view is None:  # cannot happen: the slot was found or taken in this transaction
         raise StudyError(f"participant {participant.code}'s allocation could not be read")
     return Allocation(view, created)
-
-
-# ---- emergency unblinding ------------------------------------------------------------------
-
-
-def unblind(session: Session, participant: Participant, *, username: str, reason: str) -> Unblinded:
-    """Reveal one participant's arm to the investigator asking, for a stated reason; audited.
-
-    The reason needs at least ``MIN_UNBLINDING_REASON`` characters. The arm is neither in the
-    ``unblinding`` row nor in the audit entry: it is shown once, in the answer.
-    """
-    reason = reason.strip()
-    if len(reason) < MIN_UNBLINDING_REASON:
-        raise ReasonRequiredError(
-            "emergency unblinding needs a reason of at least "
-            f"{MIN_UNBLINDING_REASON} characters (e.g. the clinical emergency); "
-            "nothing was revealed"
-        )
-    slot = _slot_of(session, participant)
-    if slot is None:
-        raise StudyError(
-            f"participant {participant.code} is not randomised: there is no arm to reveal"
-        )
-    record = Unblinding(participant_id=participant.id, username=username, reason=reason)
-    session.add(record)
-    session.flush()
-    audit.record(
-        session,
-        username=username,
-        action=audit.Action.UNBLIND,
-        entity="unblinding",
-        entity_id=record.id,
-        study=participant.study.name,
-        participant=participant.code,
-        changes={"unblinded_by": [None, username], "allocation_code": [None, slot.code]},
-        reason=reason,
-    )
-    labels = {arm.id: arm.label for arm in protocol_of(participant.study.name).arms}
-    return Unblinded(
-        participant.code, slot.code, slot.arm, labels.get(slot.arm, slot.arm), reason, record.at
-    )
-
-
-def unblindings_of(session: Session, participant: Participant) -> Sequence[Unblinding]:
-    """Past emergency unblindings of a participant (who, when, why; no arm)."""
-    return (
-        session.execute(
-            select(Unblinding)
-            .where(Unblinding.participant_id == participant.id)
-            .order_by(Unblinding.at)
-        )
-        .scalars()
-        .all()
-    )

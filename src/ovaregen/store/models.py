@@ -308,6 +308,8 @@ class Unblinding(Base):
     username: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utc_now)
+    category: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The stated emergency (``clinic.unblinding.CATEGORIES``); None for rows before 0012."""
 
 
 class AuditEntry(Base):

@@ -27,7 +27,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import scope
+from ovaregen.clinic import scope, unblinding
 from ovaregen.clinic.roles import Permission, is_blinded, may
 from ovaregen.clinic.scope import Access
 from ovaregen.clinic.studies import protocol_of
@@ -226,6 +226,24 @@ async def visit_writer(
     return await admitted(request, actor, permission, session)
 
 
+async def site_unblinder(
+    request: Request,
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+    session: SessionDep,
+) -> Actor:
+    """The actor allowed to unblind the path's woman: ``Permission.UNBLIND_EMERGENCY`` and a
+    grant naming her site (``clinic.unblinding.may_unblind_at``; 403 for an every-site grant)."""
+    found = await admitted(request, actor, Permission.UNBLIND_EMERGENCY, session)
+    study = scope.study_seen(session, str(request.path_params["study"]), found.access)
+    woman = scope.participant_seen(session, study, str(request.path_params["code"]), found.access)
+    if not unblinding.may_unblind_at(found.access, study.name, woman.site.code):
+        raise ForbiddenError(
+            f"emergency unblinding is for an investigator of her site {woman.site.code}: your "
+            f"grants ({found.access.describe()}) do not name it; an administrator grants it"
+        )
+    return found
+
+
 Viewer = Annotated[Actor, Depends(authorised(Permission.VIEW))]
 VisitWriter = Annotated[Actor, Depends(visit_writer)]
 """Saving a visit form: ``Permission.TREAT`` for an arm-revealing visit, else ENTER_DATA."""
@@ -233,7 +251,9 @@ Screener = Annotated[Actor, Depends(authorised(Permission.SCREEN))]
 DataEntry = Annotated[Actor, Depends(authorised(Permission.ENTER_DATA))]
 Prescriber = Annotated[Actor, Depends(authorised(Permission.DECIDE_DOSE))]
 Randomiser = Annotated[Actor, Depends(authorised(Permission.RANDOMISE))]
-EmergencyUnblinder = Annotated[Actor, Depends(authorised(Permission.UNBLIND_EMERGENCY))]
+EmergencyUnblinder = Annotated[Actor, Depends(site_unblinder)]
+"""Unblinding one woman: the investigator's permission and a grant naming her site."""
+UnblindingReader = Annotated[Actor, Depends(authorised(Permission.SEE_UNBLINDINGS))]
 SetUp = Annotated[Actor, Depends(authorised(Permission.SET_UP))]
 AuditReader = Annotated[Actor, Depends(authorised(Permission.VIEW_AUDIT))]
 Exporter = Annotated[Actor, Depends(authorised(Permission.EXPORT))]

@@ -27,6 +27,8 @@ from ovaregen.web.routes import (
     verification,
 
     worklist,
+
+    unblinding,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -38,6 +40,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     gcsf.router,
     followup.router,
     randomisation.router,
+    unblinding.router,
     dashboard.router,
     data_queries.router,
     audit.router,

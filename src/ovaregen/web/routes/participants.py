@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic import Field as Body
 from starlette.responses import Response
 
-from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, views
+from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, unblinding, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.clinic.query_lists import participant_counts
@@ -54,6 +54,7 @@ def participant_page(
         protocol=protocol,
         screening_visit=enrolment.screening_visit(protocol).id,
         allocation=allocation_of(session, participant, blinded=actor.blinded),
+        unblindings=unblinding.marks_of(session, participant),
         schedule=views.schedule_seen(protocol, actor.reader),
         forms=views.forms_seen(session, participant, actor.reader),
         failed=[c for c in participant.failed_criteria.split(";") if c],

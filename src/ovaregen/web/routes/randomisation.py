@@ -1,8 +1,10 @@
-"""Randomisation: the allocation list's set-up and status, allocation, emergency unblinding.
+"""Randomisation: the allocation list's set-up and status, and allocation after confirmation.
 
-Blinded roles see allocations as neutral codes only (``clinic.blinding``). The two unblinding
-routes are the only ones where a blinded role (the investigator) receives an arm: one
-participant, a stated reason, logged.
+Blinded roles see allocations as neutral codes only (``clinic.blinding``), and never the
+list's design — block sizes, slots per stratum, slots left — which would let a site predict
+the next arm at the end of a block (ICH E9 §2.3.1); the unblinded (``Permission.SEE_ARM``)
+see it. An allocation is made only on a confirmation of what was shown
+(``clinic.allocation_confirmation``). Emergency unblinding is ``web.routes.unblinding``.
 
 The list's seed is never stored: the answer that makes the list carries it once, as the seed
 receipt its maker keeps (``clinic.list_seed``); with it the stored list can be verified later
@@ -13,22 +15,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Body, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ovaregen.clinic import flow, scope, studies
+from ovaregen.clinic import allocation_confirmation, flow, scope, studies
 from ovaregen.clinic import randomisation as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.ecrf import FormRefusedError
 from ovaregen.clinic.list_check import verify_list
 from ovaregen.clinic.list_seed import SeedError, parse_seed, receipt_name
-from ovaregen.store.models import Study
+from ovaregen.clinic.studies import StudyError
+from ovaregen.store.models import Participant, Study
 from ovaregen.web.dependencies import (
     Actor,
-    EmergencyUnblinder,
     ForbiddenError,
     Randomiser,
     SessionDep,
@@ -57,8 +59,13 @@ class SeedIn(BaseModel):
     )
 
 
-class UnblindingIn(BaseModel):
-    reason: str = Field(max_length=2000, description="the clinical emergency")
+class AllocationIn(BaseModel):
+    confirm: bool = Field(default=False, description="must be true: the allocation is final")
+    seen: str = Field(
+        default="",
+        max_length=40,
+        description="the `seen` value of GET …/allocation/confirmation (stale: 409)",
+    )
 
 
 def status_json(session: Session, actor: Actor, study: Study) -> dict[str, object]:
@@ -67,17 +74,19 @@ def status_json(session: Session, actor: Actor, study: Study) -> dict[str, objec
     shown: dict[str, object] = {"study": study.name, "generated": found is not None}
     if found is None:
         return shown
+    strata = scope.strata_seen(service.strata_use(session, study), study.name, actor.access)
     shown |= {
         "created_at": found.created_at.isoformat(),
         "created_by": found.created_by,
-        "block_sizes": [int(s) for s in found.block_sizes.split(",")],
         "factors": found.factors,
-        "slots_per_stratum": found.slots_per_stratum,
-        "strata": [
-            {"stratum": s.stratum, "slots": s.slots, "used": s.used}
-            for s in scope.strata_seen(service.strata_use(session, study), study.name, actor.access)
-        ],
+        "strata": [{"stratum": s.stratum, "used": s.used} for s in strata],
     }
+    if not actor.blinded:  # the list's design: block sizes and slots, to the unblinded only
+        shown |= {
+            "block_sizes": [int(s) for s in found.block_sizes.split(",")],
+            "slots_per_stratum": found.slots_per_stratum,
+            "strata": [{"stratum": s.stratum, "slots": s.slots, "used": s.used} for s in strata],
+        }
     rows = scope.participants_seen(session, study, actor.access)
     views = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     shown["allocations"] = [
@@ -168,31 +177,43 @@ def verify(study: str, body: SeedIn, session: SessionDep, actor: SetUp) -> dict[
     }
 
 
-@router.post("/api/studies/{study}/participants/{code}/allocation", tags=["randomisation"])
-def allocate(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
-    """Randomise an eligible, consented, enrolled participant (201; a repeat answers 200)."""
+@router.get(
+    "/api/studies/{study}/participants/{code}/allocation/confirmation", tags=["randomisation"]
+)
+def allocation_confirmation_api(
+    study: str, code: str, session: SessionDep, actor: Randomiser
+) -> dict[str, object]:
+    """What an allocation would be confirmed on: her code, site, stratification factors as
+    recorded, eligibility, consent, and ``seen`` to send back with ``"confirm": true``."""
     found = scope.study_seen(session, study, actor.access)
     participant = scope.participant_seen(session, found, code, actor.access)
+    shown = allocation_confirmation.confirmation_of(session, participant, blinded=actor.blinded)
+    return shown.as_json()
+
+
+@router.post(
+    "/api/studies/{study}/participants/{code}/allocation",
+    tags=["randomisation"],
+    description=(
+        "Randomise an eligible, consented, enrolled participant (201; a repeat answers 200). "
+        'The body must confirm: `{"confirm": true, "seen": …}` with `seen` from '
+        "`GET …/allocation/confirmation` (422 without; 409 when her record changed since)."
+    ),
+)
+def allocate(
+    study: str,
+    code: str,
+    session: SessionDep,
+    actor: Randomiser,
+    body: Annotated[AllocationIn | None, Body()] = None,
+) -> Response:
+    """Randomise an eligible, consented, enrolled participant, on confirmation."""
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
+    asked = body or AllocationIn()
+    allocation_confirmation.confirmed(session, participant, confirm=asked.confirm, seen=asked.seen)
     result = service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
     return JSONResponse(result.view.as_json(), status_code=201 if result.created else 200)
-
-
-@router.post("/api/studies/{study}/participants/{code}/unblinding", tags=["randomisation"])
-def emergency_unblinding(
-    study: str, code: str, body: UnblindingIn, session: SessionDep, actor: EmergencyUnblinder
-) -> dict[str, object]:
-    """Emergency unblinding of one participant, with a reason (investigator; logged)."""
-    found = scope.study_seen(session, study, actor.access)
-    participant = scope.participant_seen(session, found, code, actor.access)
-    revealed = service.unblind(session, participant, username=actor.username, reason=body.reason)
-    return {
-        "participant": revealed.participant,
-        "allocation_code": revealed.allocation_code,
-        "arm": revealed.arm,
-        "arm_label": revealed.arm_label,
-        "reason": revealed.reason,
-        "at": revealed.at.isoformat(),
-    }
 
 
 # ---- pages -------------------------------------------------------------------------------
@@ -221,6 +242,7 @@ def randomisation_page(
             if p.id not in views and p.eligible == "true" and p.status == flow.ONGOING
         ],
         arm_labels={arm.id: arm.label for arm in protocol.arms} if not actor.blinded else {},
+        design_shown=not actor.blinded,
         default_block_sizes=service.DEFAULT_BLOCK_SIZES,
         default_slots=found.target_enrolment or service.DEFAULT_SLOTS_PER_STRATUM,
         max_slots=service.MAX_SLOTS_PER_STRATUM,
@@ -265,51 +287,56 @@ def create_list_page(
     return shown
 
 
-@router.post("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
-def randomise_page(study: str, code: str, session: SessionDep, actor: Randomiser) -> Response:
-    found = scope.study_seen(session, study, actor.access)
-    participant = scope.participant_seen(session, found, code, actor.access)
-    service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
-    return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
-
-
-@router.get("/studies/{study}/participants/{code}/unblind", include_in_schema=False)
-def unblinding_form(
-    study: str, code: str, request: Request, session: SessionDep, actor: EmergencyUnblinder
+def _confirmation_page(
+    request: Request,
+    session: SessionDep,
+    actor: Actor,
+    study: Study,
+    participant: Participant,
+    *,
+    refused: str | None = None,
+    status_code: int = 200,
 ) -> Response:
-    found = scope.study_seen(session, study, actor.access)
-    participant = scope.participant_seen(session, found, code, actor.access)
+    shown = allocation_confirmation.confirmation_of(session, participant, blinded=actor.blinded)
     return page(
         request,
-        "unblinded.j2",
+        "randomise_confirm.j2",
         actor,
-        study=found,
+        status_code=status_code,
+        study=study,
         participant=participant,
-        revealed=None,
-        earlier=service.unblindings_of(session, participant),
-        min_reason=service.MIN_UNBLINDING_REASON,
+        confirmation=shown,
+        refused=refused,
     )
 
 
-@router.post("/studies/{study}/participants/{code}/unblind", include_in_schema=False)
-def unblind_page(
+@router.get("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
+def randomise_confirmation(
+    study: str, code: str, request: Request, session: SessionDep, actor: Randomiser
+) -> Response:
+    found = scope.study_seen(session, study, actor.access)
+    participant = scope.participant_seen(session, found, code, actor.access)
+    return _confirmation_page(request, session, actor, found, participant)
+
+
+@router.post("/studies/{study}/participants/{code}/randomise", include_in_schema=False)
+def randomise_page(
     study: str,
     code: str,
     request: Request,
     session: SessionDep,
-    actor: EmergencyUnblinder,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    actor: Randomiser,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+    seen: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     found = scope.study_seen(session, study, actor.access)
     participant = scope.participant_seen(session, found, code, actor.access)
-    revealed = service.unblind(session, participant, username=actor.username, reason=reason)
-    return page(
-        request,
-        "unblinded.j2",
-        actor,
-        study=found,
-        participant=participant,
-        revealed=revealed,
-        earlier=(),
-        min_reason=service.MIN_UNBLINDING_REASON,
-    )
+    try:
+        allocation_confirmation.confirmed(session, participant, confirm=confirm == "yes", seen=seen)
+    except (FormRefusedError, StudyError) as error:  # checked before anything is written
+        status = 409 if isinstance(error, StudyError) else 422
+        return _confirmation_page(
+            request, session, actor, found, participant, refused=str(error), status_code=status
+        )
+    service.allocate(session, participant, username=actor.username, blinded=actor.blinded)
+    return RedirectResponse(f"/studies/{found.name}/participants/{participant.code}", 303)
