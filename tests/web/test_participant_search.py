@@ -140,9 +140,7 @@ def test_filters_narrow_the_list_and_its_total(register: Register, login) -> Non
     assert _codes(monitor, "q=_") == [], "an _ is a letter, not a wildcard"
 
 
-def test_search_and_count_stay_within_her_sites(  # type: ignore[no-untyped-def]
-    register: Register, monitor_bcn: Browser
-) -> None:
+def test_search_and_count_stay_within_her_sites(register: Register, monitor_bcn: Browser) -> None:
     assert _codes(monitor_bcn) == register.other
     assert _codes(monitor_bcn, f"q={SITE}") == []
     assert _codes(monitor_bcn, f"q={register.allocation_code}") == []
@@ -169,9 +167,9 @@ def test_search_and_count_stay_within_her_sites(  # type: ignore[no-untyped-def]
         (f"q={'x' * 65}", "q is 65 characters long: expected at most 64"),
     ],
 )
-def test_bad_parameters_are_refused_by_name(
+def test_bad_parameters_are_refused_by_name(  # type: ignore[no-untyped-def]
     register: Register, login, query: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monitor = login("monitor")
     answer = monitor.client.get(f"{API}?{query}")
     assert answer.status_code == 422
