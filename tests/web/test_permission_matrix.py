@@ -27,7 +27,7 @@ from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_n
 from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
-PUBLIC = {"/health", "/login", "/api/openapi.json"}
+PUBLIC = {"/health", "/login", "/api/openapi.json", "/questionnaire/1"}
 SELF_SERVICE = ("/account/",)
 """Pages about the user's own account (her API tokens), not about study data."""
 MONITOR_WRITES = ("/queries", "/verification")

@@ -34,3 +34,5 @@ class Settings:
     database); required with ``anchor_dir``."""
     anchor_every: timedelta = timedelta(hours=1)
     """How often the server writes a checkpoint when ``anchor_dir`` is set."""
+    questionnaire_lifetime: timedelta = timedelta(days=14)
+    """How long a participant's questionnaire link stays usable (``clinic.questionnaire_links``)."""

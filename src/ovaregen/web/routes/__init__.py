@@ -12,6 +12,8 @@ from ovaregen.web.routes import (
     forms,
     gcsf,
     participants,
+    questionnaire,
+    questionnaire_links,
     randomisation,
     studies,
     system,
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     audit.router,
     tokens.router,
+    questionnaire_links.router,
+    questionnaire.router,
 )

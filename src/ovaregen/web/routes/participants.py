@@ -28,6 +28,7 @@ from ovaregen.web.routes.forms import (
     save_visit_form,
     typed_text,
 )
+from ovaregen.web.routes.questionnaire_links import questionnaire_panel
 from ovaregen.web.routes.studies import participant_json
 
 router = APIRouter()
@@ -57,6 +58,7 @@ def participant_page(
         unknown=[c for c in participant.unknown_criteria.split(";") if c],
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
+        questionnaire=questionnaire_panel(session, protocol, participant),
     )
 
 
