@@ -39,8 +39,8 @@ DATA_MANAGER_WRITES = ("/queries", "/lock")
 def _changes_nothing(role: Role, method: str, url: str) -> bool:
     """Whether ``role`` must be refused (403) this write: the treatment team writes only the
     treatment visits (none in the matrix), the monitor and the data manager only their own."""
-    if method == "GET" or url == "/login":
-        return False
+    if method == "GET" or url in PUBLIC:
+        return False  # a public form (login, questionnaire link) has no role to refuse
     if role is Role.TREATMENT:
         return True
     if role is Role.MONITOR:
