@@ -30,8 +30,9 @@ from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_n
 from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
 
-PUBLIC = {"/health", "/login", "/api/openapi.json", "/reset/1"}
-"""Answered without login (``/reset/{token}``: a one-time password link, any token)."""
+PUBLIC = {"/health", "/login", "/api/openapi.json", "/reset/1", "/questionnaire/1"}
+"""Answered without login (``/reset/{token}``: a one-time password link;
+``/questionnaire/{token}``: a participant's questionnaire link; any token)."""
 SELF_SERVICE = ("/account/",)
 """Pages about the user's own account (her API tokens), not about study data."""
 MONITOR_WRITES = ("/queries", "/verification")
@@ -44,7 +45,7 @@ def _changes_nothing(role: Role, method: str, url: str) -> bool:
     """Whether ``role`` must be refused (403) this write: the treatment team writes only the
     treatment visits (none in the matrix), the monitor and the data manager only their own."""
     if method == "GET" or url in PUBLIC:
-        return False
+        return False  # a public form (login, questionnaire link) has no role to refuse
     if role is Role.TREATMENT:
         return True
     if role is Role.MONITOR:

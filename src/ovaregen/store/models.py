@@ -498,3 +498,28 @@ class ProtocolDeviation(Base):
     participant: Mapped[Participant] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# Participant questionnaire links (issue 13 item 8, clinic.questionnaire_links)
+class QuestionnaireLink(Base):
+    """A one-use link that lets a participant answer one follow-up visit's questions without
+    logging in: only the SHA-256 of its secret is kept; ``answers`` holds what she reported
+    for the coordinator to review (pregnancies, infants), the form values go to the visit."""
+
+    __tablename__ = "questionnaire_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    visit: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)

@@ -35,6 +35,10 @@ class Settings:
     database); required with ``anchor_dir``."""
     anchor_every: timedelta = timedelta(hours=1)
     """How often the server writes a checkpoint when ``anchor_dir`` is set."""
+    questionnaire_lifetime: timedelta = timedelta(days=14)
+    """How long a participant's questionnaire link stays usable (``clinic.questionnaire_links``)."""
+
+
 
 
 def encoded(settings: Settings) -> str:
@@ -52,6 +56,7 @@ def encoded(settings: Settings) -> str:
             "anchor_dir": None if settings.anchor_dir is None else str(settings.anchor_dir),
             "anchor_key": None if settings.anchor_key is None else str(settings.anchor_key),
             "anchor_every": settings.anchor_every.total_seconds(),
+            "questionnaire_lifetime": settings.questionnaire_lifetime.total_seconds(),
         }
     )
 
@@ -70,4 +75,5 @@ def decoded(text: str) -> Settings:
         anchor_dir=None if raw["anchor_dir"] is None else Path(raw["anchor_dir"]),
         anchor_key=None if raw["anchor_key"] is None else Path(raw["anchor_key"]),
         anchor_every=timedelta(seconds=raw["anchor_every"]),
+        questionnaire_lifetime=timedelta(seconds=raw["questionnaire_lifetime"]),
     )

@@ -17,6 +17,9 @@ from ovaregen.web.routes import (
     locks,
     participants,
     passwords,
+
+    questionnaire,
+    questionnaire_links,
     randomisation,
     signatures,
     studies,
@@ -55,4 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 
     worklist.router,
     deviations.router,
+
+    questionnaire_links.router,
+    questionnaire.router,
 )

@@ -31,6 +31,8 @@ from ovaregen.web.routes.forms import (
     typed_text,
 )
 from ovaregen.web.routes.locks import lock_panel
+
+from ovaregen.web.routes.questionnaire_links import questionnaire_panel
 from ovaregen.web.routes.studies import participant_json
 
 router = APIRouter()
@@ -68,6 +70,8 @@ def participant_page(
         lock_panel=lock_panel(session, participant),
 
         deviations=deviations.deviations_of(session, participant),
+
+        questionnaire=questionnaire_panel(session, protocol, participant),
     )
 
 

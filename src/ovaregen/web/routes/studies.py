@@ -8,10 +8,10 @@ answered 409 like the check (never 500). A generated participant code is drawn a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ovaregen.clinic import locks, scope
+from ovaregen.clinic import locks, participant_search, scope
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.store.audit import timestamp
@@ -145,13 +145,40 @@ def participant_json(
     }
 
 
-def participants_json(session: SessionDep, actor: Actor, study: Study) -> list[dict[str, object]]:
-    rows = scope.participants_seen(session, study, actor.access)
+def found_participants(
+    session: Session, actor: Actor, study: Study, request: Request, page_size: int | None
+) -> participant_search.Found:
+    """The page of women the request's query string asks for (``clinic.participant_search``);
+    a bad parameter is answered 422 with its name, value and what was expected."""
+    sites = [s.code for s in scope.sites_seen(session, actor.access, study.name)]
+    try:
+        search = participant_search.parsed(dict(request.query_params), sites, page_size=page_size)
+    except participant_search.SearchError as error:
+        raise HTTPException(422, f"the search is not valid: {error}") from None
+    return participant_search.search_participants(session, study, actor.access, search)
+
+
+def participants_json(
+    session: Session, actor: Actor, rows: Sequence[Participant]
+) -> list[dict[str, object]]:
     allocations = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
     return [
         participant_json(p, allocations[p.id].as_json() if p.id in allocations else None)
         for p in rows
     ]
+
+
+def paging_headers(request: Request, found: participant_search.Found) -> dict[str, str]:
+    """``X-Total-Count`` (every matching woman) and, for a paged answer, an RFC 8288 ``Link``
+    header to the first, previous, next and last pages of the same search."""
+    headers = {"X-Total-Count": str(found.total)}
+    if found.search.page_size is not None:
+        base = str(request.url.replace(query=""))
+        headers["Link"] = ", ".join(
+            f'<{base}?{found.search.query(explicit=True, page=number)}>; rel="{relation}"'
+            for relation, number in found.neighbours().items()
+        )
+    return headers
 
 
 # ---- API ---------------------------------------------------------------------------------
@@ -181,9 +208,29 @@ def create_site(body: SiteIn, session: SessionDep, actor: SetUp) -> SiteOut:
 
 
 @router.get("/api/studies/{study}/participants", tags=["participants"])
-def list_participants(study: str, session: SessionDep, actor: Viewer) -> list[dict[str, object]]:
-    """Participants of a study at the caller's sites; allocations as her role may see them."""
-    return participants_json(session, actor, scope.study_seen(session, study, actor.access))
+def list_participants(
+    study: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: Viewer,
+    q: Annotated[str, Query(description="part of a participant or allocation code")] = "",
+    status: Annotated[str, Query(description="flow status, e.g. ongoing")] = "",
+    site: Annotated[str, Query(description="site code, one of the caller's sites")] = "",
+    eligible: Annotated[str, Query(description="true, false, unknown or not_screened")] = "",
+    page: Annotated[str, Query(description="page number from 1")] = "",
+    page_size: Annotated[
+        str, Query(description=f"rows per page, 1 to {participant_search.MAX_PAGE_SIZE}")
+    ] = "",
+) -> list[dict[str, object]]:
+    """Participants of a study at the caller's sites, by code; allocations as her role may see
+    them. Without ``page``/``page_size`` every matching woman is answered (as before paging);
+    ``X-Total-Count`` gives how many match, and a paged answer links its neighbours in an
+    RFC 8288 ``Link`` header (docs/gcp-search.md)."""
+    found = scope.study_seen(session, study, actor.access)
+    result = found_participants(session, actor, found, request, page_size=None)
+    response.headers.update(paging_headers(request, result))
+    return participants_json(session, actor, result.rows)
 
 
 @router.post("/api/studies/{study}/participants", tags=["participants"], status_code=201)
@@ -207,16 +254,23 @@ def home(request: Request, session: SessionDep, actor: Viewer) -> Response:
 
 @router.get("/studies/{study}", include_in_schema=False)
 def study_page(study: str, request: Request, session: SessionDep, actor: Viewer) -> Response:
+    """The study's women, searched and paged by the query string (a bookmark keeps it)."""
     found = scope.study_seen(session, study, actor.access)
-    rows = scope.participants_seen(session, found, actor.access)
-    allocations = allocations_of(session, (p.id for p in rows), blinded=actor.blinded)
+    result = found_participants(
+        session, actor, found, request, page_size=participant_search.DEFAULT_PAGE_SIZE
+    )
+    allocations = allocations_of(session, (p.id for p in result.rows), blinded=actor.blinded)
     return page(
         request,
         "study.j2",
         actor,
         study=found,
         protocol=service.protocol_of(found.name),
-        participants=rows,
+        participants=result.rows,
+        found=result,
+        statuses=participant_search.STATUSES,
+        default_page_size=participant_search.DEFAULT_PAGE_SIZE,
+        eligibilities=participant_search.ELIGIBILITIES,
         allocations=allocations,
         sites=scope.sites_seen(session, actor.access, found.name),
         every_site=actor.access.every_site(found.name),
