@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, FormEntry
 from tests.web.test_gcsf import LOG, day, enrolled
-from tests.web.test_screening import new_participant
+from tests.web.test_screening import eligible_woman, new_participant
 
 STUDY = "ucmsc-rct"
 
@@ -49,3 +49,73 @@ def test_a_first_entry_into_a_saved_form_needs_no_reason_a_change_does(
     changed = coordinator.post_form(url, {"age_years": "34", "afc": "4", "version": "2"})
     assert changed.status_code == 422
     assert "give a reason for the change (age_years)" in changed.text
+
+
+def _bologna_woman(coordinator) -> str:  # type: ignore[no-untyped-def]
+    """A Study B woman with poor ovarian response by the Bologna criteria, screened."""
+    code = new_participant(coordinator, "mensc")
+    saved = coordinator.post_form(
+        f"/studies/mensc/participants/{code}/screening",
+        {
+            "age_years": "38",
+            "amh_ng_ml": "0.5",
+            "afc": "3",
+            "prior_por_cycles": "2",
+            "por_risk_factor": "false",
+            "version": "",
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    return code
+
+
+def test_study_b_enrolment_asks_no_consent_and_takes_a_retrospective_date(
+    login, clinic_database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator = login("coordinator")
+    code = _bologna_woman(coordinator)
+    hub = coordinator.client.get(f"/studies/mensc/participants/{code}")
+    enrolment = hub.text.split('id="enrolment"')[1].split("</section>")[0]
+    assert "Eligible." in enrolment and "consent" not in enrolment
+    assert 'type="date" id="enrolled-on" name="enrolled_on"' in enrolment
+    url = f"/studies/mensc/participants/{code}/enrol"
+    future = coordinator.post_form(url, {"enrolled_on": "2999-01-01"})
+    assert future.status_code == 422
+    assert "enrolment date: 2999-01-01 is in the future" in future.text
+    garbled = coordinator.post_form(url, {"enrolled_on": "3 May 2019"})
+    assert garbled.status_code == 422 and "expected YYYY-MM-DD" in garbled.text
+    enrolled = coordinator.post_form(url, {"enrolled_on": "2019-05-03"})
+    assert enrolled.status_code == 303, enrolled.text
+    body = coordinator.api("GET", f"/api/studies/mensc/participants/{code}").json()
+    assert body["status"] == "ongoing" and body["enrolled_at"].startswith("2019-05-03")
+    with clinic_database.transaction() as session:
+        entry = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.entity == "participant", AuditEntry.participant == code)
+                .order_by(AuditEntry.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        assert entry is not None and entry.username == "coordinator"
+        assert entry.reason == "enrolled on 2019-05-03 (date given)"
+        assert entry.changes["status"] == ["screening", "ongoing"]
+
+
+def test_an_enrolment_date_before_the_screening_date_is_refused(login) -> None:  # type: ignore[no-untyped-def]
+    coordinator = login("coordinator")
+    code = new_participant(coordinator)
+    screening = eligible_woman(screening_date="2024-04-01")
+    saved = coordinator.post_form(
+        f"/studies/{STUDY}/participants/{code}/screening", screening | {"version": ""}
+    )
+    assert saved.status_code == 200, saved.text
+    url = f"/studies/{STUDY}/participants/{code}/enrol"
+    early = coordinator.api("POST", f"/api{url}", json={"enrolled_on": "2024-03-31"})
+    assert early.status_code == 422, early.text
+    assert "2024-03-31 is before the screening date 2024-04-01" in early.text
+    hub = coordinator.client.get(f"/studies/{STUDY}/participants/{code}")
+    assert "recorded on the screening form" in hub.text, "Study C's form records consent"
+    on_time = coordinator.api("POST", f"/api{url}", json={"enrolled_on": "2024-04-01"})
+    assert on_time.status_code == 200 and on_time.json()["enrolled_at"].startswith("2024-04-01")

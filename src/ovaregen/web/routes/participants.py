@@ -19,6 +19,7 @@ from starlette.responses import Response
 from ovaregen.clinic import ecrf, enrolment, flow, scope, views
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
+from ovaregen.store.models import utc_now
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import (
@@ -50,6 +51,8 @@ def participant_page(
         participant=participant,
         protocol=protocol,
         screening_visit=enrolment.screening_visit(protocol).id,
+        asks_consent=enrolment.records_consent(protocol),
+        today=utc_now().date().isoformat(),
         allocation=allocation_of(session, participant, blinded=actor.blinded),
         schedule=views.schedule_seen(protocol, actor.reader),
         forms=views.forms_seen(session, participant, actor.reader),
@@ -85,10 +88,17 @@ def save_screening_page(
 
 
 @router.post("/studies/{study}/participants/{code}/enrol", include_in_schema=False)
-def enrol_page(study: str, code: str, session: SessionDep, actor: Screener) -> Response:
-    """Enrol an eligible, consented woman (409 with the reason otherwise)."""
+def enrol_page(
+    study: str,
+    code: str,
+    session: SessionDep,
+    actor: Screener,
+    enrolled_on: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Enrol an eligible, consented woman on the date given (today when empty); 409 with the
+    reason otherwise, 422 naming a date that cannot be (future, before screening)."""
     found_study, participant = found(session, study, code, actor.access)
-    enrolment.enrol(session, participant, username=actor.username)
+    enrolment.enrol(session, participant, username=actor.username, enrolled_on=enrolled_on)
     return RedirectResponse(f"/studies/{found_study.name}/participants/{participant.code}", 303)
 
 
@@ -115,6 +125,12 @@ class EligibilityIn(BaseModel):
         description="screening values as typed, by field name; empty = unknown"
     )
     units: dict[str, str] = Body(default_factory=dict, description="unit per number field")
+
+
+class EnrolIn(BaseModel):
+    enrolled_on: str = Body(
+        default="", max_length=32, description="enrolment date YYYY-MM-DD; empty = today"
+    )
 
 
 class StatusIn(BaseModel):
@@ -151,10 +167,18 @@ def live_eligibility(
 
 
 @router.post("/api/studies/{study}/participants/{code}/enrol", tags=["participants"])
-def enrol_api(study: str, code: str, session: SessionDep, actor: Screener) -> dict[str, object]:
-    """Enrol an eligible, consented woman (409 with the reason otherwise)."""
+def enrol_api(
+    study: str, code: str, session: SessionDep, actor: Screener, body: EnrolIn | None = None
+) -> dict[str, object]:
+    """Enrol an eligible, consented woman, on ``enrolled_on`` when given (409 with the reason
+    otherwise; 422 for a date in the future or before screening)."""
     _, participant = found(session, study, code, actor.access)
-    enrolment.enrol(session, participant, username=actor.username)
+    enrolment.enrol(
+        session,
+        participant,
+        username=actor.username,
+        enrolled_on=body.enrolled_on if body else "",
+    )
     allocation = allocation_of(session, participant, blinded=actor.blinded)
     return participant_json(participant, allocation.as_json() if allocation else None)
 
