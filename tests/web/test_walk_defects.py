@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, FormEntry
+from tests.web.test_dashboard_pages import _trial
 from tests.web.test_gcsf import LOG, day, enrolled
 from tests.web.test_screening import eligible_woman, new_participant
 
@@ -119,3 +122,26 @@ def test_an_enrolment_date_before_the_screening_date_is_refused(login) -> None: 
     assert "recorded on the screening form" in hub.text, "Study C's form records consent"
     on_time = coordinator.api("POST", f"/api{url}", json={"enrolled_on": "2024-04-01"})
     assert on_time.status_code == 200 and on_time.json()["enrolled_at"].startswith("2024-04-01")
+
+
+def test_the_statisticians_dashboard_names_the_arms_in_order_with_n_per_arm(
+    clinic_database: Database, login
+) -> None:  # type: ignore[no-untyped-def]
+    _trial(clinic_database)
+    statistician = login("statistician")
+    page = statistician.client.get("/studies/ucmsc-rct/dashboard")
+    arms = page.text.split('id="arms"')[1].split("</table>")[0]
+    assert re.search(r"<td>UC-MSC \+ HRT</td><td class=\"count\">3</td>", arms)
+    assert arms.index("UC-MSC + HRT") < arms.index("HRT alone"), "the protocol's order"
+    assert "ucmsc_hrt" not in arms
+    api = statistician.api("GET", "/api/studies/ucmsc-rct/dashboard").json()
+    assert api["arms"] == [
+        {"id": "ucmsc_hrt", "label": "UC-MSC + HRT", "n": 3},
+        {"id": "hrt", "label": "HRT alone", "n": 3},
+    ]
+    results = page.text.split('id="outcome-results"')[1]
+    assert "UC-MSC + HRT (n = " in results and " vs HRT alone (n = " in results
+    for role in ("investigator", "monitor"):
+        blinded = login(role)
+        assert 'id="arms"' not in blinded.client.get("/studies/ucmsc-rct/dashboard").text
+        assert "arms" not in blinded.api("GET", "/api/studies/ucmsc-rct/dashboard").json()
