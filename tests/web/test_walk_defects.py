@@ -145,3 +145,21 @@ def test_the_statisticians_dashboard_names_the_arms_in_order_with_n_per_arm(
         blinded = login(role)
         assert 'id="arms"' not in blinded.client.get("/studies/ucmsc-rct/dashboard").text
         assert "arms" not in blinded.api("GET", "/api/studies/ucmsc-rct/dashboard").json()
+
+
+def test_the_audit_filter_by_participant_takes_the_study_too(login) -> None:  # type: ignore[no-untyped-def]
+    coordinator = login("coordinator")
+    first = new_participant(coordinator, "regenera")
+    second = new_participant(coordinator, "mensc")
+    assert first == second, "codes are numbered per study: both women are the site's first"
+    monitor = login("monitor")
+    mixed = monitor.client.get("/audit", params={"participant": first})
+    assert mixed.status_code == 422
+    assert "is a code in several studies (mensc, regenera)" in mixed.text and first in mixed.text
+    api = monitor.api("GET", f"/api/audit?participant={first}")
+    assert api.status_code == 422 and "expected the study too" in api.text
+    assert monitor.client.get(f"/audit/export.csv?participant={first}").status_code == 422
+    one = monitor.api("GET", f"/api/audit?participant={first}&study=mensc").json()
+    assert one["total"] >= 1 and {e["study"] for e in one["entries"]} == {"mensc"}
+    page = monitor.client.get("/audit", params={"participant": first, "study": "mensc"})
+    assert page.status_code == 200 and "regenera" not in page.text.split("<table")[-1]
