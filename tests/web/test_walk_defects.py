@@ -163,3 +163,46 @@ def test_the_audit_filter_by_participant_takes_the_study_too(login) -> None:  # 
     assert one["total"] >= 1 and {e["study"] for e in one["entries"]} == {"mensc"}
     page = monitor.client.get("/audit", params={"participant": first, "study": "mensc"})
     assert page.status_code == 200 and "regenera" not in page.text.split("<table")[-1]
+
+
+def test_numbers_show_the_measurements_precision_and_keep_the_stored_one(
+    login, clinic_database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator = login("coordinator")
+    code = new_participant(coordinator)
+    url = f"/studies/{STUDY}/participants/{code}/screening"
+    typed = eligible_woman(amh_ng_ml="6.4") | {"unit:amh_ng_ml": "pmol/L", "version": ""}
+    saved = coordinator.post_form(url, typed)
+    assert saved.status_code == 200, saved.text
+    with clinic_database.transaction() as session:
+        entry = session.execute(select(FormEntry)).scalar_one()
+        stored = entry.data["amh_ng_ml"]
+    assert stored == 6.4 / 7.14 and stored != round(stored, 3), "full precision is stored"
+    page = coordinator.client.get(url).text
+    assert 'id="in-amh_ng_ml" name="amh_ng_ml" value="0.896"' in page
+    assert "0.89635" not in page and "0.8963585" not in page
+    assert "age_years = 32<" in page and "32.0" not in page, "whole years as integers"
+    # Saving the page back unchanged is no change: no reason asked, the precision kept.
+    again = {**eligible_woman(amh_ng_ml="0.896"), "version": "1"}
+    assert coordinator.post_form(url, again).status_code == 200
+    with clinic_database.transaction() as session:
+        entry = session.execute(select(FormEntry)).scalar_one()
+        assert (entry.version, entry.data["amh_ng_ml"]) == (1, stored)
+
+
+def test_criteria_are_coloured_by_meaning_and_unknown_never_breaks_inside(login) -> None:  # type: ignore[no-untyped-def]
+    coordinator = login("coordinator")
+    code = new_participant(coordinator)
+    url = f"/studies/{STUDY}/participants/{code}/screening"
+    coordinator.post_form(url, eligible_woman(age_years="") | {"version": ""})
+    page = coordinator.client.get(url).text
+    row = page.split('data-criterion="excl.endometriosis"')[1].split("</tr>")[0]
+    assert '<td class="truth meaning-good">false</td>' in row, "an exclusion false is good"
+    assert '<td class="truth meaning-unknown">UNKNOWN</td>' in page
+    live = coordinator.api("POST", f"/api/studies/{STUDY}/eligibility", json={
+        "values": eligible_woman(endometriosis="true"), "units": {}})  # fmt: skip
+    meanings = {c["id"]: c["meaning"] for c in live.json()["criteria"]}
+    assert meanings["excl.endometriosis"] == "bad" and meanings["incl.poi"] == "good"
+    css = coordinator.client.get("/static/screening.css").text
+    assert "anywhere" not in css and "break-all" not in css
+    assert "#eligibility td.truth { white-space:nowrap; }" in css

@@ -31,6 +31,7 @@ from ovaregen.domain.protocols import Protocol, Visit
 from ovaregen.domain.schema import conform, dtype_of
 from ovaregen.domain.screening import Explanation, explain
 from ovaregen.domain.variables import DatasetFile, Kind, variable
+from ovaregen.io.units import measured_text
 from ovaregen.store import audit
 from ovaregen.store.models import FormEntry, Participant, utc_now
 
@@ -88,6 +89,19 @@ def plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def meaning(role: CriterionRole, value: str) -> str:
+    """What a criterion's value means for the woman's eligibility, which pages colour by:
+    ``good`` (an inclusion true, an exclusion false), ``bad`` (the opposite), ``unknown``, or
+    ``neutral`` for a diagnosis' component, which is not judged on its own (CRITERIA.md
+    "Study eligibility": exclusion criteria must be false)."""
+    if value == "unknown":
+        return "unknown"
+    if role is CriterionRole.COMPONENT:
+        return "neutral"
+    wanted = "true" if role is CriterionRole.INCLUSION else "false"
+    return "good" if value == wanted else "bad"
+
+
 def criteria_json(explanation: Explanation) -> list[dict[str, Any]]:
     """The explanation criterion by criterion, as the API and the live page show it."""
     return [
@@ -97,8 +111,14 @@ def criteria_json(explanation: Explanation) -> list[dict[str, Any]]:
             "source": r.criterion.source,
             "role": r.criterion.role.value,
             "value": truth_label(r.value),
+            "meaning": meaning(r.criterion.role, truth_label(r.value)),
             "depth": r.depth,
             "inputs": {k: plain(v) for k, v in r.inputs.items()},
+            "inputs_shown": {
+                k: measured_text(float(v))
+                for k, v in r.inputs.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            },
         }
         for r in explanation.results
     ]
