@@ -84,7 +84,9 @@ def test_synthetic_data_goes_in_comes_out_and_is_analysed(tmp_path: Path, study:
         "import", "--data", data, "--study", study, tmp_path / "synthetic", "--site", "MAD1"
     )
     assert f"{study}: imported" in imported
-    exported = ok("export", "--data", data, "--study", study, "--out", tmp_path / "exported")
+    exported = ok(
+        "export", "--data", data, "--study", study, "--out", tmp_path / "exported", "--by", "stat"
+    )
     assert "exported blinded (no arm column)" in exported
     assert "arm" not in header(tmp_path / "exported")
     ok("analyze", tmp_path / "exported", "--plan", study, "--out", tmp_path / "results")
@@ -306,3 +308,23 @@ def test_a_killed_import_on_postgresql_is_rolled_back_by_the_server(tmp_path: Pa
         assert ok("audit", "verify", "--data", tmp_path, *url).startswith("audit trail intact")
     finally:
         server.drop()
+
+
+def test_an_export_is_audited_as_the_named_person_given_by_by(tmp_path: Path) -> None:
+    """Issue 13: exports were audited as the operating-system user (root)."""
+    data = clinic(tmp_path)
+    target = tmp_path / "exported"
+    missing = run("export", "--data", data, "--study", "mensc", "--out", target)
+    assert missing.exit_code == 2 and "--by USERNAME is required" in missing.stderr
+    nobody = run("export", "--data", data, "--study", "mensc", "--out", target, "--by", "eve")
+    assert nobody.exit_code == 2 and "no user named 'eve'" in nobody.stderr
+    coordinator = run(
+        "export", "--data", data, "--study", "mensc", "--out", target, "--by", "coord"
+    )
+    assert coordinator.exit_code == 1 and "a role that may not export" in coordinator.stderr
+    assert not target.exists(), "nothing was written"
+    ok("export", "--data", data, "--study", "mensc", "--out", target, "--by", "stat")
+    ok("audit", "export", "--data", data, "--out", tmp_path / "trail.csv")
+    with (tmp_path / "trail.csv").open() as handle:
+        exports = [r for r in csv.DictReader(handle) if r["action"] == "export"]
+    assert exports and {r["username"] for r in exports} == {"stat"}

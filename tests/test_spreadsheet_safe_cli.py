@@ -90,7 +90,8 @@ def test_the_clinic_export_and_audit_export_write_no_live_formula(tmp_path: Path
     source = tmp_path / "source"
     write_dataset(_attacked(synthesize("ucmsc-rct", 20, 3), code=None), source)
     ok("import", "--data", data, "--study", "ucmsc-rct", source, "--site", "MAD1")
-    ok("export", "--data", data, "--study", "ucmsc-rct", "--out", tmp_path / "exported")
+    ok("export", "--data", data, "--study", "ucmsc-rct", "--out", tmp_path / "exported",
+       "--by", "stat")  # fmt: skip
     ok("audit", "export", "--data", data, "--out", tmp_path / "trail" / "trail.csv")
     files = {**_written(tmp_path / "exported"), **_written(tmp_path / "trail")}
     assert {"participants.csv", "adverse_events.csv", "trail.csv"} <= set(files)

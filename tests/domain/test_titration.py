@@ -240,17 +240,25 @@ def test_reason_lists_every_rule_that_fired() -> None:
 @pytest.mark.parametrize("grade", SYMPTOM_GRADES)
 def test_after_day_4_no_further_dose(grade: str) -> None:
     proposal = propose(day=4, wbc=75, symptom=grade)
-    assert proposal.action is Action.COMPLETE
     assert proposal.next_dose_ug_kg is None
     assert proposal.applies_to_day == 5
     assert proposal.rule_action is max(
         (Action.REDUCE, TABLE.symptom_rule(grade).action),
         key=[Action.CONTINUE, Action.REDUCE, Action.HOLD_24H, Action.STOP].index,
     )
-    assert proposal.reason.endswith(
-        "Proposal: day 4 was the last G-CSF day: no further dose; "
-        "measure leukocytes and CD34+ on day 5."
-    )
+    if proposal.rule_action is Action.STOP:
+        # A stopping symptom on day 4 is headed stop, a safety event (issue 13).
+        assert proposal.action is Action.STOP
+        assert proposal.reason.endswith(
+            "Proposal: stop G-CSF: no further dose (day 4 was the last G-CSF day); "
+            "measure leukocytes and CD34+ on day 5 (the most restrictive rule wins)."
+        )
+    else:
+        assert proposal.action is Action.COMPLETE
+        assert proposal.reason.endswith(
+            "Proposal: day 4 was the last G-CSF day: no further dose; "
+            "measure leukocytes and CD34+ on day 5."
+        )
 
 
 # --- unknown inputs are never guessed ------------------------------------------------------------
@@ -545,3 +553,26 @@ def test_proposed_dose_never_exceeds_current_or_maximum_and_is_never_negative(
     if proposal.missing and proposal.action is not Action.COMPLETE:
         # A proposal despite a missing input only when no value of it could change the proposal.
         assert proposal.action in (Action.NEEDS_REVIEW, Action.HOLD_24H, Action.STOP)
+
+
+def test_a_hold_on_day_4_ends_the_course_and_never_resumes_on_day_5() -> None:
+    """Issue 13: after a day-3 hold the proposal said the dose "resumes on day 5", but no G-CSF
+    is given on day 5 (STUDIES.md study A: day 5 is measurement and injection)."""
+    proposal = propose(day=3, dose=10, wbc=20, symptom="moderate")
+    assert (proposal.action, proposal.next_dose_ug_kg, proposal.applies_to_day) == (
+        Action.HOLD_24H,
+        0,
+        4,
+    )
+    assert "resumes" not in proposal.reason
+    assert "no G-CSF on day 4, the last G-CSF day, so the course ends" in proposal.reason
+    assert "measure leukocytes and CD34+ on day 5" in proposal.reason
+
+
+def test_a_severe_symptom_on_day_4_is_headed_stop_not_complete() -> None:
+    proposal = propose(day=4, dose=10, wbc=20, symptom="severe")
+    assert proposal.action is Action.STOP
+    assert proposal.next_dose_ug_kg is None
+    assert "stop G-CSF: no further dose (day 4 was the last G-CSF day)" in proposal.reason
+    calm = propose(day=4, dose=10, wbc=20, symptom="moderate")
+    assert calm.action is Action.COMPLETE, "without a stopping event day 4 simply completes"

@@ -100,6 +100,29 @@ def audit_filter(
     )
 
 
+def one_woman(session: Session, where: audit.AuditFilter) -> audit.AuditFilter:
+    """``where`` unchanged, or ``FilterError`` when it names a participant code without a study
+    and women of several studies (that the reader sees) have that code: a code is unique only
+    within a study (``participant`` table, unique per study), so the trail of one woman is
+    asked for by study and code (ICH E6(R3) §3.16: records attributable to one participant)."""
+    if not where.participant or where.study:
+        return where
+    studies = (
+        session.execute(
+            audit.filtered(select(AuditEntry.study).distinct(), where).order_by(AuditEntry.study)
+        )
+        .scalars()
+        .all()
+    )
+    if len(studies) > 1:
+        raise FilterError(
+            f"participant: {where.participant!r} is a code in several studies "
+            f"({', '.join(studies)}); a code is unique only within a study: "
+            "expected the study too (e.g. study=" + studies[0] + ")"
+        )
+    return where
+
+
 @dataclass(frozen=True)
 class AuditPage:
     """One page of matching entries, newest first."""

@@ -30,6 +30,7 @@ from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.exchange import study_dataset
 from ovaregen.clinic.flow import ENROLLED_STATUSES
 from ovaregen.clinic.scope import Access, visible
+from ovaregen.clinic.studies import protocol_of
 from ovaregen.report.results_json import plain
 from ovaregen.store.models import Participant, Site, Study
 
@@ -144,6 +145,8 @@ class Outcome:
     numerator_label: str | None
     denominator_label: str | None
     warnings: tuple[str, ...]
+    groups: tuple[tuple[str, int], ...] = ()
+    """The groups compared (label, n) in the plan's order: the arms' protocol labels."""
 
     @property
     def enough_data(self) -> bool:
@@ -182,6 +185,16 @@ class Outcomes:
 
 
 @dataclass(frozen=True)
+class ArmCount:
+    """One arm of the protocol as the unblinded statistician reads it: its id, the protocol's
+    label and how many women of the reader's sites are allocated to it."""
+
+    id: str
+    label: str
+    n: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     study: Study
     funnel: Funnel
@@ -190,9 +203,16 @@ class Dashboard:
     every_site: bool = True
     sites: tuple[str, ...] = ()
     """Whom the counts are of: every site, or the reader's sites (``clinic.scope``)."""
+    arms: tuple[ArmCount, ...] = ()
+    """The arms in the protocol's order with n per arm; empty for a blinded reader."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        arms = (
+            {"arms": [{"id": a.id, "label": a.label, "n": a.n} for a in self.arms]}
+            if self.arms
+            else {}
+        )
+        return arms | {
             "study": self.study.name,
             "sites": "all" if self.every_site else list(self.sites),
             "funnel": {key: count for key, _, count in self.funnel.stages()},
@@ -287,6 +307,11 @@ def _outcome(result: Result) -> Outcome:
         numerator_label=extra.get("numerator_label"),
         denominator_label=extra.get("denominator_label"),
         warnings=tuple(result.warnings),
+        groups=tuple(
+            (str(g["group"]), int(g["n"]))
+            for g in extra.get("groups") or ()
+            if isinstance(g, Mapping) and "group" in g and "n" in g
+        ),
     )
 
 
@@ -327,6 +352,20 @@ def outcomes_of(session: Session, study: Study, *, blinded: bool, access: Access
     return Outcomes(study.name, results, message, withheld)
 
 
+def arms_of(
+    session: Session, study: Study, *, blinded: bool, access: Access
+) -> tuple[ArmCount, ...]:
+    """The protocol's arms in its order, labelled as the protocol labels them, with the number
+    of women allocated to each at the reader's sites (CONSORT 2010 item 13a: n per arm, arms
+    named); nothing for a blinded reader or a study without randomisation (ICH E9 §2.3.1)."""
+    if blinded or not study.randomised:
+        return ()
+    people = _people(session, study, access)
+    views = allocations_of(session, (i for i, *_ in people), blinded=False)
+    counts = Counter(view.arm for view in views.values())
+    return tuple(ArmCount(a.id, a.label, counts[a.id]) for a in protocol_of(study.name).arms)
+
+
 def dashboard_of(session: Session, study: Study, *, blinded: bool, access: Access) -> Dashboard:
     """Everything the dashboard shows, computed now, of the women at the reader's sites."""
     return Dashboard(
@@ -336,4 +375,5 @@ def dashboard_of(session: Session, study: Study, *, blinded: bool, access: Acces
         outcomes=outcomes_of(session, study, blinded=blinded, access=access),
         every_site=access.every_site(study.name),
         sites=tuple(sorted(access.sites_in(study.name) or ())),
+        arms=arms_of(session, study, blinded=blinded, access=access),
     )

@@ -9,7 +9,8 @@ Rules (INTERCHANGE.md "Conventions", CRITERIA.md "Units and plausibility"):
   in digits only (no exponent, no other script's digits, no ``_``, no comma);
 - a value outside the hard limits is refused with the accepted range in the unit used; a value
   outside the soft limits is saved with a warning for a person to check;
-- after the first save, a change needs a reason (21 CFR 11.10(e); ICH E6 R3 §4.2.1);
+- a change of a saved value needs a reason; a first entry (empty → value) does not, even into
+  a form that exists already (21 CFR 11.10(e); ICH E6 R3 §4.2.1);
 - each form row carries a version: a save based on an older version is refused with the other
   person's values shown, so neither edit is lost.
 """
@@ -31,7 +32,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ovaregen.clinic import locks
 from ovaregen.domain.protocols import Protocol, Visit
-from ovaregen.domain.variables import AlternativeUnit, DatasetFile, Kind, Variable, variable
+from ovaregen.domain.variables import (
+    AlternativeUnit,
+    DatasetFile,
+    Kind,
+    Limits,
+    Variable,
+    variable,
+)
+from ovaregen.io.limits import likely_unit
 from ovaregen.io.units import number_text, quantity_text, range_text, units_of
 from ovaregen.io.values import expected_value, parse_word, what_is_wrong
 from ovaregen.store import audit
@@ -220,6 +229,7 @@ def parse_value(fld: Field, text: str | None, unit: str | None = None) -> tuple[
         raise ValueError(
             f"{text} {chosen.unit if chosen else ''}".rstrip()
             + f" is outside the accepted range {shown}; check the value and its unit"
+            + _unit_slip(written, fld, chosen, var.hard, hard=True)
         )
     warning = None
     if var.soft is not None and not var.soft.contains(value):
@@ -227,8 +237,27 @@ def parse_value(fld: Field, text: str | None, unit: str | None = None) -> tuple[
         warning = (
             f"{quantity_text(float(written), chosen) if chosen else number_text(float(written))}"
             f" is outside the usual range {shown}: saved, please check it"
+            + _unit_slip(written, fld, chosen, var.soft, hard=False)
         )
     return value, warning
+
+
+def _unit_slip(
+    written: float, fld: Field, chosen: AlternativeUnit | None, limits: Limits, *, hard: bool
+) -> str:
+    """``; looks like /mm³ (25000 /mm³ = 25 10⁹/L): choose /mm³ …`` when the written number
+    is plausible in another unit of the field, by the dataset reader's rule
+    (``io.limits.likely_unit``; CRITERIA.md "Units and plausibility"), else nothing."""
+    if chosen is None:
+        return ""
+    other = likely_unit(written, fld.variable, chosen, limits)
+    if other is None:
+        return ""
+    shown = f"{number_text(written)} {other.unit}"
+    if other.factor != 1.0:
+        shown += f" = {quantity_text(written * other.factor, fld.units[0])}"
+    lead = "looks like" if hard else "if it is in"
+    return f"; {lead} {other.unit} ({shown}): choose {other.unit} as its unit or convert it"
 
 
 def parse_entry(
@@ -267,6 +296,17 @@ def _saved_now(session: Session, entry_id: int) -> SavedForm:
     if found is None:
         return SavedForm({}, 0, "someone (the form was removed)", utc_now())
     return SavedForm.of(found)
+
+
+def changed_saved_values(changes: Mapping[str, Sequence[Any]]) -> list[str]:
+    """The fields of ``changes`` (``{field: [old, new]}``) whose saved value changes.
+
+    A first entry of a value (empty → value) is not a change of a record and needs no reason,
+    even into a form row that exists already (another form created it empty); changing or
+    clearing a saved value does (21 CFR 11.10(e): the audit trail must not obscure previously
+    recorded information; ICH E6(R3) §4.2.1, REDCap/OpenClinica practice).
+    """
+    return [name for name, (before, _after) in changes.items() if before is not None]
 
 
 def save_form(
@@ -330,10 +370,11 @@ def save_form(
     changes = audit.differences(entry.data, merged)
     if not changes:
         return entry
-    if not reason:
+    altered = changed_saved_values(changes)
+    if altered and not reason:
         raise ReasonRequiredError(
             "these values were saved before: give a reason for the change ("
-            + ", ".join(changes)
+            + ", ".join(altered)
             + ")"
         )
     entry_id = entry.id

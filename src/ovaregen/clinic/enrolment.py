@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import polars as pl
@@ -34,6 +34,7 @@ from ovaregen.domain.protocols import Protocol, Visit
 from ovaregen.domain.schema import conform, dtype_of
 from ovaregen.domain.screening import Explanation, explain
 from ovaregen.domain.variables import DatasetFile, Kind, variable
+from ovaregen.io.units import measured_text
 from ovaregen.store import audit
 from ovaregen.store.models import FormEntry, Participant, utc_now
 
@@ -91,6 +92,19 @@ def plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def meaning(role: CriterionRole, value: str) -> str:
+    """What a criterion's value means for the woman's eligibility, which pages colour by:
+    ``good`` (an inclusion true, an exclusion false), ``bad`` (the opposite), ``unknown``, or
+    ``neutral`` for a diagnosis' component, which is not judged on its own (CRITERIA.md
+    "Study eligibility": exclusion criteria must be false)."""
+    if value == "unknown":
+        return "unknown"
+    if role is CriterionRole.COMPONENT:
+        return "neutral"
+    wanted = "true" if role is CriterionRole.INCLUSION else "false"
+    return "good" if value == wanted else "bad"
+
+
 def criteria_json(explanation: Explanation) -> list[dict[str, Any]]:
     """The explanation criterion by criterion, as the API and the live page show it."""
     return [
@@ -100,8 +114,14 @@ def criteria_json(explanation: Explanation) -> list[dict[str, Any]]:
             "source": r.criterion.source,
             "role": r.criterion.role.value,
             "value": truth_label(r.value),
+            "meaning": meaning(r.criterion.role, truth_label(r.value)),
             "depth": r.depth,
             "inputs": {k: plain(v) for k, v in r.inputs.items()},
+            "inputs_shown": {
+                k: measured_text(float(v))
+                for k, v in r.inputs.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            },
         }
         for r in explanation.results
     ]
@@ -222,12 +242,68 @@ def save_visit(
     return Saved(entry, record_eligibility(session, participant, username=username))
 
 
-def enrol(session: Session, participant: Participant, *, username: str) -> None:
-    """Enrol an eligible, consented woman who is still in screening; audited (refused while
-    her casebook or the study is locked, ``clinic.locks``)."""
+def records_consent(protocol: Protocol) -> bool:
+    """Whether the protocol's screening form records signed informed consent (Study B's
+    does not: the enrolment page asks only for what the protocol has)."""
+    return CONSENT in screening_visit(protocol).records
+
+
+ENROLLED_ON = "enrolled_on"
+"""The enrolment page's date input (empty = today)."""
+
+
+def enrolment_date(
+    session: Session, participant: Participant, text: str, *, today: date
+) -> date | None:
+    """The enrolment date the enroller gave (None when empty: today), or ``FormRefusedError``
+    naming the field: a date YYYY-MM-DD, not in the future, not before the screening visit's
+    ``screening_date`` when the screening form records one (a retrospective case keeps its
+    real date; ICH E6(R3) §2.12 accurate records)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        given = date.fromisoformat(text)
+    except ValueError:
+        raise ecrf.FormRefusedError(
+            {ENROLLED_ON: f'enrolment date: "{text}" is not a date; expected YYYY-MM-DD'}
+        ) from None
+    if given > today:
+        raise ecrf.FormRefusedError(
+            {
+                ENROLLED_ON: f"enrolment date: {given.isoformat()} is in the future; "
+                f"expected today ({today.isoformat()}) or earlier"
+            }
+        )
+    visit = screening_visit(protocol_of(participant.study.name))
+    entry = ecrf.form_entry(session, participant, visit.id)
+    screened = (entry.data if entry else {}).get("screening_date")
+    if isinstance(screened, str) and given < date.fromisoformat(screened):
+        raise ecrf.FormRefusedError(
+            {
+                ENROLLED_ON: f"enrolment date: {given.isoformat()} is before the screening "
+                f"date {screened}; expected {screened} or later"
+            }
+        )
+    return given
+
+
+def enrol(
+    session: Session,
+    participant: Participant,
+    *,
+    username: str,
+    enrolled_on: str = "",
+    today: date | None = None,
+) -> None:
+    """Enrol an eligible, consented woman who is still in screening, on the date given
+    (``enrolment_date``; today when none); audited (refused while her casebook or the study
+    is locked, ``clinic.locks``)."""
     locks.refuse_participant_change(session, participant)
     protocol = protocol_of(participant.study.name)
     visit = screening_visit(protocol)
+    now = utc_now()
+    given = enrolment_date(session, participant, enrolled_on, today=today or now.date())
     if participant.status != flow.SCREENING:
         failed = participant.failed_criteria if participant.status == flow.SCREEN_FAILED else ""
         raise StudyError(
@@ -252,7 +328,9 @@ def enrol(session: Session, participant: Participant, *, username: str) -> None:
             )
     before = {"status": participant.status, "enrolled_at": participant.enrolled_at}
     participant.status = flow.ONGOING
-    participant.enrolled_at = utc_now()
+    participant.enrolled_at = (
+        now if given is None or given == now.date() else datetime.combine(given, time(), UTC)
+    )
     session.flush()
     audit.record(
         session,
@@ -265,7 +343,7 @@ def enrol(session: Session, participant: Participant, *, username: str) -> None:
         changes=audit.differences(
             before, {"status": participant.status, "enrolled_at": participant.enrolled_at}
         ),
-        reason="enrolled",
+        reason="enrolled" if given is None else f"enrolled on {given.isoformat()} (date given)",
     )
 
 

@@ -52,6 +52,29 @@ def _unblinded_reader(database: Database, username: str, password_stdin: bool) -
         )
 
 
+def _named_exporter(database: Database, username: str) -> None:
+    """Refuse unless ``username`` is an active user whose role may export: a recorded export
+    names the person who made it, not the operating-system account (21 CFR 11.10(e),
+    attributable audit trail; ICH E6(R3) §3.16)."""
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    with database.read() as session:
+        try:
+            user = user_named(session, username)
+        except UserError as error:
+            refuse(f"--by: {error}; nothing was written", EXIT_USAGE)
+        role, active = user.role, user.active
+    if not active:
+        refuse(f"--by: {username} is deactivated; expected an active user; nothing was written")
+    if not may(role, Permission.EXPORT):
+        refuse(
+            f"--by: {username} is {role}, a role that may not export; expected a user allowed "
+            "to export (investigator, statistician, data manager, admin); nothing was written"
+        )
+
+
 def export_dataset(
     data: DataOpt,
     study: StudyOpt,
@@ -74,10 +97,19 @@ def export_dataset(
             "not recorded in its audit trail (blinded exports only).",
         ),
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Who exports: an active user allowed to export, named in the audit trail "
+            "(required unless --unblinded-as names her, or --read-only).",
+        ),
+    ] = None,
     database_url: UrlOpt = None,
 ) -> None:
-    """Write a study's data in the interchange format (blinded: no arm column); audited,
-    except from a read-only archive copy (``--read-only``), where nothing can be recorded."""
+    """Write a study's data in the interchange format (blinded: no arm column); audited as
+    the named person (``--by``, or the statistician of ``--unblinded-as``), except from a
+    read-only archive copy (``--read-only``), where nothing can be recorded."""
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
@@ -93,21 +125,37 @@ def export_dataset(
             "not from a read-only copy; nothing was written",
             EXIT_USAGE,
         )
+    if unblinded_as is not None and by is not None and by != unblinded_as:
+        refuse(
+            f"--by {by} and --unblinded-as {unblinded_as} name two people: an export with arms "
+            "is made by the statistician who signs in; nothing was written",
+            EXIT_USAGE,
+        )
+    exporter = unblinded_as or by
+    if exporter is None and not read_only:
+        refuse(
+            "--by USERNAME is required: an export is recorded in the audit trail under the "
+            "person who makes it (an active user allowed to export); nothing was written",
+            EXIT_USAGE,
+        )
     database = open_database(data, database_url, read_only=read_only)
     try:
         if unblinded_as is not None:
             _unblinded_reader(database, unblinded_as, password_stdin)
+        elif by is not None:
+            _named_exporter(database, by)
         blinded = unblinded_as is None
         with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
             dataset = study_dataset(session, found, blinded=blinded, access=EVERYWHERE)
             write_dataset(dataset, out_dir)
             if not read_only:
+                assert exporter is not None  # required above unless read-only
                 record_export(
                     session,
                     found,
                     dataset,
-                    username=unblinded_as or getpass.getuser(),
+                    username=exporter,
                     blinded=blinded,
                 )
     except NotFoundError as error:

@@ -194,7 +194,12 @@ def audit_export(
     database_url: UrlOpt = None,
 ) -> None:
     """Write the audit trail as CSV, one row per changed field (UTC times)."""
-    from ovaregen.clinic.audit_view import FilterError, audit_csv, audit_filter  # noqa: PLC0415
+    from ovaregen.clinic.audit_view import (  # noqa: PLC0415
+        FilterError,
+        audit_csv,
+        audit_filter,
+        one_woman,
+    )
     from ovaregen.clinic.views import archive_reader  # noqa: PLC0415
     from ovaregen.io.tables import write_text_atomically  # noqa: PLC0415
     from ovaregen.store import audit  # noqa: PLC0415
@@ -214,8 +219,10 @@ def audit_export(
     database = open_database(data, database_url, read_only=True)
     try:
         with database.read() as session:
-            entries = audit.query(session, where)
+            entries = audit.query(session, one_woman(session, where))
             write_text_atomically(audit_csv(entries, reader), out_file)
+    except FilterError as error:
+        refuse(str(error), EXIT_USAGE)
     except OSError as error:
         refuse(f"cannot write {out_file}: {error.strerror or error}")
     finally:

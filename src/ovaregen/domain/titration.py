@@ -11,12 +11,14 @@ Decisions (stated here and in the shipped table):
 
 - Day *d* (1–4): the dose given on day *d* with day *d*'s leukocytes and symptom grade proposes
   the dose of day *d* + 1. After day 4 nothing more is given (``complete``): leukocytes and CD34+
-  are measured on day 5. The action the rules gave is still kept (``rule_action``).
+  are measured on day 5. The action the rules gave is still kept (``rule_action``); a day-4
+  symptom that stops G-CSF is headed ``stop``, not ``complete`` (it is a safety event).
 - The most restrictive action wins (stop > hold_24h > reduce > continue); the reason lists every
   rule that fired.
 - ``hold_24h``: no G-CSF on day *d* + 1 (proposed dose 0). The held day is evaluated like any
   other with the dose in force before the hold, so with nothing firing that dose resumes on day
-  *d* + 2. The course is not prolonged beyond day 4.
+  *d* + 2. The course is not prolonged beyond day 4: a hold of day 4 ends it (no G-CSF is
+  given on day 5, STUDIES.md study A).
 - ``reduce``: the dose in force minus the table's percentage, never below its floor; a dose
   already at the floor cannot be reduced and is sent for review (``needs_review``).
 - A missing count or grade is never guessed. A proposal is made only when every possible value
@@ -291,7 +293,14 @@ def propose_next_dose(
 
     next_day = day + 1
     next_dose: float | None = None
-    if day == LAST_GCSF_DAY:
+    if rule_action is Action.STOP:
+        action, outcome = Action.STOP, "stop G-CSF: no further dose"
+        if day == LAST_GCSF_DAY:
+            outcome += (
+                f" (day {day} was the last G-CSF day); "
+                f"measure leukocytes and CD34+ on day {next_day}"
+            )
+    elif day == LAST_GCSF_DAY:
         action = Action.COMPLETE
         outcome = (
             f"day {day} was the last G-CSF day: no further dose; "
@@ -304,8 +313,12 @@ def propose_next_dose(
             f"needs review: {' and '.join(missing)} not recorded and the table could give "
             f"{options}; no automatic proposal, the haematologist decides"
         )
-    elif rule_action is Action.STOP:
-        action, outcome = Action.STOP, "stop G-CSF: no further dose"
+    elif rule_action is Action.HOLD_24H and next_day == LAST_GCSF_DAY:
+        action, next_dose = Action.HOLD_24H, 0.0
+        outcome = (
+            f"hold 24 h: no G-CSF on day {next_day}, the last G-CSF day, so the course ends "
+            f"(it is not prolonged); measure leukocytes and CD34+ on day {next_day + 1}"
+        )
     elif rule_action is Action.HOLD_24H:
         action, next_dose = Action.HOLD_24H, 0.0
         outcome = (

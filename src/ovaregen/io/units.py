@@ -8,6 +8,9 @@ has a unit of the same shape.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from ovaregen.domain.variables import AlternativeUnit, Limits, Variable
 
 
@@ -53,3 +56,30 @@ def number_text(value: float) -> str:
     if abs(value) >= 1e5:
         return f"{value:.0f}"
     return f"{value:.5g}"
+
+
+MEASURED_DECIMALS = 4
+"""A stored number with at most this many decimals is shown as it was typed."""
+CONVERTED_DIGITS = 3
+"""Significant digits of a value converted from another unit (6.4 pmol/L → 0.896 ng/mL)."""
+
+
+def measured_text(value: float) -> str:
+    """A stored measurement as a page shows it, at the measurement's precision; the stored
+    value keeps its full precision (INTERCHANGE.md "Conventions": canonical = value × factor).
+
+    A whole number is shown as one (age 32, not 32.0); a value typed in the canonical unit has
+    the few decimals that were typed and is shown as typed (0.25); a converted value's binary
+    tail (0.896358543417367) is shown with three significant digits, as a laboratory reports.
+    """
+    if not math.isfinite(value):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    typed = repr(value)
+    if "e" not in typed and len(typed.partition(".")[2]) <= MEASURED_DECIMALS:
+        return typed
+    if abs(value) >= 10**CONVERTED_DIGITS:
+        return f"{value:.0f}"
+    shown = format(Decimal(f"{value:.{CONVERTED_DIGITS}g}"), "f")
+    return shown.rstrip("0").rstrip(".") if "." in shown else shown

@@ -94,7 +94,15 @@ def _is_api(request: Request) -> bool:
 def _error(request: Request, status: int, message: str, **extra: Any) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message, **extra}, status_code=status)
-    return page(request, "error.j2", None, status_code=status, status=status, message=message)
+    return page(
+        request,
+        "error.j2",
+        None,
+        status_code=status,
+        status=status,
+        message=message,
+        errors=extra.get("errors") or {},
+    )
 
 
 def _refusal(scope: Scope, status: int, message: str) -> Response:

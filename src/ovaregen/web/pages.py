@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.io.units import measured_text
 from ovaregen.web.dependencies import Actor
 from ovaregen.web.sessions import CSRF_FIELD
 
@@ -22,6 +23,12 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_environment.filters["measured"] = lambda value: (
+    measured_text(float(value))
+    if isinstance(value, int | float) and not isinstance(value, bool)
+    else value
+)
+"""``{{ v|measured }}``: a number at the measurement's precision (``io.units.measured_text``)."""
 templates = Jinja2Templates(env=_environment)
 
 

@@ -29,17 +29,27 @@ Moment = Annotated[str, Query(max_length=40, description="UTC date or ISO 8601 d
 
 
 def _filter(
-    actor: Actor, participant: str, user: str, study: str, since: str, until: str
+    session: SessionDep,
+    actor: Actor,
+    participant: str,
+    user: str,
+    study: str,
+    since: str,
+    until: str,
 ) -> audit.AuditFilter:
-    """The filter, or 422 naming the field and value that cannot be read."""
+    """The filter, or 422 naming the field and value that cannot be read (a participant code
+    of several studies without the study, too: ``audit_view.one_woman``)."""
     try:
-        return audit_view.audit_filter(
-            participant=participant,
-            username=user,
-            study=study,
-            since=since,
-            until=until,
-            reader=actor.reader,
+        return audit_view.one_woman(
+            session,
+            audit_view.audit_filter(
+                participant=participant,
+                username=user,
+                study=study,
+                since=since,
+                until=until,
+                reader=actor.reader,
+            ),
         )
     except audit_view.FilterError as error:
         raise HTTPException(422, str(error)) from None
@@ -60,13 +70,16 @@ def audit_page(
     """Entries newest first, 100 a page, each changed field old → new."""
     form = {"participant": participant, "user": user, "study": study, "from": since, "to": until}
     try:
-        where = audit_view.audit_filter(
-            participant=participant,
-            username=user,
-            study=study,
-            since=since,
-            until=until,
-            reader=actor.reader,
+        where = audit_view.one_woman(
+            session,
+            audit_view.audit_filter(
+                participant=participant,
+                username=user,
+                study=study,
+                since=since,
+                until=until,
+                reader=actor.reader,
+            ),
         )
     except audit_view.FilterError as error:
         return page(
@@ -104,7 +117,7 @@ def audit_export(
     until: Annotated[str, Query(alias="to", max_length=40)] = "",
 ) -> Response:
     """The filtered trail as CSV: one row per changed field, oldest first."""
-    entries = audit.query(session, _filter(actor, participant, user, study, since, until))
+    entries = audit.query(session, _filter(session, actor, participant, user, study, since, until))
     return Response(
         audit_view.audit_csv(entries, actor.reader),
         media_type="text/csv; charset=utf-8",
@@ -127,7 +140,7 @@ def audit_api(
     """Audit entries newest first, with the total matching the filter."""
     found = audit_view.newest_first(
         session,
-        _filter(actor, participant, user, study, since, until),
+        _filter(session, actor, participant, user, study, since, until),
         limit=limit,
         offset=offset,
     )

@@ -28,7 +28,7 @@ from ovaregen.clinic.query_lists import field_markers
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import Kind
-from ovaregen.io.units import number_text
+from ovaregen.io.units import measured_text
 from ovaregen.store.models import FormEntry, Participant, Study
 from ovaregen.web.dependencies import Actor, SessionDep, Viewer, VisitWriter
 from ovaregen.web.pages import page
@@ -75,8 +75,26 @@ def value_text(fld: ecrf.Field, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float) and fld.variable.kind in (Kind.NUMBER, Kind.INTEGER):
-        return number_text(float(value))
+        return measured_text(float(value))
     return str(value)
+
+
+def kept_as_saved(
+    fields: Sequence[ecrf.Field], typed: Submission, entry: FormEntry | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` with each number left as typed back unchanged (the shown text of its saved
+    value, in the canonical unit) replaced by the saved full-precision value: showing a
+    converted 0.896358… as 0.896 must neither lose its precision nor count as a change."""
+    saved = entry.data if entry else {}
+    kept = dict(values)
+    for fld in fields:
+        before = saved.get(fld.name)
+        chosen = fld.unit_named(typed.units.get(fld.name))
+        canonical = chosen is None or chosen.factor == 1.0
+        text = typed.texts.get(fld.name, "").strip()
+        if isinstance(before, float) and canonical and text == value_text(fld, before):
+            kept[fld.name] = before
+    return kept
 
 
 def _hint(fld: ecrf.Field) -> str:
@@ -263,7 +281,9 @@ def save_visit_form(
                 session,
                 participant,
                 visit.id,
-                parsed.values,
+                kept_as_saved(
+                    fields, typed, ecrf.form_entry(session, participant, visit.id), parsed.values
+                ),
                 username=actor.username,
                 expected_version=typed.version,
                 reason=typed.reason,

@@ -20,6 +20,8 @@ from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, unblinding
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.clinic.query_lists import participant_counts
+
+from ovaregen.store.models import utc_now
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.record_panels import participant_panels
@@ -55,6 +57,8 @@ def participant_page(
         participant=participant,
         protocol=protocol,
         screening_visit=enrolment.screening_visit(protocol).id,
+        asks_consent=enrolment.records_consent(protocol),
+        today=utc_now().date().isoformat(),
         allocation=allocation_of(session, participant, blinded=actor.blinded),
         unblindings=unblinding.marks_of(session, participant),
         schedule=views.schedule_seen(protocol, actor.reader),
@@ -100,10 +104,17 @@ def save_screening_page(
 
 
 @router.post("/studies/{study}/participants/{code}/enrol", include_in_schema=False)
-def enrol_page(study: str, code: str, session: SessionDep, actor: Screener) -> Response:
-    """Enrol an eligible, consented woman (409 with the reason otherwise)."""
+def enrol_page(
+    study: str,
+    code: str,
+    session: SessionDep,
+    actor: Screener,
+    enrolled_on: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Enrol an eligible, consented woman on the date given (today when empty); 409 with the
+    reason otherwise, 422 naming a date that cannot be (future, before screening)."""
     found_study, participant = found(session, study, code, actor.access)
-    enrolment.enrol(session, participant, username=actor.username)
+    enrolment.enrol(session, participant, username=actor.username, enrolled_on=enrolled_on)
     return RedirectResponse(f"/studies/{found_study.name}/participants/{participant.code}", 303)
 
 
@@ -130,6 +141,12 @@ class EligibilityIn(BaseModel):
         description="screening values as typed, by field name; empty = unknown"
     )
     units: dict[str, str] = Body(default_factory=dict, description="unit per number field")
+
+
+class EnrolIn(BaseModel):
+    enrolled_on: str = Body(
+        default="", max_length=32, description="enrolment date YYYY-MM-DD; empty = today"
+    )
 
 
 class StatusIn(BaseModel):
@@ -166,10 +183,18 @@ def live_eligibility(
 
 
 @router.post("/api/studies/{study}/participants/{code}/enrol", tags=["participants"])
-def enrol_api(study: str, code: str, session: SessionDep, actor: Screener) -> dict[str, object]:
-    """Enrol an eligible, consented woman (409 with the reason otherwise)."""
+def enrol_api(
+    study: str, code: str, session: SessionDep, actor: Screener, body: EnrolIn | None = None
+) -> dict[str, object]:
+    """Enrol an eligible, consented woman, on ``enrolled_on`` when given (409 with the reason
+    otherwise; 422 for a date in the future or before screening)."""
     _, participant = found(session, study, code, actor.access)
-    enrolment.enrol(session, participant, username=actor.username)
+    enrolment.enrol(
+        session,
+        participant,
+        username=actor.username,
+        enrolled_on=body.enrolled_on if body else "",
+    )
     allocation = allocation_of(session, participant, blinded=actor.blinded)
     return participant_json(participant, allocation.as_json() if allocation else None)
 

@@ -42,11 +42,12 @@
       id.className = "criterion-id";
       id.textContent = c.id;
       first.append(id, document.createElement("br"), c.description);
-      cell(row, c.value === "unknown" ? "UNKNOWN" : c.value, "truth-" + c.value);
+      cell(row, c.value === "unknown" ? "UNKNOWN" : c.value, "truth meaning-" + c.meaning);
       const inputs = cell(row);
+      const texts = c.inputs_shown || {};
       for (const [name, value] of Object.entries(c.inputs)) {
         const line = document.createElement("div");
-        line.textContent = name + " = " + shown(value);
+        line.textContent = name + " = " + (name in texts ? texts[name] : shown(value));
         inputs.appendChild(line);
       }
       cell(row, c.source, "hint");
