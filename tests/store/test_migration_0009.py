@@ -1,4 +1,4 @@
-"""Alembic migration 0009 (source-data verification and signatures) on a database at 0006, on
+"""Alembic migration 0009 (source-data verification and signatures) on a database at 0008, on
 SQLite and PostgreSQL: ``source_verification`` and ``signature`` appear empty (an upgrade marks
 nothing verified and signs nothing), hold a mark and a signature of a woman, keep her from
 being deleted while they refer to her, and go away on downgrade."""
@@ -21,8 +21,8 @@ TABLES = {"source_verification", "signature"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_at("0006", request.param, tmp_path) as database:
+def database_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_at("0008", request.param, tmp_path) as database:
         yield database
 
 
@@ -54,8 +54,8 @@ def _woman(database: Database) -> None:
         )
 
 
-def test_up_and_down(database_at_0006: Database) -> None:
-    database = database_at_0006
+def test_up_and_down(database_before: Database) -> None:
+    database = database_before
     _woman(database)
     upgrade(database, "0009")
     assert current_revision(database) == "0009"
@@ -82,8 +82,8 @@ def test_up_and_down(database_at_0006: Database) -> None:
         )
     with pytest.raises(IntegrityError), database.engine.begin() as connection:
         connection.execute(text("DELETE FROM participant WHERE id = 1"))
-    downgrade(database, "0006")
-    assert current_revision(database) == "0006"
+    downgrade(database, "0008")
+    assert current_revision(database) == "0008"
     assert not TABLES & _tables(database)
     upgrade(database)
     assert _tables(database) >= TABLES

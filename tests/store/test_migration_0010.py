@@ -1,4 +1,4 @@
-"""Alembic migration 0010 (locks) on a database at 0006, on SQLite and PostgreSQL: the
+"""Alembic migration 0010 (locks) on a database at 0009, on SQLite and PostgreSQL: the
 ``data_lock`` table appears empty (an upgrade locks nothing), holds a study lock and a form
 lock, closes a lock by filling ``released_*`` (the row stays), and goes away on downgrade."""
 
@@ -18,8 +18,8 @@ NOW = "2024-05-01 10:00:00+00:00"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_at("0006", request.param, tmp_path) as database:
+def database_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_at("0009", request.param, tmp_path) as database:
         yield database
 
 
@@ -28,8 +28,8 @@ def _tables(database: Database) -> set[str]:
         return set(inspect(connection).get_table_names())
 
 
-def test_up_and_down(database_at_0006: Database) -> None:
-    database = database_at_0006
+def test_up_and_down(database_before: Database) -> None:
+    database = database_before
     with database.engine.begin() as connection:
         connection.execute(
             text("INSERT INTO site (id, code, name, created_at) VALUES (1, 'MAD1', 'M', :now)"),
@@ -75,8 +75,8 @@ def test_up_and_down(database_at_0006: Database) -> None:
             text("SELECT scope, released_by FROM data_lock ORDER BY id")
         ).all()
         assert [tuple(r) for r in rows] == [("study", None), ("form", "dm")]
-    downgrade(database, "0006")
-    assert current_revision(database) == "0006"
+    downgrade(database, "0009")
+    assert current_revision(database) == "0009"
     assert "data_lock" not in _tables(database)
     upgrade(database)
     assert "data_lock" in _tables(database)

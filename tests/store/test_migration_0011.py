@@ -1,4 +1,4 @@
-"""Alembic migration 0011 (protocol deviations) on a database at 0006, on SQLite and
+"""Alembic migration 0011 (protocol deviations) on a database at 0010, on SQLite and
 PostgreSQL: the ``protocol_deviation`` table appears empty (an upgrade opens no deviation),
 holds a deviation of an existing woman, and goes away on downgrade."""
 
@@ -19,8 +19,8 @@ NOW = "2024-05-01 10:00:00+00:00"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_at("0006", request.param, tmp_path) as database:
+def database_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_at("0010", request.param, tmp_path) as database:
         yield database
 
 
@@ -38,8 +38,8 @@ def _deviation(participant_id: int) -> str:
     )
 
 
-def test_up_and_down(database_at_0006: Database) -> None:
-    database = database_at_0006
+def test_up_and_down(database_before: Database) -> None:
+    database = database_before
     with database.engine.begin() as connection:
         connection.execute(
             text("INSERT INTO site (id, code, name, created_at) VALUES (1, 'MAD1', 'M', :now)"),
@@ -72,8 +72,8 @@ def test_up_and_down(database_at_0006: Database) -> None:
     if database.engine.dialect.name == "postgresql":
         with pytest.raises(IntegrityError), database.engine.begin() as connection:
             connection.execute(text(_deviation(99)), {"now": NOW})
-    downgrade(database, "0006")
-    assert current_revision(database) == "0006"
+    downgrade(database, "0010")
+    assert current_revision(database) == "0010"
     assert "protocol_deviation" not in _tables(database)
     upgrade(database)
     assert "protocol_deviation" in _tables(database)

@@ -1,4 +1,4 @@
-"""Alembic migration 0012 (the unblinding's category) on a database at 0006, on SQLite and
+"""Alembic migration 0012 (the unblinding's category) on a database at 0011, on SQLite and
 PostgreSQL: an unblinding recorded before keeps its reason and gets no invented category (NULL),
 a new one holds its category, and the column goes away on downgrade, the rows staying."""
 
@@ -18,8 +18,8 @@ NOW = "2024-05-01 10:00:00+00:00"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_at("0006", request.param, tmp_path) as database:
+def database_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_at("0011", request.param, tmp_path) as database:
         yield database
 
 
@@ -28,8 +28,8 @@ def _columns(database: Database) -> set[str]:
         return {c["name"] for c in inspect(connection).get_columns("unblinding")}
 
 
-def test_up_and_down(database_at_0006: Database) -> None:
-    database = database_at_0006
+def test_up_and_down(database_before: Database) -> None:
+    database = database_before
     with database.engine.begin() as connection:
         for statement in (
             "INSERT INTO site (id, code, name, created_at) VALUES (1, 'MAD1', 'M', :now)",
@@ -55,8 +55,8 @@ def test_up_and_down(database_at_0006: Database) -> None:
             ),
             {"now": NOW},
         )
-    downgrade(database, "0006")
-    assert current_revision(database) == "0006"
+    downgrade(database, "0011")
+    assert current_revision(database) == "0011"
     assert "category" not in _columns(database)
     with database.engine.connect() as connection:
         reasons = connection.execute(text("SELECT reason FROM unblinding ORDER BY id")).scalars()

@@ -1,4 +1,4 @@
-"""Alembic migration 0013 (participant questionnaire links) on a database at 0006, on SQLite
+"""Alembic migration 0013 (participant questionnaire links) on a database at 0012, on SQLite
 and PostgreSQL: the ``questionnaire_link`` table appears empty, keeps one row per secret hash,
 goes with its participant, and goes away on downgrade."""
 
@@ -24,8 +24,8 @@ LINK = (
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_at("0006", request.param, tmp_path) as database:
+def database_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_at("0012", request.param, tmp_path) as database:
         yield database
 
 
@@ -57,8 +57,8 @@ def _woman(database: Database) -> None:
         )
 
 
-def test_up_and_down(database_at_0006: Database) -> None:
-    database = database_at_0006
+def test_up_and_down(database_before: Database) -> None:
+    database = database_before
     _woman(database)
     upgrade(database, "0013")
     assert current_revision(database) == "0013"
@@ -74,8 +74,8 @@ def test_up_and_down(database_at_0006: Database) -> None:
         connection.execute(text("DELETE FROM participant WHERE id = 1"))
         left = connection.execute(text("SELECT count(*) FROM questionnaire_link")).scalar_one()
         assert left == 0, "a woman's links go with her"
-    downgrade(database, "0006")
-    assert current_revision(database) == "0006"
+    downgrade(database, "0012")
+    assert current_revision(database) == "0012"
     assert "questionnaire_link" not in _tables(database)
     upgrade(database)
     assert "questionnaire_link" in _tables(database)

@@ -361,6 +361,7 @@ class PasswordLink(Base):
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
+
 # Queries by people: the monitor's query cycle (issue 13 item 2)
 
 
@@ -410,6 +411,7 @@ class QueryMessage(Base):
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+
 # Source-data verification and electronic signatures (issue 13 items 3, 4)
 
 
@@ -446,6 +448,7 @@ class Signature(Base):
     signed_at: Mapped[datetime] = mapped_column(default=utc_now)
     values_sha256: Mapped[str] = mapped_column(String(64))
     forms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
 
 # Locks (issue 13, item 5): form, participant and study (database) locks.
 class DataLock(Base):

@@ -39,8 +39,6 @@ class Settings:
     """How long a participant's questionnaire link stays usable (``clinic.questionnaire_links``)."""
 
 
-
-
 def encoded(settings: Settings) -> str:
     """``settings`` as JSON, for the server processes of ``serve --workers`` (each builds its
     application from the parent's settings: ``decoded``)."""

@@ -9,7 +9,6 @@ from ovaregen.web.routes import (
     auth,
     dashboard,
     data_queries,
-
     deviations,
     followup,
     forms,
@@ -17,7 +16,6 @@ from ovaregen.web.routes import (
     locks,
     participants,
     passwords,
-
     questionnaire,
     questionnaire_links,
     randomisation,
@@ -25,13 +23,10 @@ from ovaregen.web.routes import (
     studies,
     system,
     tokens,
-    user_admin,
-
-    verification,
-
-    worklist,
-
     unblinding,
+    user_admin,
+    verification,
+    worklist,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -50,15 +45,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     tokens.router,
     user_admin.router,
     passwords.router,
-
     verification.router,
     signatures.router,
-
     locks.router,
-
     worklist.router,
     deviations.router,
-
     questionnaire_links.router,
     questionnaire.router,
 )

@@ -244,7 +244,6 @@ def render_visit(
         queried=field_markers(session, participant, visit.id, actor.reader),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
         **form_panels(session, participant, visit.id),
-
         visit_lock=locks.lock_holding(session, participant, visit.id),
     )
 

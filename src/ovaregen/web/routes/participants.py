@@ -20,7 +20,6 @@ from ovaregen.clinic import deviations, ecrf, enrolment, flow, scope, unblinding
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocation_of
 from ovaregen.clinic.query_lists import participant_counts
-
 from ovaregen.store.models import utc_now
 from ovaregen.web.dependencies import DataEntry, Screener, SessionDep, Viewer
 from ovaregen.web.pages import page
@@ -33,7 +32,6 @@ from ovaregen.web.routes.forms import (
     typed_text,
 )
 from ovaregen.web.routes.locks import lock_panel
-
 from ovaregen.web.routes.questionnaire_links import questionnaire_panel
 from ovaregen.web.routes.studies import participant_json
 
@@ -68,13 +66,9 @@ def participant_page(
         statuses=[s for s, after in flow.STATUS_CHANGES.items() if participant.status in after],
         base=f"/studies/{found_study.name}/participants/{participant.code}",
         query_counts=participant_counts(session, participant, actor.reader),
-
         **participant_panels(session, participant),
-
         lock_panel=lock_panel(session, participant),
-
         deviations=deviations.deviations_of(session, participant),
-
         questionnaire=questionnaire_panel(session, protocol, participant),
     )
 

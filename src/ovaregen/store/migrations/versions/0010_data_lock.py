@@ -8,7 +8,7 @@ columns: rows are never deleted, so the lock history stays (ICH E6(R3) §4.2.5; 
 Downgrade drops the table (the locks are lost; the audit trail keeps who locked what).
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ coordinator's review (``clinic.questionnaire_links``). Downgrade drops the table
 stops working; the answers already saved into visit forms stay there.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
