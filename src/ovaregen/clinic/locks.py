@@ -97,19 +97,19 @@ class LockState:
         }
 
 
-def _open(session: Session, study: Study) -> Any:
+def _open(study: Study) -> Any:
     return select(DataLock).where(DataLock.study_id == study.id, DataLock.released_at.is_(None))
 
 
 def study_lock(session: Session, study: Study) -> DataLock | None:
     """The study's open database lock, if any."""
-    found = session.execute(_open(session, study).where(DataLock.scope == STUDY)).scalars()
+    found = session.execute(_open(study).where(DataLock.scope == STUDY)).scalars()
     return next(iter(found), None)
 
 
 def participant_lock(session: Session, participant: Participant) -> DataLock | None:
     """Her open casebook lock, if any."""
-    query = _open(session, participant.study).where(
+    query = _open(participant.study).where(
         DataLock.scope == PARTICIPANT, DataLock.participant_id == participant.id
     )
     return next(iter(session.execute(query).scalars()), None)
@@ -117,7 +117,7 @@ def participant_lock(session: Session, participant: Participant) -> DataLock | N
 
 def form_locks(session: Session, participant: Participant) -> dict[str, DataLock]:
     """Her open form locks by form name."""
-    query = _open(session, participant.study).where(
+    query = _open(participant.study).where(
         DataLock.scope == FORM, DataLock.participant_id == participant.id
     )
     return {lock.visit or "": lock for lock in session.execute(query).scalars()}

@@ -112,6 +112,10 @@ class Provenance:
         )
 
 
+CLINIC_SOURCE = "ovaregen clinic"
+"""provenance.json's ``source`` of a clinic export (``ClinicExport``)."""
+
+
 @dataclass(frozen=True)
 class ClinicExport:
     """A clinic export's origin and the study's lock state when it was taken (issue 13: the
@@ -133,7 +137,7 @@ class ClinicExport:
         """provenance.json's text for a clinic export."""
         fields = {
             "synthetic": False,
-            "source": "ovaregen clinic",
+            "source": CLINIC_SOURCE,
             "study": self.study,
             "exported_at": self.exported_at,
             "blinded": self.blinded,
@@ -150,12 +154,17 @@ class ClinicExport:
 
 
 def is_clinic_export(text: str) -> bool:
-    """Whether provenance.json's text is a clinic export's (``"synthetic": false``)."""
+    """Whether provenance.json's text is a clinic export's (``"synthetic": false`` from
+    ``"source": "ovaregen clinic"``; any other is read as a synthetic provenance, or warned of)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
         return False
-    return isinstance(data, dict) and data.get("synthetic") is False
+    return (
+        isinstance(data, dict)
+        and data.get("synthetic") is False
+        and data.get("source") == CLINIC_SOURCE
+    )
 
 
 def empty_table(file: DatasetFile) -> pl.DataFrame:

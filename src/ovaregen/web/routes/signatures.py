@@ -141,7 +141,22 @@ def signatures_api(study: str, code: str, session: SessionDep, actor: Viewer) ->
     }
 
 
-@router.post("/api/studies/{study}/participants/{code}/signature", tags=["signatures"])
+THROTTLED_ANSWER: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Signed: the signature and its state."},
+    429: {
+        "description": "Too many failed password checks: wait and sign again.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
+}
+
+
+@router.post(
+    "/api/studies/{study}/participants/{code}/signature",
+    tags=["signatures"],
+    status_code=201,
+    responses=THROTTLED_ANSWER,
+)
 def sign_api(
     study: str,
     code: str,
