@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from ovaregen.clinic import ecrf, enrolment
@@ -39,7 +38,6 @@ from ovaregen.clinic.studies import add_participant, site_coded, study_named
 from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database, sqlite_url
 from ovaregen.store.models import AllocationSlot, utc_now
-from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import (
     SITE,
     Browser,
@@ -48,6 +46,7 @@ from tests.clinic_fixtures import (
     migrated,
     require_postgres,
 )
+from tests.web.route_walk import application_routes
 
 STUDY = "ucmsc-rct"
 BLINDED = [role for role in Role if is_blinded(role)]
@@ -247,12 +246,7 @@ def _body(response: object) -> str:
 
 
 def _get_routes() -> list[str]:
-    return sorted(
-        route.path
-        for router in ROUTERS
-        for route in router.routes
-        if isinstance(route, APIRoute) and "GET" in route.methods
-    )
+    return sorted(route.path for route in application_routes() if "GET" in route.methods)
 
 
 def _urls(path: str, code: str) -> list[str]:

@@ -12,17 +12,16 @@ list's seed check (they save nothing) and the user's own account are not data ch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, Base
-from ovaregen.web.routes import ROUTERS
+from tests.web.route_walk import application_routes
 from tests.web.test_permission_matrix import Cast, _cast, _url
 
 NOT_DATA_CHANGES = (
@@ -167,19 +166,9 @@ REQUESTS: dict[tuple[str, str], tuple[str, Body]] = {
 out (or refuse for another reason after the lock check)."""
 
 
-def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
-    """The API routes of ``routes``, into included routers too (FastAPI 0.165 keeps a router
-    included in another as one ``_IncludedRouter`` entry: the follow-up API's)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _api_routes(route.original_router.routes)
-
-
 def _write_routes() -> list[tuple[str, str]]:
     found = []
-    for route in _api_routes(r for router in ROUTERS for r in router.routes):
+    for route in application_routes():
         found += [(m, route.path) for m in sorted((route.methods or set()) - {"GET", "HEAD"})]
     return found
 

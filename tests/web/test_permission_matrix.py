@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from ovaregen.clinic import ecrf
@@ -27,8 +26,8 @@ from ovaregen.clinic.studies import add_participant, site_coded, study_named
 from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database
 from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, utc_now
-from ovaregen.web.routes import ROUTERS
 from tests.clinic_fixtures import SITE
+from tests.web.route_walk import application_routes
 
 PUBLIC = {"/health", "/login", "/api/openapi.json", "/reset/1", "/questionnaire/1"}
 """Answered without login (``/reset/{token}``: a one-time password link;
@@ -140,9 +139,7 @@ def _url(path: str, cast: Cast) -> str:
 def _requests(app: object, cast: Cast) -> list[tuple[str, str, bool]]:
     """(method, url, is_api) for every route of the application's routers."""
     found = []
-    for route in (r for router in ROUTERS for r in router.routes):
-        if not isinstance(route, APIRoute):
-            continue
+    for route in application_routes():
         for method in sorted(route.methods - {"HEAD"}):
             found.append((method, _url(route.path, cast), route.path.startswith("/api")))
     return found

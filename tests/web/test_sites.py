@@ -14,14 +14,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -37,6 +35,7 @@ from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database
 from ovaregen.store.models import AdverseEvent, AllocationSlot, Pregnancy, User, utc_now
 from tests.clinic_fixtures import PASSWORD, SITE, Browser
+from tests.web.route_walk import api_routes
 
 OTHER = "BCN2"
 GHOST = "MAD1-9999"
@@ -176,20 +175,10 @@ def _url(path: str, women: Women, site: str, code: str | None = None) -> str:
     return re.sub(r"\{([^}]+)\}", fill, path)
 
 
-def _api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[APIRoute]:
-    """The app's routes, through the routers it includes (FastAPI wraps an included router)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _api_routes(included.routes)
-
-
 def _routes(app) -> list[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
     """(method, path, is_api) of every route of the FastAPI app."""
     found = []
-    for route in _api_routes(app.routes):
+    for route in api_routes(app.routes):
         for method in sorted(route.methods - {"HEAD"}):
             found.append((method, route.path, route.path.startswith("/api")))
     return sorted(set(found))
