@@ -23,6 +23,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ovaregen.clinic import ecrf, enrolment, scope, views
+from ovaregen.clinic import views as views_rule
+from ovaregen.clinic.roles import Permission
 from ovaregen.clinic import studies as service
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
@@ -239,6 +241,9 @@ def render_visit(
         eligible=enrolment.explanation_json(explanation)["eligible"] if explanation else None,
         poseidon_group=explanation.poseidon_group if explanation else None,
         participant_url=base,
+        can_edit=actor.may(
+            Permission.SCREEN if screening else views_rule.visit_permission(protocol, visit.id)
+        ),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
     )
 
