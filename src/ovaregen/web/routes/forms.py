@@ -23,9 +23,9 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ovaregen.clinic import ecrf, enrolment, scope, views
+from ovaregen.clinic import studies as service
 from ovaregen.clinic import views as views_rule
 from ovaregen.clinic.roles import Permission
-from ovaregen.clinic import studies as service
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import Kind
