@@ -51,8 +51,10 @@ def _reachable(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def
               for (const b of document.querySelectorAll(selector)) {
                 b.scrollIntoView({block: "center", inline: "center"});
                 const r = b.getBoundingClientRect();
-                const shown = r.width > 0 && r.height > 0 && getComputedStyle(b).visibility !== "hidden";
-                if (!shown || r.left < -1 || r.right > window.innerWidth + 1) bad.push(b.outerHTML.slice(0, 80));
+                const hidden = getComputedStyle(b).visibility === "hidden";
+                const shown = r.width > 0 && r.height > 0 && !hidden;
+                const off = r.left < -1 || r.right > window.innerWidth + 1;
+                if (!shown || off) bad.push(b.outerHTML.slice(0, 80));
               }
               return bad;
             }""",
