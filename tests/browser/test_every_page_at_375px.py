@@ -96,7 +96,8 @@ def test_every_page_fits_375_px_and_read_only_readers_get_read_only_forms(clinic
             page.fill("input[name=username]", f"w-{role}")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
-            queue, seen = [f"{clinic}/"], set()
+            queue: list[str] = [f"{clinic}/"]
+            seen: set[str] = set()
             while queue and len(seen) < PAGES_PER_ROLE:
                 url = queue.pop(0)
                 if url in seen:
