@@ -206,3 +206,36 @@ def test_criteria_are_coloured_by_meaning_and_unknown_never_breaks_inside(login)
     css = coordinator.client.get("/static/screening.css").text
     assert "anywhere" not in css and "break-all" not in css
     assert "#eligibility td.truth { white-space:nowrap; }" in css
+
+
+def test_adding_a_pregnancy_or_an_adverse_event_or_deciding_a_dose_says_saved(
+    login, clinic_database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator, code = enrolled(login, clinic_database)
+    base = f"/studies/regenera/participants/{code}"
+    added = coordinator.post_form(
+        f"{base}/pregnancies", {"conception": "ivf", "outcome": "ongoing"}
+    )
+    assert added.status_code == 303 and added.headers["location"].endswith("?saved=added")
+    shown = coordinator.client.get(added.headers["location"]).text
+    assert 'id="flash">Pregnancy added: saved' in shown
+    event = coordinator.post_form(
+        f"{base}/adverse-events",
+        {"term": "Bone pain", "onset_date": "2024-03-02", "grade": "2", "ctcae_version": "4.03",
+         "serious": "no", "related": "probable", "outcome": "recovered"},
+    )  # fmt: skip
+    assert event.status_code == 303, event.text
+    assert (
+        'id="flash">Adverse event added: saved'
+        in coordinator.client.get(event.headers["location"]).text
+    )
+    echoed = coordinator.client.get(f"{base}/pregnancies?saved=<b>hacked</b>").text
+    assert "hacked" not in echoed and 'id="flash"' not in echoed
+    coordinator.post_form(LOG.format(code=code), day(1, "60", "10", "25", "none"))
+    investigator = login("investigator")
+    decided = investigator.post_form(
+        LOG.format(code=code) + "/decision", {"day": "1", "decision": "accept"}
+    )
+    assert decided.status_code == 303, decided.text
+    page = investigator.client.get(decided.headers["location"]).text
+    assert "Decision on day 1's proposal saved" in page

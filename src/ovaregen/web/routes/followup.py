@@ -26,6 +26,10 @@ from ovaregen.web.routes.followup_api import enrolled
 from ovaregen.web.submission import Submitted, version_of
 
 router = APIRouter()
+
+SAVED_FLASHES = {"added": "added", "changed": "changed", "removed": "removed"}
+"""What a redirect after a save says it did (``?saved=``): shown as a "saved" message as the
+forms show one; any other value shows nothing (the query string is never echoed)."""
 Reason = Annotated[str, Form(max_length=2000)]
 
 
@@ -175,6 +179,7 @@ def _pregnancies_page(
         "pregnancies.j2",
         actor,
         status_code=status_code,
+        saved=SAVED_FLASHES.get(request.query_params.get("saved", "")) if not message else None,
         participant=participant,
         study=participant.study,
         pregnancies=service.pregnancies_of(session, participant),
@@ -226,7 +231,7 @@ def add_pregnancy_page(
         lambda: service.add_pregnancy(session, participant, texts, username=actor.username),
         _pregnancy_render(request, session, actor, participant, texts, "new"),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/pregnancies", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/pregnancies?saved=added", 303)
 
 
 @router.post(
@@ -254,7 +259,7 @@ def edit_pregnancy_page(
         ),
         _pregnancy_render(request, session, actor, participant, texts, str(pregnancy_id)),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/pregnancies", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/pregnancies?saved=changed", 303)
 
 
 @router.post(
@@ -284,7 +289,7 @@ def delete_pregnancy_page(
         ),
         _pregnancy_render(request, session, actor, participant, texts, f"delete-{pregnancy_id}"),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/pregnancies", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/pregnancies?saved=removed", 303)
 
 
 # ---- adverse events ------------------------------------------------------------------------
@@ -307,6 +312,7 @@ def _events_page(
         "adverse_events.j2",
         actor,
         status_code=status_code,
+        saved=SAVED_FLASHES.get(request.query_params.get("saved", "")) if not message else None,
         participant=participant,
         study=participant.study,
         events=service.events_of(session, participant),
@@ -362,7 +368,7 @@ def add_event_page(
         lambda: service.add_event(session, participant, texts, username=actor.username),
         _event_render(request, session, actor, participant, texts, "new"),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/adverse-events", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/adverse-events?saved=added", 303)
 
 
 @router.post(
@@ -390,7 +396,7 @@ def edit_event_page(
         ),
         _event_render(request, session, actor, participant, texts, str(event_id)),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/adverse-events", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/adverse-events?saved=changed", 303)
 
 
 @router.post(
@@ -421,7 +427,7 @@ def delete_event_page(
             request, session, actor, participant, {"reason": reason}, f"delete-{event_id}"
         ),
     )
-    return refused or RedirectResponse(f"{_base(participant)}/adverse-events", 303)
+    return refused or RedirectResponse(f"{_base(participant)}/adverse-events?saved=removed", 303)
 
 
 router.include_router(followup_api.router)

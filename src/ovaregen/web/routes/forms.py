@@ -24,7 +24,9 @@ from starlette.responses import Response
 
 from ovaregen.clinic import ecrf, enrolment, locks, scope, views
 from ovaregen.clinic import studies as service
+from ovaregen.clinic import views as views_rule
 from ovaregen.clinic.query_lists import field_markers
+from ovaregen.clinic.roles import Permission
 from ovaregen.domain.protocols import Visit
 from ovaregen.domain.screening import Explanation
 from ovaregen.domain.variables import Kind
@@ -242,6 +244,9 @@ def render_visit(
         poseidon_group=explanation.poseidon_group if explanation else None,
         participant_url=base,
         queried=field_markers(session, participant, visit.id, actor.reader),
+        can_edit=actor.may(
+            Permission.SCREEN if screening else views_rule.visit_permission(protocol, visit.id)
+        ),
         action=f"{base}/screening" if screening else f"{base}/visits/{visit.id}",
         **form_panels(session, participant, visit.id),
         visit_lock=locks.lock_holding(session, participant, visit.id),

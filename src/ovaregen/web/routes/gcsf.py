@@ -23,6 +23,13 @@ from ovaregen.web.pages import page
 from ovaregen.web.submission import Submitted, version_of
 
 router = APIRouter()
+
+
+def _day_or_none(text: str | None) -> int | None:
+    """The G-CSF day a redirect after a decision names (``?decided=``), else None."""
+    return int(text) if text in {"1", "2", "3", "4"} else None
+
+
 UNIT_SUFFIX = "_unit"
 """A value's unit select is named after it: ``wbc_d1_10e9_l_unit``."""
 
@@ -103,6 +110,7 @@ def _render(
         message=message,
         unit_suffix=UNIT_SUFFIX,
         saved=request.query_params.get("saved"),
+        decided=_day_or_none(request.query_params.get("decided")),
     )
 
 
@@ -242,7 +250,8 @@ def decide_page(
             message="decision not saved: a reason is needed",
         )
     return RedirectResponse(
-        f"/studies/{participant.study.name}/participants/{participant.code}/gcsf#proposal-{day}",
+        f"/studies/{participant.study.name}/participants/{participant.code}/gcsf"
+        f"?decided={day}#proposal-{day}",
         303,
     )
 
