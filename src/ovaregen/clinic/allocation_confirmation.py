@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf
+from ovaregen.clinic import ecrf, locks
 from ovaregen.clinic.blinding import AllocationView, allocation_of
 from ovaregen.clinic.randomisation import (
     SCREENING_VISIT,
@@ -107,7 +107,9 @@ def confirmation_of(session: Session, participant: Participant, *, blinded: bool
 
 
 def confirmed(session: Session, participant: Participant, *, confirm: bool, seen: str) -> None:
-    """Refuse an allocation that was not confirmed (422) or whose confirmation is stale (409)."""
+    """Refuse an allocation of locked data first (423, ``clinic.locks``: nothing to confirm),
+    then one that was not confirmed (422) or whose confirmation is stale (409)."""
+    locks.refuse_participant_change(session, participant)
     if not confirm:
         raise ecrf.FormRefusedError(
             {

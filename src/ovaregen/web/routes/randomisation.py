@@ -27,6 +27,7 @@ from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.ecrf import FormRefusedError
 from ovaregen.clinic.list_check import verify_list
 from ovaregen.clinic.list_seed import SeedError, parse_seed, receipt_name
+from ovaregen.clinic.locks import LockedError
 from ovaregen.clinic.studies import StudyError
 from ovaregen.store.models import Participant, Study
 from ovaregen.web.dependencies import (
@@ -333,6 +334,8 @@ def randomise_page(
     participant = scope.participant_seen(session, found, code, actor.access)
     try:
         allocation_confirmation.confirmed(session, participant, confirm=confirm == "yes", seen=seen)
+    except LockedError:
+        raise  # answered 423 with the lock named (web.app)
     except (FormRefusedError, StudyError) as error:  # checked before anything is written
         status = 409 if isinstance(error, StudyError) else 422
         return _confirmation_page(
