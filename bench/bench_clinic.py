@@ -24,86 +24,19 @@ import httpx
 import numpy as np
 
 from bench.harness import Measurement
-from bench.live_clinic import latency_note, log_in, serving, throwaway_database
-from ovaregen.clinic import ecrf
-from ovaregen.clinic.scope import Grant
-from ovaregen.clinic.site_access import give
-from ovaregen.clinic.studies import add_participant, add_site, prepare_database, study_named
-from ovaregen.clinic.users import add_user
-from ovaregen.store.database import connect
+from bench.live_clinic import (
+    latency_note,
+    log_in_all,
+    prepare,
+    save_repeatedly,
+    serving,
+    throwaway_database,
+)
 
 USERS = 50
 SAVES_PER_USER = 40
 PASSWORD = "benchmark password 50 users"
-LOGINS_AT_ONCE = 10
-"""Users logging in at the same moment. All 50 at once from one address would put more than
-the throttle's 30 free attempts per address in flight (each check is reserved as a failure
-until its password proves right), and the later ones would be told to wait."""
-STUDY = "ucmsc-rct"
-VISIT = "month_3"
 THINK_SECONDS = (0.5, 1.5)
-
-
-def _prepare(url: str) -> list[str]:
-    """Users, a site and one enrolled, screened participant per user; returns their codes."""
-    database = connect(url)
-    prepare_database(database)
-    codes = []
-    with database.transaction() as session:
-        site = add_site(session, code="BENCH", name="Benchmark clinic", username="bench")
-        study = study_named(session, STUDY)
-        for i in range(USERS):
-            user = add_user(
-                session, username=f"user{i}", role="coordinator", password=PASSWORD, by="bench"
-            )
-            give(session, user, [Grant(None, "BENCH")], by="bench")
-            participant = add_participant(session, study, site, username="bench")
-            ecrf.save_form(
-                session,
-                participant,
-                "screening",
-                {"age_years": 31.0, "consent": True},
-                username="bench",
-                expected_version=None,
-            )
-            participant.status = "enrolled"
-            codes.append(participant.code)
-    database.dispose()
-    return codes
-
-
-async def _saves(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    index: int,
-    code: str,
-    think: bool,
-    latencies: list[float],
-    errors: list[str],
-) -> None:
-    url = f"/api/studies/{STUDY}/participants/{code}/visits/{VISIT}"
-    version = None
-    rng = np.random.default_rng(index)
-    for save in range(SAVES_PER_USER):
-        if think:
-            await asyncio.sleep(float(rng.uniform(*THINK_SECONDS)))
-        body = {
-            "values": {
-                "afc_post": str(int(rng.integers(0, 20))),
-                "amh_post_ng_ml": f"{rng.uniform(0.01, 3):.2f}",
-                "menses_followup": "amenorrhea",
-            },
-            "units": {},
-            "version": version,
-            "reason": "" if version is None else f"benchmark correction {save}",
-        }
-        start = time.perf_counter()
-        response = await client.put(url, json=body, headers=headers)
-        latencies.append(time.perf_counter() - start)
-        if response.status_code != 200:
-            errors.append(f"{response.status_code}: {response.text[:200]}")
-            return
-        version = response.json()["version"]
 
 
 async def _load(base: str, codes: list[str], think: bool) -> tuple[list[float], list[str], float]:
@@ -112,16 +45,20 @@ async def _load(base: str, codes: list[str], think: bool) -> tuple[list[float], 
     errors: list[str] = []
     clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in codes]
     try:
-        headers: list[dict[str, str]] = []
-        for first in range(0, len(clients), LOGINS_AT_ONCE):
-            batch = clients[first : first + LOGINS_AT_ONCE]
-            headers += await asyncio.gather(
-                *(log_in(c, f"user{first + i}", PASSWORD) for i, c in enumerate(batch))
-            )
+        headers = await log_in_all(clients, PASSWORD)
         start = time.perf_counter()
         await asyncio.gather(
             *(
-                _saves(client, headers[i], i, code, think, latencies, errors)
+                save_repeatedly(
+                    client,
+                    headers[i],
+                    code,
+                    saves=SAVES_PER_USER,
+                    think=THINK_SECONDS if think else None,
+                    seed=i,
+                    latencies=latencies,
+                    errors=errors,
+                )
                 for i, (client, code) in enumerate(zip(clients, codes, strict=True))
             )
         )
@@ -137,7 +74,7 @@ def measure(_n: int) -> list[Measurement]:
 
 def _run(*, think: bool) -> Measurement:
     with throwaway_database("ovaregen_bench") as url:
-        codes = _prepare(url)
+        codes = prepare(url, ["BENCH"], USERS, PASSWORD)
         with serving(url) as base:
             latencies, errors, wall = asyncio.run(_load(base, codes, think))
     seconds = np.asarray(latencies)

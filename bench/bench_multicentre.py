@@ -33,23 +33,20 @@ import numpy as np
 from sqlalchemy import create_engine, text
 
 from bench.harness import Measurement
-from bench.live_clinic import latency_note, log_in, serving, throwaway_database
-from ovaregen.clinic import ecrf
-from ovaregen.clinic.scope import Grant
-from ovaregen.clinic.site_access import give
-from ovaregen.clinic.studies import add_participant, add_site, prepare_database, study_named
-from ovaregen.clinic.users import add_user
-from ovaregen.store.database import connect
+from bench.live_clinic import (
+    latency_note,
+    log_in_all,
+    prepare,
+    save_repeatedly,
+    serving,
+    throwaway_database,
+)
 
 SITES = 10
 USERS = 200
 SAVES_PER_USER = 12
 SATURATION_SAVES_PER_USER = 5
 PASSWORD = "benchmark password 200 users"
-LOGINS_AT_ONCE = 10
-"""Users logging in at once (the login throttle allows 30 attempts in flight per address)."""
-STUDY = "ucmsc-rct"
-VISIT = "month_3"
 THINK_SECONDS = (2.0, 6.0)
 SAMPLE_SECONDS = 0.02
 
@@ -65,73 +62,6 @@ class Run:
     waiting_on_head: int = 0
     """Samples in which at least one backend waited for a lock held on the audit head."""
     waiting_backends: int = 0
-
-
-def _prepare(url: str) -> list[str]:
-    """Ten sites, twenty coordinators per site granted only it, one enrolled participant each
-    at her site; returns the participants' codes (user i works on codes[i])."""
-    database = connect(url)
-    prepare_database(database)
-    codes = []
-    with database.transaction() as session:
-        study = study_named(session, STUDY)
-        sites = [
-            add_site(session, code=f"S{s:02d}", name=f"Site {s}", username="bench")
-            for s in range(1, SITES + 1)
-        ]
-        for i in range(USERS):
-            site = sites[i % SITES]
-            user = add_user(
-                session, username=f"user{i}", role="coordinator", password=PASSWORD, by="bench"
-            )
-            give(session, user, [Grant(None, site.code)], by="bench")
-            participant = add_participant(session, study, site, username="bench")
-            ecrf.save_form(
-                session,
-                participant,
-                "screening",
-                {"age_years": 31.0, "consent": True},
-                username="bench",
-                expected_version=None,
-            )
-            participant.status = "enrolled"
-            codes.append(participant.code)
-    database.dispose()
-    return codes
-
-
-async def _saves(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    index: int,
-    code: str,
-    saves: int,
-    think: bool,
-    run: Run,
-) -> None:
-    url = f"/api/studies/{STUDY}/participants/{code}/visits/{VISIT}"
-    version = None
-    rng = np.random.default_rng(index)
-    for save in range(saves):
-        if think:
-            await asyncio.sleep(float(rng.uniform(*THINK_SECONDS)))
-        body = {
-            "values": {
-                "afc_post": str(int(rng.integers(0, 20))),
-                "amh_post_ng_ml": f"{rng.uniform(0.01, 3):.2f}",
-                "menses_followup": "amenorrhea",
-            },
-            "units": {},
-            "version": version,
-            "reason": "" if version is None else f"benchmark correction {save}",
-        }
-        start = time.perf_counter()
-        response = await client.put(url, json=body, headers=headers)
-        run.latencies.append(time.perf_counter() - start)
-        if response.status_code != 200:
-            run.errors.append(f"{response.status_code}: {response.text[:200]}")
-            return
-        version = response.json()["version"]
 
 
 def _sample_lock_waits(url: str, stop: threading.Event, run: Run) -> None:
@@ -162,17 +92,21 @@ async def _load(base: str, codes: list[str], saves: int, think: bool, run: Run, 
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_lock_waits, args=(url, stop, run), daemon=True)
     try:
-        headers: list[dict[str, str]] = []
-        for first in range(0, len(clients), LOGINS_AT_ONCE):
-            batch = clients[first : first + LOGINS_AT_ONCE]
-            headers += await asyncio.gather(
-                *(log_in(c, f"user{first + i}", PASSWORD) for i, c in enumerate(batch))
-            )
+        headers = await log_in_all(clients, PASSWORD)
         sampler.start()
         start = time.perf_counter()
         await asyncio.gather(
             *(
-                _saves(client, headers[i], i, code, saves, think, run)
+                save_repeatedly(
+                    client,
+                    headers[i],
+                    code,
+                    saves=saves,
+                    think=THINK_SECONDS if think else None,
+                    seed=i,
+                    latencies=run.latencies,
+                    errors=run.errors,
+                )
                 for i, (client, code) in enumerate(zip(clients, codes, strict=True))
             )
         )
@@ -188,7 +122,7 @@ async def _load(base: str, codes: list[str], saves: int, think: bool, run: Run, 
 def _run(workers: int, *, think: bool) -> Run:
     run = Run()
     with throwaway_database("ovaregen_multicentre") as url:
-        codes = _prepare(url)
+        codes = prepare(url, [f"S{s:02d}" for s in range(1, SITES + 1)], USERS, PASSWORD)
         with serving(url, workers=workers) as base:
             saves = SAVES_PER_USER if think else SATURATION_SAVES_PER_USER
             asyncio.run(_load(base, codes, saves, think, run, url))

@@ -7,6 +7,7 @@ the figures are a floor for a deployment that gives the server its own cores.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -104,3 +105,103 @@ def latency_note(latencies: list[float], errors: list[str], users: int, wall: fl
         f"max {seconds.max() * 1000:.0f} ms; errors: {len(errors)}"
         + (f" (first: {errors[0]})" if errors else "")
     )
+
+
+STUDY = "ucmsc-rct"
+VISIT = "month_3"
+LOGINS_AT_ONCE = 10
+"""Users logging in at the same moment: more from one address than the throttle's 30 free
+attempts in flight (each check is reserved as a failure until its password proves right)
+would be told to wait."""
+
+
+def prepare(url: str, site_codes: list[str], users: int, password: str) -> list[str]:
+    """The sites; ``users`` coordinators ``user0``…, user i at site ``i mod len(sites)`` and
+    granted only it; one enrolled, screened participant of study C per user at her site.
+    Returns the participants' codes (user i works on codes[i])."""
+    from ovaregen.clinic import ecrf  # noqa: PLC0415 - the benchmark's own imports stay light
+    from ovaregen.clinic.scope import Grant  # noqa: PLC0415
+    from ovaregen.clinic.site_access import give  # noqa: PLC0415
+    from ovaregen.clinic.studies import (  # noqa: PLC0415
+        add_participant,
+        add_site,
+        prepare_database,
+        study_named,
+    )
+    from ovaregen.clinic.users import add_user  # noqa: PLC0415
+    from ovaregen.store.database import connect  # noqa: PLC0415
+
+    database = connect(url)
+    prepare_database(database)
+    codes = []
+    with database.transaction() as session:
+        study = study_named(session, STUDY)
+        sites = [add_site(session, code=c, name=f"Site {c}", username="bench") for c in site_codes]
+        for i in range(users):
+            site = sites[i % len(sites)]
+            user = add_user(
+                session, username=f"user{i}", role="coordinator", password=password, by="bench"
+            )
+            give(session, user, [Grant(None, site.code)], by="bench")
+            participant = add_participant(session, study, site, username="bench")
+            ecrf.save_form(
+                session,
+                participant,
+                "screening",
+                {"age_years": 31.0, "consent": True},
+                username="bench",
+                expected_version=None,
+            )
+            participant.status = "enrolled"
+            codes.append(participant.code)
+    database.dispose()
+    return codes
+
+
+async def log_in_all(clients: list[httpx.AsyncClient], password: str) -> list[dict[str, str]]:
+    """Log user i in on clients[i], ``LOGINS_AT_ONCE`` at a time; their CSRF headers."""
+    headers: list[dict[str, str]] = []
+    for first in range(0, len(clients), LOGINS_AT_ONCE):
+        batch = clients[first : first + LOGINS_AT_ONCE]
+        headers += await asyncio.gather(
+            *(log_in(c, f"user{first + i}", password) for i, c in enumerate(batch))
+        )
+    return headers
+
+
+async def save_repeatedly(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    code: str,
+    *,
+    saves: int,
+    think: tuple[float, float] | None,
+    seed: int,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
+    """Save her 3-month follow-up form ``saves`` times, each with the version and a reason
+    for change (a real audited update), pausing ``think`` seconds (uniform) before each."""
+    url = f"/api/studies/{STUDY}/participants/{code}/visits/{VISIT}"
+    version = None
+    rng = np.random.default_rng(seed)
+    for save in range(saves):
+        if think is not None:
+            await asyncio.sleep(float(rng.uniform(*think)))
+        body = {
+            "values": {
+                "afc_post": str(int(rng.integers(0, 20))),
+                "amh_post_ng_ml": f"{rng.uniform(0.01, 3):.2f}",
+                "menses_followup": "amenorrhea",
+            },
+            "units": {},
+            "version": version,
+            "reason": "" if version is None else f"benchmark correction {save}",
+        }
+        start = time.perf_counter()
+        response = await client.put(url, json=body, headers=headers)
+        latencies.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            errors.append(f"{response.status_code}: {response.text[:200]}")
+            return
+        version = response.json()["version"]
