@@ -9,6 +9,7 @@ monitor and the data manager write nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -205,14 +206,20 @@ def answer_page(
     return RedirectResponse(_thread_url(found, query, "answered"), 303)
 
 
-@router.post("/studies/{study}/queries/raised/{query_id}/close", include_in_schema=False)
-def close_page(
-    study: str, query_id: int, session: SessionDep, actor: QueryRaiser, form: Submitted
+def _raiser_step(
+    step: Callable[..., object],
+    done: str,
+    study: str,
+    query_id: int,
+    session: Session,
+    actor: Actor,
+    form: Mapping[str, str],
 ) -> Response:
+    """Close or re-open (``step``) a query from its thread page; back to it, saying ``done``."""
     found = scope.study_seen(session, study, actor.access)
     query = cycle.query_seen(session, found, query_id, actor.reader)
     try:
-        cycle.close_query(
+        step(
             session,
             query,
             message=form.get("message"),
@@ -221,26 +228,21 @@ def close_page(
         )
     except QueryInputError as error:
         raise _refused(error) from None
-    return RedirectResponse(_thread_url(found, query, "closed"), 303)
+    return RedirectResponse(_thread_url(found, query, done), 303)
+
+
+@router.post("/studies/{study}/queries/raised/{query_id}/close", include_in_schema=False)
+def close_page(
+    study: str, query_id: int, session: SessionDep, actor: QueryRaiser, form: Submitted
+) -> Response:
+    return _raiser_step(cycle.close_query, "closed", study, query_id, session, actor, form)
 
 
 @router.post("/studies/{study}/queries/raised/{query_id}/reopen", include_in_schema=False)
 def reopen_page(
     study: str, query_id: int, session: SessionDep, actor: QueryRaiser, form: Submitted
 ) -> Response:
-    found = scope.study_seen(session, study, actor.access)
-    query = cycle.query_seen(session, found, query_id, actor.reader)
-    try:
-        cycle.reopen_query(
-            session,
-            query,
-            message=form.get("message"),
-            reader=actor.reader,
-            expected_version=_version(form.get("version")),
-        )
-    except QueryInputError as error:
-        raise _refused(error) from None
-    return RedirectResponse(_thread_url(found, query, "reopened"), 303)
+    return _raiser_step(cycle.reopen_query, "reopened", study, query_id, session, actor, form)
 
 
 # ---- API ---------------------------------------------------------------------------------
