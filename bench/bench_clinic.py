@@ -20,7 +20,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 import numpy as np
 
 from bench.harness import Measurement
@@ -31,6 +30,7 @@ from bench.live_clinic import (
     save_repeatedly,
     serving,
     throwaway_database,
+    user_client,
 )
 
 USERS = 50
@@ -43,7 +43,7 @@ async def _load(base: str, codes: list[str], think: bool) -> tuple[list[float], 
     """All users log in first (Argon2 is deliberately slow), then save concurrently."""
     latencies: list[float] = []
     errors: list[str] = []
-    clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in codes]
+    clients = [user_client(base, 30) for _ in codes]
     try:
         headers = await log_in_all(clients, PASSWORD)
         start = time.perf_counter()

@@ -28,7 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
 
@@ -40,6 +39,7 @@ from bench.live_clinic import (
     save_repeatedly,
     serving,
     throwaway_database,
+    user_client,
 )
 
 SITES = 10
@@ -88,7 +88,7 @@ def _sample_lock_waits(url: str, stop: threading.Event, run: Run) -> None:
 
 async def _load(base: str, codes: list[str], saves: int, think: bool, run: Run, url: str) -> None:
     """All users log in first (Argon2 is deliberately slow), then save concurrently."""
-    clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in codes]
+    clients = [user_client(base, 60) for _ in codes]
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_lock_waits, args=(url, stop, run), daemon=True)
     try:

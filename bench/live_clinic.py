@@ -81,6 +81,18 @@ def serving(url: str, workers: int = 1) -> Iterator[str]:
                 server.wait(timeout=30)
 
 
+SERVER_KEEP_ALIVE_SECONDS = 5
+"""Uvicorn's default: an idle connection is closed by the server after 5 s."""
+
+
+def user_client(base: str, timeout: float) -> httpx.AsyncClient:
+    """One simulated user's client. It drops an idle connection before the server would
+    (``SERVER_KEEP_ALIVE_SECONDS``), as browsers do: a request sent on a connection the server
+    is closing at that instant fails with a read error that no server could avoid."""
+    limits = httpx.Limits(keepalive_expiry=SERVER_KEEP_ALIVE_SECONDS - 1)
+    return httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits)
+
+
 async def log_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     """Log one simulated user in through the login page; the CSRF header her saves send."""
     form = await client.get("/login")

@@ -42,7 +42,7 @@ def trail_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
 
 def write_entries(database: Database, count: int = 5) -> list[int]:
     """Append ``count`` ordinary entries; their ids."""
-    ids = []
+    entries = []
     with database.transaction() as session:
         for number in range(count):
             entry = audit.record(
@@ -56,8 +56,8 @@ def write_entries(database: Database, count: int = 5) -> list[int]:
                 changes={"afc": [number, number + 1]},
                 reason="source document",
             )
-            ids.append(entry.id)
-    return ids
+            entries.append(entry)
+    return [entry.id for entry in entries]  # numbered at the commit
 
 
 def unguard(database: Database) -> None:

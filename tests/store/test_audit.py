@@ -23,7 +23,7 @@ STATISTICIAN = Reader("statistician", "statistician", EVERYWHERE)
 
 
 def write_entries(database: Database, count: int = 5) -> list[int]:
-    ids = []
+    entries = []
     with database.transaction() as session:
         for number in range(count):
             entry = audit.record(
@@ -37,8 +37,8 @@ def write_entries(database: Database, count: int = 5) -> list[int]:
                 changes={"afc": [number, number + 1], "menses": [None, "regular"]},
                 reason="source document",
             )
-            ids.append(entry.id)
-    return ids
+            entries.append(entry)
+    return [entry.id for entry in entries]  # numbered at the commit
 
 
 def tamper(database: Database, statement: str) -> None:

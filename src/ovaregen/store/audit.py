@@ -4,8 +4,17 @@ Every create, update and delete of study data appends one ``AuditEntry`` in the 
 transaction as the change. Entries are append-only (database triggers refuse UPDATE and
 DELETE) and hash-chained: each entry's SHA-256 covers its content and the previous entry's
 hash, and ``audit_head`` holds the last one, so ``verify`` detects an entry changed, removed
-from the middle, or removed from the end. Writers lock ``audit_head`` (``FOR UPDATE``;
-SQLite's immediate transactions serialise them anyway), which keeps the chain in id order.
+from the middle, or removed from the end.
+
+The chain is a single line, so its writers take turns at ``audit_head`` (``FOR UPDATE``;
+SQLite's immediate transactions serialise them anyway). To keep that turn short, an entry is
+queued when the change is made and chained at the transaction's commit: the head is locked,
+the transaction's entries numbered, timestamped (the commit's time, so times rise with ids)
+and inserted, and the lock ends with the commit. A savepoint rolled back takes its entries with
+it; a transaction rolled back leaves none; a transaction that reads the trail sees its own
+entries (they are chained at that read). Locking the head at the first change instead held it
+across the whole save and capped a multi-centre server's saves per second at the rate one
+transaction at a time could run (``bench/bench_multicentre.py``, docs/benchmarks.md).
 
 A chain alone cannot detect someone who holds the database and rewrites it whole (cuts the
 tail and fixes the head, or recomputes every hash after a rewrite); ``verify`` therefore also
@@ -23,14 +32,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ClauseElement, ColumnElement, Select, event, func, insert, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from ovaregen.store.models import AuditEntry, AuditHead, utc_now
 
 GENESIS_HASH = "0" * 64
 """The previous hash of the first entry."""
 VERIFY_BATCH = 5_000
+_PENDING = "ovaregen_audit_pending"
+_MARKS = "ovaregen_audit_savepoints"
 
 
 class Action:
@@ -124,10 +136,9 @@ def _locked_head(session: Session) -> AuditHead:
     ).scalar_one()
 
 
-def _chained(head: AuditHead, new: NewEntry, at: datetime) -> AuditEntry:
-    entry = AuditEntry(
-        id=head.last_id + 1,
-        at=at,
+def _entry(new: NewEntry) -> AuditEntry:
+    """A not yet chained entry (no id, time or hashes) of ``new``."""
+    return AuditEntry(
         username=new.username,
         action=new.action,
         entity=new.entity,
@@ -136,12 +147,22 @@ def _chained(head: AuditHead, new: NewEntry, at: datetime) -> AuditEntry:
         participant=new.participant,
         changes=_plain(dict(new.changes)),
         reason=new.reason,
-        previous_hash=head.last_hash,
     )
+
+
+def _chain(head: AuditHead, entry: AuditEntry, at: datetime) -> None:
+    """Number, timestamp and hash ``entry`` as the one after ``head``; move the head."""
+    entry.id = head.last_id + 1
+    entry.at = at
+    entry.previous_hash = head.last_hash
     entry.hash = entry_hash(entry)
     head.last_id = entry.id
     head.last_hash = entry.hash
-    return entry
+
+
+def _pending(session: Session) -> list[AuditEntry]:
+    found: list[AuditEntry] = session.info.setdefault(_PENDING, [])
+    return found
 
 
 def record(
@@ -156,28 +177,74 @@ def record(
     participant: str = "",
     reason: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction."""
-    head = _locked_head(session)
+    """Append one entry to the chain when the caller's transaction commits (module
+    docstring); its id, time and hashes are set then."""
     new = NewEntry(username, action, entity, entity_id, changes, study, participant, reason)
-    entry = _chained(head, new, utc_now())
-    session.add(entry)
-    session.flush()
+    entry = _entry(new)
+    _pending(session).append(entry)
     return entry
 
 
 def record_many(session: Session, entries: Iterable[NewEntry]) -> int:
-    """Append ``entries`` in order, inside the caller's transaction, with one lock of the
-    head and one multi-row insert (an import's thousands of entries); returns how many."""
+    """Append ``entries`` in order when the caller's transaction commits, with the others of
+    that transaction in one multi-row insert (an import's thousands); returns how many."""
+    queued = [_entry(new) for new in entries]
+    _pending(session).extend(queued)
+    return len(queued)
+
+
+def _chain_pending(session: Session) -> None:
+    """At commit: lock the head, chain the transaction's entries in the order they were
+    recorded, and insert them — the head is held only from here to the commit."""
+    pending = session.info.pop(_PENDING, None)
+    session.info.pop(_MARKS, None)
+    if not pending:
+        return
     head = _locked_head(session)
     at = utc_now()
-    rows = [
-        {column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns}
-        for entry in (_chained(head, new, at) for new in entries)
-    ]
-    if rows:
-        session.execute(insert(AuditEntry), rows)
-        session.flush()
-    return len(rows)
+    for entry in pending:
+        _chain(head, entry, at)
+    columns = [column.key for column in AuditEntry.__table__.columns]
+    session.execute(
+        insert(AuditEntry), [{key: getattr(entry, key) for key in columns} for entry in pending]
+    )
+    session.flush()
+
+
+def _marked(session: Session, transaction: SessionTransaction) -> None:
+    """A savepoint begins: remember how many entries were queued before it."""
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(_pending(session))
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rollback: a savepoint's entries go with its changes; the whole transaction's all go."""
+    marks: dict[int, int] = session.info.get(_MARKS, {})
+    if previous.nested and id(previous) in marks:
+        del _pending(session)[marks.pop(id(previous)) :]
+    elif not previous.nested and previous.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
+
+
+def _read_own_entries(state: ORMExecuteState) -> None:
+    """A read of the trail within the transaction sees the transaction's own entries: they
+    are chained first (outside a savepoint, whose rollback would take them)."""
+    session = state.session
+    if (
+        state.is_select
+        and session.info.get(_PENDING)
+        and not session.in_nested_transaction()
+        and isinstance(state.statement, ClauseElement)
+        and AuditEntry.__table__ in find_tables(state.statement, include_joins=True)
+    ):
+        _chain_pending(session)
+
+
+event.listen(Session, "before_commit", _chain_pending)
+event.listen(Session, "do_orm_execute", _read_own_entries)
+event.listen(Session, "after_transaction_create", _marked)
+event.listen(Session, "after_soft_rollback", _rolled_back)
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,8 @@ class Database:
     sessions: sessionmaker[Session]
     writers: FifoLock | None = None
     """SQLite: this process's writers, served in arrival order (``store.write_queue``)."""
+    connections: int = 1
+    """How many connections the pool lends at most (its size and overflow)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -203,7 +205,9 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
             "expected sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
         )
-    return Database(url, engine, sessionmaker(engine, expire_on_commit=False), writers)
+    return Database(
+        url, engine, sessionmaker(engine, expire_on_commit=False), writers, pool_size * 3
+    )
 
 
 def database_url(data_dir: Path, database_url: str | None = None) -> str:

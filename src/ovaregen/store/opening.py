@@ -26,6 +26,8 @@ from ovaregen.store.database import BUSY_TIMEOUT_MS, Database, DatabaseError, co
 from ovaregen.store.integrity import check_sqlite_file, read_only_uri, sqlite_file_of
 from ovaregen.store.migrate import MIGRATIONS, current_revision
 
+POOL_CONNECTIONS = 15
+"""SQLAlchemy's default pool (5 and an overflow of 10) that a read-only archive opens with."""
 READ_ONLY_REFUSAL = "the database was opened read-only (an archive copy): nothing can be saved"
 
 
@@ -139,4 +141,4 @@ def _connect_read_only(url: str, path: Path | None) -> Database:
         raise DatabaseError("only a database file or PostgreSQL can be opened read-only")
     sessions = sessionmaker(engine, expire_on_commit=False)
     event.listen(sessions, "before_flush", _refuse_flush)
-    return Database(url, engine, sessions)
+    return Database(url, engine, sessions, connections=POOL_CONNECTIONS)

@@ -37,6 +37,7 @@ from ovaregen.domain.protocols import ProtocolError
 from ovaregen.store.database import Database, is_read_only
 from ovaregen.store.models import ApiToken, User, WebSession
 from ovaregen.web.bearer import is_api_path, request_token
+from ovaregen.web.database_turns import database_turn
 from ovaregen.web.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -79,9 +80,14 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 write lock (issue 11). OPTIONS is left out: it is never routed to a handler here."""
 
 
-def db_session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    """One transaction per request: read-only for GET and HEAD, else a write transaction
-    committed when the route returns and rolled back on error."""
+def db_session(
+    request: Request,
+    db: Annotated[Database, Depends(database)],
+    _turn: Annotated[None, Depends(database_turn, scope="function")],
+) -> Iterator[Session]:
+    """One transaction per request, begun once the request has its turn at the database
+    (``web.database_turns``): read-only for GET and HEAD, else a write transaction committed
+    when the route returns and rolled back on error."""
     with db.read() if request.method in READ_METHODS else db.transaction() as session:
         yield session
 
