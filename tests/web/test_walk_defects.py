@@ -239,3 +239,62 @@ def test_adding_a_pregnancy_or_an_adverse_event_or_deciding_a_dose_says_saved(
     assert decided.status_code == 303, decided.text
     page = investigator.client.get(decided.headers["location"]).text
     assert "Decision on day 1's proposal saved" in page
+
+
+def _lock_notice(browser, url: str) -> str:  # type: ignore[no-untyped-def]
+    """The lock notice of a form's page as a person reads it (tags removed, spaces joined)."""
+    found = re.search(r'<p [^>]*id="lock-notice".*?</p>', browser.client.get(url).text, re.S)
+    assert found, f"no lock notice on {url}"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split())
+
+
+def test_a_locked_forms_notice_reads_is_locked_by_for_a_form_a_casebook_and_the_study(
+    login, clinic_database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """The monitoring-visit walk read "This casebook islocked by …" (docs/gcp-locks.md)."""
+    coordinator = login("coordinator")
+    code = new_participant(coordinator)
+    base = f"/studies/{STUDY}/participants/{code}"
+    coordinator.post_form(f"{base}/screening", {"age_years": "33", "version": ""})
+    manager = login("data_manager")
+    for scope, lock, fields in (
+        ("This form is", f"{base}/lock", {"form": "screening"}),
+        ("This casebook is", f"{base}/lock", {}),
+        ("The study database is", f"/studies/{STUDY}/lock", {}),
+    ):
+        assert manager.post_form(lock, {"reason": "clean", **fields}).status_code == 303
+        notice = _lock_notice(coordinator, f"{base}/screening")
+        assert f"Locked. {scope} locked by data_manager on " in notice, notice
+        assert "(reason: clean)" in notice
+        released = manager.post_form(f"{lock}/release", {"reason": "query", **fields})
+        assert released.status_code == 303
+
+
+def test_a_participant_code_in_the_list_and_the_raised_queries_never_breaks_at_its_hyphen(
+    login,
+) -> None:  # type: ignore[no-untyped-def]
+    """At 375 px the list's narrow code column broke MAD1-0001 into "MAD1-" / "0001"."""
+    coordinator = login("coordinator")
+    code = new_participant(coordinator)
+    coordinator.post_form(
+        f"/studies/{STUDY}/participants/{code}/screening", {"age_years": "33", "version": ""}
+    )
+    monitor = login("monitor")
+    raised = monitor.post_form(
+        f"/studies/{STUDY}/participants/{code}/queries",
+        {"visit": "screening", "variable": "age_years", "message": "check the age"},
+    )
+    assert raised.status_code == 303, raised.text
+    link = f'class="participant-code" href="/studies/{STUDY}/participants/{code}">{code}</a>'
+    assert link in coordinator.client.get(f"/studies/{STUDY}").text
+    assert link in coordinator.client.get(f"/studies/{STUDY}/queries/raised").text
+    css = coordinator.client.get("/static/app.css").text
+    assert ".participant-code { white-space:nowrap; }" in css
+
+
+def test_a_tick_box_sits_before_its_words_on_every_width(login) -> None:  # type: ignore[no-untyped-def]
+    """At 375 px the query answer's "Change the value" box was stretched over a row of its own
+    (``label input`` is a full-width block there)."""
+    css = login("coordinator").client.get("/static/app.css").text
+    rule = "label input[type=checkbox], label input[type=radio] { display:inline; width:auto;"
+    assert rule in css
