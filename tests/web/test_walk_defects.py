@@ -273,7 +273,8 @@ def test_a_locked_forms_notice_reads_is_locked_by_for_a_form_a_casebook_and_the_
 def test_a_participant_code_in_the_list_and_the_raised_queries_never_breaks_at_its_hyphen(
     login,
 ) -> None:  # type: ignore[no-untyped-def]
-    """At 375 px the list's narrow code column broke MAD1-0001 into "MAD1-" / "0001"."""
+    """At 375 px the list's narrow code column broke MAD1-0001 into "MAD1-" / "0001"; the
+    rule holds for every table cell linking to a participant (worklist, locks, SDV…)."""
     coordinator = login("coordinator")
     code = new_participant(coordinator)
     coordinator.post_form(
@@ -289,7 +290,7 @@ def test_a_participant_code_in_the_list_and_the_raised_queries_never_breaks_at_i
     assert link in coordinator.client.get(f"/studies/{STUDY}").text
     assert link in coordinator.client.get(f"/studies/{STUDY}/queries/raised").text
     css = coordinator.client.get("/static/app.css").text
-    assert ".participant-code { white-space:nowrap; }" in css
+    assert '.participant-code, td a[href*="/participants/"] { white-space:nowrap; }' in css
 
 
 def test_a_tick_box_sits_before_its_words_on_every_width(login) -> None:  # type: ignore[no-untyped-def]
