@@ -56,6 +56,11 @@ class Postgres:
         admin.dispose()
 
 
+def full_name_of(username: str) -> str:
+    """The full name the fixtures give a user: the printed name of her signatures."""
+    return "Dr " + username.replace("_", " ").title()
+
+
 def migrated(url: str) -> Database:
     database = connect(url)
     prepare_database(database)
@@ -63,7 +68,12 @@ def migrated(url: str) -> Database:
         add_site(session, code=SITE, name="Test clinic", username="test")
         for role in Role:
             user = add_user(
-                session, username=role.value, role=role.value, password=PASSWORD, by="test"
+                session,
+                username=role.value,
+                role=role.value,
+                password=PASSWORD,
+                by="test",
+                full_name=full_name_of(role.value),
             )
             give(session, user, [Grant(None, None)], by="test")
     return database
@@ -71,8 +81,9 @@ def migrated(url: str) -> Database:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated clinic database with one site and one user per role (username = role),
-    each holding every study and every site (site-scoped users: ``tests/web/test_sites.py``)."""
+    """A migrated clinic database with one site and one user per role (username = role, full
+    name ``full_name_of`` it), each holding every study and every site (site-scoped users:
+    ``tests/web/test_sites.py``)."""
     if request.param == "sqlite":
         database = migrated(sqlite_url(tmp_path))
         yield database

@@ -149,7 +149,8 @@ def test_a_change_breaks_the_signature_and_re_signing_mends_it(login, clinic_dat
     )
     assert signed.status_code == 303 and signed.headers["location"] == _url(code, api=False)
     page = investigator.client.get(_url(code, api=False)).text
-    assert "signed by investigator on " in page and "meaning: reviewed and approved — valid" in page
+    assert "signed by Dr Investigator (investigator) on " in page
+    assert "meaning: reviewed and approved — valid" in page
 
     _change(coordinator, code, 1, 34)
     [broken] = _signatures(investigator, code)["signatures"]

@@ -1,6 +1,6 @@
 """An administrator's changes to accounts: disable, enable, new password, new role, unlock,
-end sessions — each audited (21 CFR Part 11 §11.10(d), (e): access limited to authorised
-people, changes to it recorded).
+end sessions, full name — each audited (21 CFR Part 11 §11.10(d), (e): access limited to
+authorised people, changes to it recorded).
 
 A change that withdraws or alters what a person may do — disabling, a new password, a new
 role — also ends every web session of that user at once (OWASP Session Management Cheat
@@ -10,7 +10,8 @@ does not revoke them, they act with her role of the moment); a new password also
 the user's failed logins (the administrator has established who she is). ``unlock`` is the
 CAPTCHA-free way past the login throttle (``clinic.throttle``): it forgets the failures of a
 username, or of an address. Password hashes are computed by the caller before the transaction
-(``users.password_hash``) and never enter the audit trail.
+(``users.password_hash``) and never enter the audit trail. A new full name (the printed name
+of her signatures from then on, §11.50(a)(1)) changes nothing she may do: her sessions stay.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import throttle, tokens
-from ovaregen.clinic.users import UserError, check_role
+from ovaregen.clinic.users import UserError, check_full_name, check_role
 from ovaregen.store import audit
 from ovaregen.store.models import PasswordLink, User, WebSession, utc_now
 
@@ -143,6 +144,22 @@ def set_role(session: Session, username: str, *, role: str, by: str, reason: str
     ended = _end_sessions(session, user)
     _record(session, user, by, {"role": [before, role], "sessions_ended": ended}, reason)
     return ended
+
+
+def set_full_name(
+    session: Session, username: str, *, full_name: str, by: str, reason: str = ""
+) -> str:
+    """Give ``username`` the full name ``full_name`` (``users.check_full_name``), printed on
+    the signatures she makes from now on; her past signatures keep the name they were made
+    with (``signature.printed_name``). Audited; returns the name as kept."""
+    name = check_full_name(full_name)
+    user = user_named(session, username, for_update=True)
+    if user.full_name == name:
+        raise UserError(f"{username}'s full name is {name!r} already; nothing was changed")
+    before = user.full_name or None
+    user.full_name = name
+    _record(session, user, by, {"full_name": [before, name]}, reason)
+    return name
 
 
 def revoke_sessions(session: Session, username: str, *, by: str, reason: str = "") -> int:

@@ -5,7 +5,9 @@ visit, or her pregnancies or adverse-event list), her whole casebook, or the stu
 before the final analysis (ICH E6(R3) §4.2.5 and Annex 1 §3.16: data are locked when they are
 final; 21 CFR Part 11 §11.10(e): who did what, when and why). Locking and unlocking need a
 reason and are audited; a lock row is never deleted: unlocking closes it (``released_*``), so
-the history stays.
+the history stays. A thing has at most one open lock: the clinic checks, and the database's
+partial unique indexes (revision 0014) refuse a second open row even when two requests pass that
+check at the same moment; the loser is told it is already locked, by whom.
 
 Locked data refuse every change (``refuse_form_change``, ``refuse_participant_change``,
 ``refuse_study_change``, called by the clinic's write functions themselves, so no route can
@@ -23,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -132,6 +135,18 @@ def lock_holding(session: Session, participant: Participant, form: str | None) -
     return found
 
 
+def locks_holding(
+    session: Session, participant: Participant, forms: Sequence[str]
+) -> dict[str, DataLock | None]:
+    """The lock holding each of her ``forms`` (as ``lock_holding``, in at most three look-ups:
+    a page of several forms, such as the G-CSF log's five days)."""
+    found = study_lock(session, participant.study) or participant_lock(session, participant)
+    if found is not None:
+        return dict.fromkeys(forms, found)
+    own = form_locks(session, participant)
+    return {form: own.get(form) for form in forms}
+
+
 def refuse_study_change(session: Session, study: Study) -> None:
     """``LockedError`` when the study database is locked (new participants, imports, the
     allocation list)."""
@@ -184,6 +199,16 @@ def _open_lock(
     return form_locks(session, participant).get(form)
 
 
+def _refuse_held(
+    session: Session, study: Study, participant: Participant | None, form: str | None
+) -> None:
+    """The clinic's own check that the thing is not locked already (the database's partial
+    unique indexes of revision 0014 hold it too, against two requests at the same moment)."""
+    held = _open_lock(session, study, participant, form)
+    if held is not None:
+        raise StudyError(f"{target(held, study.name)} is already {describe(held)}")
+
+
 def _audit(session: Session, lock: DataLock, study: Study, action: str, reason: str) -> None:
     what = {"scope": lock.scope, "form": lock.visit} if lock.visit else {"scope": lock.scope}
     released = action == UNLOCK_ACTION
@@ -210,7 +235,9 @@ def lock(
     reason: str,
 ) -> DataLock:
     """Lock the study (no participant), her casebook (no form) or one form of hers; audited.
-    Refused (``StudyError``) without a reason, for an unknown form, or when already locked."""
+    Refused (``StudyError``) without a reason, for an unknown form, or when already locked
+    (also when another request locked it at the same moment: one open lock of each thing,
+    held by the database's partial unique indexes)."""
     if form is not None and participant is None:
         raise StudyError("form: a form lock names the participant whose form it is")
     if form is not None and form not in form_names(study):
@@ -220,9 +247,7 @@ def lock(
         )
     reason = _reason(reason, "locking")
     scope = STUDY if participant is None else PARTICIPANT if form is None else FORM
-    held = _open_lock(session, study, participant, form)
-    if held is not None:
-        raise StudyError(f"{target(held, study.name)} is already {describe(held)}")
+    _refuse_held(session, study, participant, form)
     row = DataLock(
         scope=scope,
         study_id=study.id,
@@ -232,8 +257,17 @@ def lock(
         locked_by=username,
         lock_reason=reason,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Someone locked the same thing at the same moment: the open-lock index refused this
+        # second row (nothing was saved); her lock stands and is named as above.
+        _refuse_held(session, study, participant, form)
+        raise StudyError(
+            "someone locked this at the same moment; reload to see the lock; nothing was changed"
+        ) from None
     session.refresh(row)
     _audit(session, row, study, LOCK_ACTION, reason)
     return row

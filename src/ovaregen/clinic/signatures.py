@@ -7,8 +7,10 @@ The rules:
   Argon2, through the login throttle, so guessing by signing is throttled like logging in); a
   wrong password or a throttled attempt signs nothing and is audited;
 - a signature shows the printed name of the signer, the date and time (UTC) and its meaning,
-  one of ``MEANINGS`` (§11.50); there is no full-name column yet, so the printed name is the
-  username;
+  one of ``MEANINGS`` (§11.50): the printed name is her full name (``app_user.full_name``)
+  copied onto the signature when she signs, so a later change of her name leaves her past
+  signatures as they were made; a signer without a full name is refused, told how to set it
+  (signatures made before revision 0014 print the username, which they showed then);
 - it is bound to the exact values signed (§11.70): the SHA-256 of the signed forms' hashes
   (``clinic.record_hash``: values, versions, participant, form), with each form's version and
   hash kept beside it; it is *valid* while the forms still have that hash and *broken* after any
@@ -70,10 +72,16 @@ class SignatureState:
         return not self.changes
 
     @property
+    def signed_by(self) -> str:
+        """The printed name, and the username beside it when they differ."""
+        s = self.signature
+        return s.printed_name if s.printed_name == s.signer else f"{s.printed_name} ({s.signer})"
+
+    @property
     def text(self) -> str:
         s = self.signature
         made = (
-            f"signed by {s.printed_name} on {s.signed_at.strftime(TIME_FORMAT)}, "
+            f"signed by {self.signed_by} on {s.signed_at.strftime(TIME_FORMAT)}, "
             f"meaning: {s.meaning}"
         )
         if self.valid:
@@ -175,6 +183,20 @@ def latest_states(session: Session, participant: Participant) -> list[SignatureS
     return [state(session, participant, latest[scope]) for scope in order]
 
 
+def printed_name_of(signer: User) -> str:
+    """Her full name, the printed name of a signature (§11.50(a)(1)); a refusal naming how to
+    set it when she has none."""
+    name = signer.full_name.strip()
+    if not name:
+        raise SignatureRefusedError(
+            f"{signer.username} has no full name, and a signature shows the printed name of its "
+            "signer (21 CFR 11.50(a)(1)): an administrator sets it on the Users page "
+            f"(Change… → Full name) or with `ovaregen user set-name --username {signer.username} "
+            '--name "…"`; nothing was signed'
+        )
+    return name
+
+
 def check_meaning(meaning: str) -> str:
     if meaning not in MEANINGS:
         raise SignatureRefusedError(
@@ -199,6 +221,7 @@ def sign(
     (through the login throttle); audited whether signed or refused. The caller's transaction
     must be committed also when the outcome is a refusal (the throttle counts it)."""
     check_meaning(meaning)
+    printed_name = printed_name_of(signer)
     if not password:
         raise SignatureRefusedError("password is empty: enter your password to sign")
     forms = covered(session, participant, scope)
@@ -231,7 +254,7 @@ def sign(
         scope=scope,
         meaning=meaning,
         signer=signer.username,
-        printed_name=signer.username,
+        printed_name=printed_name,
         values_sha256=forms_hash(participant, scope, hashes),
         forms={
             k: {"label": f.label, "version": f.version, "sha256": f.sha256}

@@ -57,6 +57,24 @@ def check_password(password: str, username: str = "") -> None:
         raise UserError(problem)
 
 
+FULL_NAME_LIMIT = 200
+"""The longest full name kept (``app_user.full_name``, ``signature.printed_name``)."""
+
+
+def check_full_name(full_name: str) -> str:
+    """The full name as kept — the printed name of her signatures (21 CFR 11.50(a)(1)):
+    spaces at the ends dropped and runs of spaces made one; refused when empty, longer than
+    ``FULL_NAME_LIMIT`` or holding a control character."""
+    name = " ".join(full_name.split())
+    if not name:
+        raise UserError("full name: empty; give her name as it is printed on her signatures")
+    if len(name) > FULL_NAME_LIMIT:
+        raise UserError(f"full name: {len(name)} characters, expected at most {FULL_NAME_LIMIT}")
+    if any(not character.isprintable() for character in name):
+        raise UserError("full name: holds a control or invisible character; type it again")
+    return name
+
+
 def check_role(role: str) -> str:
     """The role's canonical name, or a refusal listing the roles."""
     try:
@@ -78,26 +96,43 @@ def no_password_hash() -> str:
     return "!unset-" + secrets.token_hex(16)
 
 
-def add_user(session: Session, *, username: str, role: str, password: str | None, by: str) -> User:
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str | None,
+    by: str,
+    full_name: str = "",
+) -> User:
     """Create a user with an Argon2id hash of ``password``, or with no usable password
-    (``None``: she sets it by a one-time link); audited."""
+    (``None``: she sets it by a one-time link), and her full name if given (checked by
+    ``check_full_name``); audited."""
     check_username(username)
     role = check_role(role)
+    name = check_full_name(full_name) if full_name.strip() else ""
     if password is not None:
         check_password(password, username)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise UserError(f"a user named {username!r} exists already")
     stored = password_hash(password) if password is not None else no_password_hash()
-    user = User(username=username, role=role, password_hash=stored, active=True)
+    user = User(username=username, full_name=name, role=role, password_hash=stored, active=True)
     session.add(user)
     session.flush()
+    changes: dict[str, object] = {
+        "username": [None, username],
+        "role": [None, role],
+        "active": [None, True],
+    }
+    if name:
+        changes["full_name"] = [None, name]
     audit.record(
         session,
         username=by,
         action=audit.Action.CREATE,
         entity="user",
         entity_id=user.id,
-        changes={"username": [None, username], "role": [None, role], "active": [None, True]},
+        changes=changes,
     )
     return user
 

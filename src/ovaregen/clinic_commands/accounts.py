@@ -47,6 +47,14 @@ SitesOpt = Annotated[
         help="A site code she works at (repeatable); 'all' for every site. Required.",
     ),
 ]
+NameOpt = Annotated[
+    str,
+    typer.Option(
+        "--name",
+        help='Her full name, the printed name of her signatures ("Dr Ana López"); needed '
+        "before a role that signs (investigator, principal investigator) can sign.",
+    ),
+]
 PasswordStdinOpt = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
@@ -65,17 +73,20 @@ def user_add(
     ],
     study: StudiesOpt = None,
     site: SitesOpt = None,
+    name: NameOpt = "",
     password_stdin: PasswordStdinOpt = False,
     database_url: UrlOpt = None,
 ) -> None:
-    """Add a user with her role and sites; the password is asked for (or read from stdin),
-    never a default."""
-    from ovaregen.clinic.roles import ROLE_LABELS, Role  # noqa: PLC0415
+    """Add a user with her role, sites and full name; the password is asked for (or read from
+    stdin), never a default."""
+    from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role, may  # noqa: PLC0415
     from ovaregen.clinic.site_access import give, grants_of  # noqa: PLC0415
-    from ovaregen.clinic.users import UserError, add_user  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError, add_user, check_full_name  # noqa: PLC0415
 
     try:
         grants = grants_of(study or [], site or [])
+        if name:
+            check_full_name(name)
     except UserError as error:
         refuse(f"{error}; nothing was saved", 2)
     database = open_database(data, database_url)
@@ -83,22 +94,34 @@ def user_add(
         password = read_password(password_stdin)
         with database.transaction() as session:
             user = add_user(
-                session, username=username, role=role, password=password, by=getpass.getuser()
+                session,
+                username=username,
+                role=role,
+                password=password,
+                by=getpass.getuser(),
+                full_name=name,
             )
             access = give(session, user, grants, by=getpass.getuser())
     except UserError as error:
         refuse(f"{error}; nothing was saved")
     finally:
         database.dispose()
+    named = f" ({user.full_name})" if user.full_name else ""
     out.print(
-        f"user {username} added: {ROLE_LABELS[Role(role)]}; sees {access.describe()}",
+        f"user {username}{named} added: {ROLE_LABELS[Role(user.role)]}; sees {access.describe()}",
         markup=False,
     )
+    if may(user.role, Permission.SIGN) and not user.full_name:
+        out.print(
+            f"{username} cannot sign until her full name is set: ovaregen user set-name "
+            f'--username {username} --name "…"',
+            markup=False,
+        )
 
 
 @user_app.command("list")
 def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
-    """List users, roles and sites (study/site, 'all' for every one)."""
+    """List users: username, role, sites (study/site, 'all' for every one) and full name."""
     from sqlalchemy import select  # noqa: PLC0415
 
     from ovaregen.clinic.scope import access_of  # noqa: PLC0415
@@ -110,7 +133,8 @@ def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
             state = "" if user.active else " (disabled)"
             access = access_of(session, user.id)
             sites = access.describe() if access.grants else "no site: sees no participant"
-            out.print(f"{user.username}\t{user.role}{state}\t{sites}", markup=False)
+            name = user.full_name or "(no full name)"
+            out.print(f"{user.username}\t{user.role}{state}\t{sites}\t{name}", markup=False)
     database.dispose()
 
 
@@ -240,6 +264,27 @@ def user_set_role(
     def change(session: Session) -> str:
         ended = set_role(session, username, role=role, by=getpass.getuser(), reason=reason)
         return f"user {username} is now {role}{_ended(ended)}"
+
+    _change(data, database_url, change)
+
+
+@user_app.command("set-name")
+def user_set_name(
+    data: DataOpt,
+    username: UsernameOpt,
+    name: Annotated[
+        str, typer.Option("--name", help="Her full name, as printed on her signatures.")
+    ],
+    reason: ReasonOpt = "",
+    database_url: UrlOpt = None,
+) -> None:
+    """Set a user's full name, the printed name of the signatures she makes from now on (her
+    past signatures keep theirs); audited."""
+    from ovaregen.clinic.accounts import set_full_name  # noqa: PLC0415
+
+    def change(session: Session) -> str:
+        kept = set_full_name(session, username, full_name=name, by=getpass.getuser(), reason=reason)
+        return f"user {username}'s full name is now {kept}"
 
     _change(data, database_url, change)
 

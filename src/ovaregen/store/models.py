@@ -17,10 +17,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -44,6 +46,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The printed name of her signatures (21 CFR 11.50(a)(1)); empty until set (revision
+    0014): a user who may sign cannot sign without it."""
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -451,12 +456,32 @@ class Signature(Base):
 
 
 # Locks (issue 13, item 5): form, participant and study (database) locks.
+OPEN_LOCK_INDEXES: dict[str, tuple[str, ...]] = {
+    "study": ("study_id",),
+    "participant": ("participant_id",),
+    "form": ("participant_id", "visit"),
+}
+"""The columns that name what a lock of each scope holds: one open lock of each (revision 0014)."""
+
+
 class DataLock(Base):
     """One lock of study data (``clinic.locks``): the study, a participant's casebook, or one
     form of hers (``visit``: a visit id, or ``pregnancies``/``adverse_events``). Never
-    deleted: unlocking fills ``released_*``, so the history stays (ICH E6(R3) §4.2.5)."""
+    deleted: unlocking fills ``released_*``, so the history stays (ICH E6(R3) §4.2.5). At most
+    one open lock (``released_at`` NULL) of each study, casebook and form: partial unique
+    indexes (revision 0014), so two requests at the same moment cannot both lock."""
 
     __tablename__ = "data_lock"
+    __table_args__ = tuple(
+        Index(
+            f"uq_data_lock_open_{scope}",
+            *columns,
+            unique=True,
+            sqlite_where=text(f"scope = '{scope}' AND released_at IS NULL"),
+            postgresql_where=text(f"scope = '{scope}' AND released_at IS NULL"),
+        )
+        for scope, columns in OPEN_LOCK_INDEXES.items()
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))

@@ -208,12 +208,14 @@ def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
 
 @router.get("/api/me", tags=["session"])
 def me(actor: Viewer) -> dict[str, object]:
-    """The logged-in user, role, whether blinded, what the role may do, where (her grants:
+    """The logged-in user (and her full name, the printed name of her signatures; null until
+    set), role, whether blinded, what the role may do, where (her grants:
     study/site, ``all`` for every one; ``clinic.scope``), and how she came in: ``session`` (the
     browser's cookie) or ``api_token`` (then its name, scope, expiry)."""
     token = actor.api_token
     return {
         "username": actor.username,
+        "full_name": actor.user.full_name or None,
         "role": actor.role,
         "role_label": ROLE_LABELS[Role(actor.role)],
         "blinded": actor.blinded,

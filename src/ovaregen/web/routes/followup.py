@@ -1,7 +1,9 @@
 """Follow-up pages and API: complications checklist, pregnancies, adverse events.
 
 The JSON API of pregnancies and adverse events is ``web.routes.followup_api`` (included in
-this router); a deletion from a page names the version it deletes, as the API's does.
+this router); a deletion from a page names the version it deletes, as the API's does. A page
+whose form is locked (``clinic.locks``: the list, her casebook or the study) names the lock and
+reads only, for every role: no input, no save, add or delete button.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import followup as service
+from ovaregen.clinic import locks
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.store.models import Participant
@@ -82,6 +85,7 @@ def _followup_page(
         errors=errors or {},
         message=message,
         saved=request.query_params.get("saved"),
+        page_lock=locks.lock_holding(session, participant, service.FOLLOWUP_VISIT),
     )
 
 
@@ -188,6 +192,7 @@ def _pregnancies_page(
         texts=texts or {},
         editing=editing,
         message=message,
+        page_lock=locks.lock_holding(session, participant, locks.PREGNANCIES),
     )
 
 
@@ -325,6 +330,7 @@ def _events_page(
         texts=texts or {},
         editing=editing,
         message=message,
+        page_lock=locks.lock_holding(session, participant, locks.ADVERSE_EVENTS),
     )
 
 

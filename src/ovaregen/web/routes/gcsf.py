@@ -1,4 +1,8 @@
-"""The G-CSF mobilisation log of Study A: page and API over ``clinic.mobilisation``."""
+"""The G-CSF mobilisation log of Study A: page and API over ``clinic.mobilisation``.
+
+A day whose visit form is locked (``clinic.locks``: that day's form, her casebook or the study)
+is shown read-only with the lock named: no input, no save button, no decision on its proposal;
+the other days stay writable under a form lock."""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from ovaregen.clinic import locks, scope
 from ovaregen.clinic import mobilisation as service
-from ovaregen.clinic import scope
 from ovaregen.clinic.ecrf import Field as FormField
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
+from ovaregen.clinic.studies import protocol_of
 from ovaregen.domain.titration import DOSE_HARD_LIMIT_UG_KG
-from ovaregen.store.models import Participant
+from ovaregen.store.models import DataLock, Participant
 from ovaregen.web.dependencies import Actor, DataEntry, Prescriber, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.submission import Submitted, version_of
@@ -80,6 +85,21 @@ def soft_warnings(days: tuple[service.MobilisationDay, ...]) -> dict[str, str]:
     return warnings
 
 
+def day_locks(
+    session: Session, participant: Participant, days: tuple[service.MobilisationDay, ...]
+) -> tuple[dict[str, DataLock | None], list[tuple[DataLock, str]]]:
+    """The lock holding each day's visit form (``clinic.locks``: the study's, her casebook's
+    or that day's), and each lock once with the form it names, for the page's notices."""
+    held = locks.locks_holding(session, participant, [d.visit for d in days])
+    labels = {v.id: v.label for v in protocol_of(participant.study.name).schedule}
+    notices: list[tuple[DataLock, str]] = []
+    for day in days:
+        lock = held[day.visit]
+        if lock is not None and all(lock.id != shown.id for shown, _ in notices):
+            notices.append((lock, f"Form {labels.get(day.visit, day.visit)}"))
+    return held, notices
+
+
 def _render(
     request: Request,
     session: Session,
@@ -93,6 +113,7 @@ def _render(
     message: str = "",
 ) -> Response:
     days = service.mobilisation_log(session, participant)
+    held, notices = day_locks(session, participant, days)
     return page(
         request,
         "gcsf.j2",
@@ -111,6 +132,8 @@ def _render(
         unit_suffix=UNIT_SUFFIX,
         saved=request.query_params.get("saved"),
         decided=_day_or_none(request.query_params.get("decided")),
+        day_locks=held,
+        lock_notices=notices,
     )
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ovaregen.clinic import allocation_confirmation, flow, scope, studies
+from ovaregen.clinic import allocation_confirmation, flow, locks, scope, studies
 from ovaregen.clinic import randomisation as service
 from ovaregen.clinic.blinding import allocations_of
 from ovaregen.clinic.ecrf import FormRefusedError
@@ -247,6 +247,7 @@ def randomisation_page(
         default_block_sizes=service.DEFAULT_BLOCK_SIZES,
         default_slots=found.target_enrolment or service.DEFAULT_SLOTS_PER_STRATUM,
         max_slots=service.MAX_SLOTS_PER_STRATUM,
+        study_lock=locks.study_lock(session, found),
     )
 
 

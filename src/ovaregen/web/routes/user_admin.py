@@ -1,5 +1,5 @@
 """The administrator's user pages (``Permission.SET_UP``): list, create, deactivate and
-reactivate, one-time reset link, unlock, role, sites — over the same clinic functions as
+reactivate, one-time reset link, unlock, role, sites, full name — over the same clinic functions as
 ``ovaregen user`` (``clinic.accounts``, ``clinic.site_access``, ``clinic.password_links``,
 ``clinic.user_admin``), each audited under the administrator's name.
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import accounts, password_links, site_access, user_admin
-from ovaregen.clinic.roles import ROLE_LABELS, Role
+from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role, may
 from ovaregen.clinic.scope import ALL
 from ovaregen.clinic.studies import NotFoundError
 from ovaregen.clinic.users import UserError
@@ -35,6 +35,9 @@ router = APIRouter()
 PAGE = "/admin/users"
 
 Text = Annotated[str, Form(max_length=2000)]
+FULL_NAME_FIELD = 1000
+"""What the full-name field accepts before ``users.check_full_name`` (200 once spaces are
+collapsed) says what is wrong, instead of a bare 422 of the form parser."""
 Names = Annotated[list[str], Form(max_length=64)]
 
 
@@ -62,6 +65,7 @@ def _page(
         status_code=status_code,
         accounts=user_admin.accounts(session, now),
         roles=[(role.value, ROLE_LABELS[role]) for role in Role],
+        signing_roles={role.value for role in Role if may(role, Permission.SIGN)},
         sites=list(session.execute(select(Site).order_by(Site.code)).scalars()),
         studies=list(session.execute(select(Study).order_by(Study.name)).scalars()),
         all_value=ALL,
@@ -122,12 +126,14 @@ def create_user_page(
     session: SessionDep,
     actor: SetUp,
     username: Annotated[str, Form(max_length=64)] = "",
+    full_name: Annotated[str, Form(max_length=FULL_NAME_FIELD)] = "",
     role: Annotated[str, Form(max_length=32)] = "",
     study: Names = [],  # noqa: B006 - FastAPI copies the default
     site: Names = [],  # noqa: B006
     reason: Text = "",
 ) -> Response:
-    """Create a user with her sites and no password; show her one-time set-password link."""
+    """Create a user with her sites, her full name and no password; show her one-time
+    set-password link."""
     try:
         with session.begin_nested():
             user, issued = user_admin.create_account(
@@ -138,6 +144,7 @@ def create_user_page(
                 sites=site,
                 by=actor.username,
                 reason=reason.strip(),
+                full_name=full_name,
             )
     except UserError as error:
         return _page(request, session, actor, error=f"{error}; nothing was saved", status_code=422)
@@ -223,6 +230,27 @@ def unlock_page(
     return _act(request, session, actor, username, change)
 
 
+@router.post(PAGE + "/{username}/name", include_in_schema=False)
+def name_page(
+    request: Request,
+    session: SessionDep,
+    actor: SetUp,
+    username: str,
+    full_name: Annotated[str, Form(max_length=FULL_NAME_FIELD)] = "",
+    reason: Text = "",
+) -> Response:
+    """Give her another full name: printed on the signatures she makes from now on (her past
+    signatures keep theirs); audited. Her sessions stay: what she may do is unchanged."""
+
+    def change(user: User) -> str:
+        name = accounts.set_full_name(
+            session, user.username, full_name=full_name, by=actor.username, reason=reason.strip()
+        )
+        return f"user {user.username}'s full name is now {name}"
+
+    return _act(request, session, actor, username, change)
+
+
 @router.post(PAGE + "/{username}/role", include_in_schema=False)
 def role_page(
     request: Request,
@@ -294,12 +322,14 @@ def withdraw_page(
 
 @router.get("/api/admin/users", tags=["users"])
 def users_api(session: SessionDep, actor: SetUp) -> list[dict[str, object]]:
-    """Every user: role, grants (study/site, ``all`` for every one), active, last login (the
-    newest live session, or null), recent failed logins and the throttle's wait in seconds,
-    and whether a one-time password link waits to be used (never the link)."""
+    """Every user: full name (null until set), role, grants (study/site, ``all`` for every
+    one), active, last login (the newest live session, or null), recent failed logins and the
+    throttle's wait in seconds, and whether a one-time password link waits to be used (never
+    the link)."""
     return [
         {
             "username": account.username,
+            "full_name": account.user.full_name or None,
             "role": account.user.role,
             "active": account.user.active,
             "access": [
