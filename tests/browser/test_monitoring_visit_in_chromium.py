@@ -29,14 +29,14 @@ from tests.browser.test_clinic_in_chromium import CHROMIUM, EXCLUSIONS_A, PASSWO
 STUDY = "regenera"
 WIDTHS = (1400, 375)
 PEOPLE = {
-    "mad-coordinator": ("coordinator", ("MAD1",)),
-    "bcn-coordinator": ("coordinator", ("BCN1",)),
-    "investigator-lopez": ("investigator", ("MAD1",)),
-    "monitor-ana": ("monitor", ("MAD1", "BCN1")),
-    "data-manager-dana": ("data_manager", ("MAD1", "BCN1")),
+    "mad-coordinator": ("coordinator", ("MAD1",), "Marta Ruiz"),
+    "bcn-coordinator": ("coordinator", ("BCN1",), "Berta Vidal"),
+    "investigator-lopez": ("investigator", ("MAD1",), "Dr Ana López"),
+    "monitor-ana": ("monitor", ("MAD1", "BCN1"), "Ana Monitor"),
+    "data-manager-dana": ("data_manager", ("MAD1", "BCN1"), "Dana Data"),
 }
-"""Username → role and sites: the site staff at their own site, the monitor and the data
-manager at each site they look after (nobody is given ``all``)."""
+"""Username → role, sites and printed name: the site staff at their own site, the monitor
+and the data manager at each site they look after (nobody is given ``all``)."""
 STUDY_LINK = f"main a[href='/studies/{STUDY}']"
 """The study's link on the home page and in each page's breadcrumbs."""
 SCREENING_FORM = "#visits a[href$='/visits/screening']"
@@ -85,10 +85,10 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("monitoring")
     _ovaregen("site", "add", "--data", str(data), "--code", "MAD1", "--name", "Clinic Madrid")
     _ovaregen("site", "add", "--data", str(data), "--code", "BCN1", "--name", "Clinic Barcelona")
-    for username, (role, sites) in PEOPLE.items():
+    for username, (role, sites, name) in PEOPLE.items():
         at = [option for site in sites for option in ("--site", site)]
         _ovaregen("user", "add", "--data", str(data), "--username", username, "--role", role,
-                  *at, "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+                  "--name", name, *at, "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     yield from serving(data)
 
 
@@ -345,8 +345,8 @@ def test_a_monitoring_visit_in_chromium(clinic: str, width: int) -> None:
         expect(page.locator("#sdv-screening button")).to_have_count(0)
         expect(page.locator("#sign")).to_have_count(0)  # the monitor does not sign
 
-        # 5. The investigator signs the casebook by typing her password again. The printed
-        # name is her username today (docs/gcp-sdv.md); a full name beside it keeps this true.
+        # 5. The investigator signs the casebook by typing her password again; the signature
+        # shows her printed name and username (docs/gcp-sdv.md).
         page = walk.person("investigator-lopez")
         walk.go(casebook)
         expect(page.locator("#signatures")).to_contain_text("Not signed.")
@@ -355,7 +355,7 @@ def test_a_monitoring_visit_in_chromium(clinic: str, width: int) -> None:
         walk.press(page.locator("#sign"))
         signature = page.locator("#signature-states li").first
         expect(signature).to_contain_text(
-            re.compile(rf"^Casebook: signed by .*investigator-lopez.* on {UTC_TIME}")
+            re.compile(rf"^Casebook: signed by Dr Ana López \(investigator-lopez\) on {UTC_TIME}")
         )
         expect(signature).to_contain_text("meaning: reviewed and approved")
         expect(signature).to_contain_text(re.compile(r"valid$"))
@@ -397,7 +397,10 @@ def test_a_monitoring_visit_in_chromium(clinic: str, width: int) -> None:
         expect(page.locator("#casebook-lock")).to_contain_text("data-manager-dana")
         walk.press(page.locator(SCREENING_FORM))
         expect(page.locator("#lock-notice")).to_contain_text(
-            re.compile(rf"This casebook is locked by data-manager-dana on {UTC_TIME}")
+            re.compile(
+                r"The casebook of participant MAD1-\d+ is locked by data-manager-dana "
+                rf"since {UTC_TIME}"
+            )
         )
         expect(page.locator("#lock-notice")).to_contain_text("monitoring visit done, clean")
         expect(page.locator("#save")).to_have_count(0)

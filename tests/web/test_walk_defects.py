@@ -258,13 +258,17 @@ def test_a_locked_forms_notice_reads_is_locked_by_for_a_form_a_casebook_and_the_
     coordinator.post_form(f"{base}/screening", {"age_years": "33", "version": ""})
     manager = login("data_manager")
     for scope, lock, fields in (
-        ("This form is", f"{base}/lock", {"form": "screening"}),
-        ("This casebook is", f"{base}/lock", {}),
-        ("The study database is", f"/studies/{STUDY}/lock", {}),
+        (
+            f"Form Screening and consent of participant {code} is",
+            f"{base}/lock",
+            {"form": "screening"},
+        ),
+        (f"The casebook of participant {code} is", f"{base}/lock", {}),
+        (f"The study database of {STUDY} is", f"/studies/{STUDY}/lock", {}),
     ):
         assert manager.post_form(lock, {"reason": "clean", **fields}).status_code == 303
         notice = _lock_notice(coordinator, f"{base}/screening")
-        assert f"Locked. {scope} locked by data_manager on " in notice, notice
+        assert f"Locked. {scope} locked by data_manager since " in notice, notice
         assert "(reason: clean)" in notice
         released = manager.post_form(f"{lock}/release", {"reason": "query", **fields})
         assert released.status_code == 303
