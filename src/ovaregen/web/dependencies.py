@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import scope, unblinding
@@ -48,6 +48,11 @@ from ovaregen.web.sessions import (
 from ovaregen.web.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A row's id in a path (a query, a deviation, a pregnancy…): 1 to the largest 64-bit integer
+the databases store; anything else is answered 422 before a database is asked (SQLite cannot
+even bind a larger one)."""
 
 
 class NotLoggedInError(Exception):

@@ -24,7 +24,7 @@ from ovaregen.clinic.data_queries import NewValue, QueryInputError, QueryState
 from ovaregen.clinic.query_lists import QueryRow, queries_raised, state_counts
 from ovaregen.store import audit
 from ovaregen.store.models import DataQuery, QueryMessage, Study
-from ovaregen.web.dependencies import Actor, QueryAnswerer, QueryRaiser, SessionDep, Viewer
+from ovaregen.web.dependencies import Actor, QueryAnswerer, QueryRaiser, RowId, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import typed_text, value_text
 from ovaregen.web.submission import Submitted, version_of
@@ -127,7 +127,7 @@ def raised_page(
 @router.get("/studies/{study}/queries/raised/{query_id}", include_in_schema=False)
 def thread_page(
     study: str,
-    query_id: int,
+    query_id: RowId,
     request: Request,
     session: SessionDep,
     actor: Viewer,
@@ -188,7 +188,7 @@ def _new_value(form: dict[str, str]) -> NewValue | None:
 
 @router.post("/studies/{study}/queries/raised/{query_id}/answer", include_in_schema=False)
 def answer_page(
-    study: str, query_id: int, session: SessionDep, actor: QueryAnswerer, form: Submitted
+    study: str, query_id: RowId, session: SessionDep, actor: QueryAnswerer, form: Submitted
 ) -> Response:
     found = scope.study_seen(session, study, actor.access)
     query = cycle.query_seen(session, found, query_id, actor.reader)
@@ -210,7 +210,7 @@ def _raiser_step(
     step: Callable[..., object],
     done: str,
     study: str,
-    query_id: int,
+    query_id: RowId,
     session: Session,
     actor: Actor,
     form: Mapping[str, str],
@@ -233,14 +233,14 @@ def _raiser_step(
 
 @router.post("/studies/{study}/queries/raised/{query_id}/close", include_in_schema=False)
 def close_page(
-    study: str, query_id: int, session: SessionDep, actor: QueryRaiser, form: Submitted
+    study: str, query_id: RowId, session: SessionDep, actor: QueryRaiser, form: Submitted
 ) -> Response:
     return _raiser_step(cycle.close_query, "closed", study, query_id, session, actor, form)
 
 
 @router.post("/studies/{study}/queries/raised/{query_id}/reopen", include_in_schema=False)
 def reopen_page(
-    study: str, query_id: int, session: SessionDep, actor: QueryRaiser, form: Submitted
+    study: str, query_id: RowId, session: SessionDep, actor: QueryRaiser, form: Submitted
 ) -> Response:
     return _raiser_step(cycle.reopen_query, "reopened", study, query_id, session, actor, form)
 
@@ -293,7 +293,7 @@ def raised_api(
 
 
 @router.get("/api/studies/{study}/queries/raised/{query_id}", tags=["queries"])
-def thread_api(study: str, query_id: int, session: SessionDep, actor: Viewer) -> dict[str, Any]:
+def thread_api(study: str, query_id: RowId, session: SessionDep, actor: Viewer) -> dict[str, Any]:
     """One query and its thread of messages."""
     found = scope.study_seen(session, study, actor.access)
     query = cycle.query_seen(session, found, query_id, actor.reader)
@@ -336,7 +336,7 @@ def raise_api(
 
 @router.post("/api/studies/{study}/queries/raised/{query_id}/answer", tags=["queries"])
 def answer_api(
-    study: str, query_id: int, body: AnswerIn, session: SessionDep, actor: QueryAnswerer
+    study: str, query_id: RowId, body: AnswerIn, session: SessionDep, actor: QueryAnswerer
 ) -> dict[str, Any]:
     """The site's answer; with ``change_value`` the value is saved through the form (a
     reason when it was saved before; 409 on a stale query or form version)."""
@@ -363,7 +363,7 @@ def answer_api(
 
 @router.post("/api/studies/{study}/queries/raised/{query_id}/close", tags=["queries"])
 def close_api(
-    study: str, query_id: int, body: StepIn, session: SessionDep, actor: QueryRaiser
+    study: str, query_id: RowId, body: StepIn, session: SessionDep, actor: QueryRaiser
 ) -> dict[str, Any]:
     """Close an answered query (resolved); 409 in any other state."""
     found = scope.study_seen(session, study, actor.access)
@@ -379,7 +379,7 @@ def close_api(
 
 @router.post("/api/studies/{study}/queries/raised/{query_id}/reopen", tags=["queries"])
 def reopen_api(
-    study: str, query_id: int, body: StepIn, session: SessionDep, actor: QueryRaiser
+    study: str, query_id: RowId, body: StepIn, session: SessionDep, actor: QueryRaiser
 ) -> dict[str, Any]:
     """Re-open an answered or closed query with a message; 409 for an open one."""
     found = scope.study_seen(session, study, actor.access)

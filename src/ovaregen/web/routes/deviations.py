@@ -14,7 +14,7 @@ from starlette.responses import Response
 from ovaregen.clinic import deviations, scope
 from ovaregen.clinic.ecrf import FormRefusedError
 from ovaregen.store.models import Participant
-from ovaregen.web.dependencies import DataEntry, DeviationReviewer, SessionDep, Viewer
+from ovaregen.web.dependencies import DataEntry, DeviationReviewer, RowId, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import found
 
@@ -130,7 +130,7 @@ def record_deviation_page(
 def review_deviation_page(
     study: str,
     code: str,
-    deviation_id: int,
+    deviation_id: RowId,
     request: Request,
     session: SessionDep,
     actor: DeviationReviewer,
@@ -209,7 +209,7 @@ def record_deviation(
 def review_deviation(
     study: str,
     code: str,
-    deviation_id: int,
+    deviation_id: RowId,
     body: ReviewIn,
     session: SessionDep,
     actor: DeviationReviewer,

@@ -22,7 +22,7 @@ from ovaregen.clinic import locks
 from ovaregen.clinic.ecrf import FormRefusedError, ReasonRequiredError
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.store.models import Participant
-from ovaregen.web.dependencies import Actor, DataEntry, SessionDep, Viewer
+from ovaregen.web.dependencies import Actor, DataEntry, RowId, SessionDep, Viewer
 from ovaregen.web.pages import page
 from ovaregen.web.routes import followup_api
 from ovaregen.web.routes.followup_api import enrolled
@@ -245,7 +245,7 @@ def add_pregnancy_page(
 def edit_pregnancy_page(
     study: str,
     code: str,
-    pregnancy_id: int,
+    pregnancy_id: RowId,
     request: Request,
     session: SessionDep,
     actor: DataEntry,
@@ -274,7 +274,7 @@ def edit_pregnancy_page(
 def delete_pregnancy_page(
     study: str,
     code: str,
-    pregnancy_id: int,
+    pregnancy_id: RowId,
     request: Request,
     session: SessionDep,
     actor: DataEntry,
@@ -383,7 +383,7 @@ def add_event_page(
 def edit_event_page(
     study: str,
     code: str,
-    event_id: int,
+    event_id: RowId,
     request: Request,
     session: SessionDep,
     actor: DataEntry,
@@ -412,7 +412,7 @@ def edit_event_page(
 def delete_event_page(
     study: str,
     code: str,
-    event_id: int,
+    event_id: RowId,
     request: Request,
     session: SessionDep,
     actor: DataEntry,

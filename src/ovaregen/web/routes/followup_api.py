@@ -18,7 +18,7 @@ from starlette.responses import Response
 from ovaregen.clinic import followup as service
 from ovaregen.clinic import scope
 from ovaregen.store.models import AdverseEvent, Participant, Pregnancy
-from ovaregen.web.dependencies import DataEntry, SessionDep, Viewer
+from ovaregen.web.dependencies import DataEntry, RowId, SessionDep, Viewer
 from ovaregen.web.followup_bodies import (
     DELETES,
     REPLACES,
@@ -83,7 +83,7 @@ def create_pregnancy(
 def change_pregnancy(
     study: str,
     code: str,
-    pregnancy_id: int,
+    pregnancy_id: RowId,
     body: PregnancyReplacement,
     session: SessionDep,
     actor: DataEntry,
@@ -111,7 +111,7 @@ def change_pregnancy(
 def remove_pregnancy(
     study: str,
     code: str,
-    pregnancy_id: int,
+    pregnancy_id: RowId,
     session: SessionDep,
     actor: DataEntry,
     version: VersionQuery,
@@ -158,7 +158,7 @@ def create_event(
 def change_event(
     study: str,
     code: str,
-    event_id: int,
+    event_id: RowId,
     body: EventReplacement,
     session: SessionDep,
     actor: DataEntry,
@@ -186,7 +186,7 @@ def change_event(
 def remove_event(
     study: str,
     code: str,
-    event_id: int,
+    event_id: RowId,
     session: SessionDep,
     actor: DataEntry,
     version: VersionQuery,

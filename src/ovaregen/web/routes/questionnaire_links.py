@@ -20,7 +20,7 @@ from ovaregen.clinic.studies import protocol_of
 from ovaregen.domain.protocols import Protocol
 from ovaregen.store.audit import timestamp
 from ovaregen.store.models import Participant, QuestionnaireLink, utc_now
-from ovaregen.web.dependencies import DataEntry, SessionDep, Viewer, settings
+from ovaregen.web.dependencies import DataEntry, RowId, SessionDep, Viewer, settings
 from ovaregen.web.pages import page
 from ovaregen.web.routes.forms import found
 from ovaregen.web.settings import Settings
@@ -95,7 +95,7 @@ def create_link_page(
     include_in_schema=False,
 )
 def revoke_link_page(
-    study: str, code: str, link_id: int, session: SessionDep, actor: DataEntry
+    study: str, code: str, link_id: RowId, session: SessionDep, actor: DataEntry
 ) -> Response:
     found_study, participant = found(session, study, code, actor.access)
     links.revoke_link(session, participant, link_id, username=actor.username)

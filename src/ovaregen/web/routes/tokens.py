@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic import tokens
 from ovaregen.clinic.studies import NotFoundError
-from ovaregen.web.dependencies import Actor, SessionDep, Viewer
+from ovaregen.web.dependencies import Actor, RowId, SessionDep, Viewer
 from ovaregen.web.pages import page
 
 router = APIRouter()
@@ -82,7 +82,7 @@ def create_token_page(
 
 
 @router.post(PAGE + "/{token_id}/revoke", include_in_schema=False)
-def revoke_token_page(token_id: int, session: SessionDep, actor: Viewer) -> Response:
+def revoke_token_page(token_id: RowId, session: SessionDep, actor: Viewer) -> Response:
     """Revoke one of her tokens (another user's is unknown here: 404)."""
     try:
         token = tokens.token_numbered(session, token_id, owner=actor.user)
