@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from tests.clinic_fixtures import clinic_templates
 from tests.password_cost import password_hashes_at_test_cost
-from tests.postgres_gate import pytest_terminal_summary
+from tests.postgres_gate import pytest_runtest_makereport, pytest_terminal_summary
 
-__all__ = ["clinic_templates", "password_hashes_at_test_cost", "pytest_terminal_summary"]
+__all__ = [
+    "clinic_templates",
+    "password_hashes_at_test_cost",
+    "pytest_runtest_makereport",
+    "pytest_terminal_summary",
+]
