@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BYTECODE := $(VENV)/.bytecode
+# Test processes in parallel (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the
+# suite in this process alone.
+TEST_WORKERS ?= auto
 # The installer is uv at the version the lock pins (its dev extra): .venv's own once installed,
 # else uv from the PATH, else bootstrapped into .venv with pip (a missing tool installs itself).
 # uv reads no pip.conf: it installs from PyPI unless UV_DEFAULT_INDEX / uv.toml say otherwise.
@@ -43,11 +47,18 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| { echo "make test needs Chromium: apt-get install chromium"; exit 2; }
 
+# The test suite starts hundreds of Python processes (its workers, commands, servers): the
+# installed packages are compiled to bytecode once for them, since where PYTHONDONTWRITEBYTECODE
+# is set (containers, CI images) each process would compile them again (some 5 s each).
+$(BYTECODE): $(STAMP)
+	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib
+	touch $(BYTECODE)
+
 # The clinic tests run on SQLite and on PostgreSQL (OVAREGEN_TEST_PG, default 127.0.0.1:5432):
 # an unreachable server fails them with the reason; OVAREGEN_TEST_NO_POSTGRES=1 runs without it
 # and the summary says PostgreSQL was not tested. .ci/run starts the local server first.
-test: install browser
-	$(BIN)/python -m pytest
+test: install browser $(BYTECODE)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -1,12 +1,19 @@
 """Shared fixtures of the clinic application's tests: a migrated database on SQLite or on
-PostgreSQL (a throw-away database per test module on the server at 127.0.0.1:5432), users of
-every role, and HTTP clients logged in as them (FastAPI's TestClient)."""
+PostgreSQL (a throw-away database per test on the server at 127.0.0.1:5432), users of every
+role, and HTTP clients logged in as them (FastAPI's TestClient).
+
+Each test gets its own database, copied from one migrated clinic built once per test process
+(``ClinicTemplates``: a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so
+that the migrations and the users are not rebuilt for each of the thousand tests that use one.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,14 +21,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from ovaregen.clinic import users
 from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import Grant
 from ovaregen.clinic.site_access import give
 from ovaregen.clinic.studies import add_site, prepare_database
 from ovaregen.clinic.users import add_user
-from ovaregen.store.database import Database, connect, sqlite_url
+from ovaregen.store.database import SQLITE_FILE, Database, connect, sqlite_url
 from ovaregen.web.app import create_app
 from ovaregen.web.settings import Settings
+from tests.password_cost import TEST_HASHER
 from tests.postgres_gate import (
     PG_SERVER,
     postgres_available,  # noqa: F401  (tests import it from here)
@@ -43,10 +52,12 @@ class Postgres:
     def url(self) -> str:
         return f"{PG_SERVER}/{self.name}"
 
-    def create(self) -> None:
+    def create(self, template: str | None = None) -> None:
+        """Create it empty, or as a copy of the database ``template`` (nobody connected to it)."""
+        copy = f' TEMPLATE "{template}"' if template else ""
         admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+            connection.execute(text(f'CREATE DATABASE "{self.name}"{copy}'))
         admin.dispose()
 
     def drop(self) -> None:
@@ -79,20 +90,79 @@ def migrated(url: str) -> Database:
     return database
 
 
+@contextmanager
+def _test_cost() -> Iterator[None]:
+    """The templates' users are hashed at the test cost, whichever test builds them first."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", TEST_HASHER)
+        yield
+
+
+class ClinicTemplates:
+    """``migrated`` built once per test process and database kind, then copied for each test.
+
+    A copy holds what ``migrated`` would have written (the schema at head, the shipped studies,
+    site MAD1, one user per role, their audit entries); only the times of those entries are of
+    the session's start instead of the test's. Built on first use, so that a run without
+    PostgreSQL tests never connects to the server.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sqlite: Path | None = None
+        self._postgres: Postgres | None = None
+
+    def sqlite(self, folder: Path) -> Database:
+        """A copy of the clinic as ``folder``'s embedded database."""
+        if self._sqlite is None:
+            with _test_cost():
+                migrated(sqlite_url(self.folder)).dispose()  # the last connection ends the WAL
+            self._sqlite = self.folder / SQLITE_FILE
+        shutil.copyfile(self._sqlite, folder / SQLITE_FILE)
+        return connect(sqlite_url(folder))
+
+    def postgres(self, prefix: str = "ovaregen_test") -> tuple[Database, Postgres]:
+        """A copy of the clinic as a new database on the test server (drop it afterwards)."""
+        require_postgres()
+        if self._postgres is None:
+            template = Postgres(f"ovaregen_template_{uuid.uuid4().hex[:12]}")
+            template.create()
+            try:
+                with _test_cost():
+                    migrated(template.url).dispose()  # nobody may be connected to a template
+            except BaseException:
+                template.drop()
+                raise
+            self._postgres = template
+        server = Postgres(f"{prefix}_{uuid.uuid4().hex[:12]}")
+        server.create(template=self._postgres.name)
+        return connect(server.url), server
+
+    def drop(self) -> None:
+        if self._postgres is not None:
+            self._postgres.drop()
+
+
+@pytest.fixture(scope="session")
+def clinic_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClinicTemplates]:
+    templates = ClinicTemplates(tmp_path_factory.mktemp("clinic-template"))
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def clinic_database(
+    request: pytest.FixtureRequest, tmp_path: Path, clinic_templates: ClinicTemplates
+) -> Iterator[Database]:
     """A migrated clinic database with one site and one user per role (username = role, full
     name ``full_name_of`` it), each holding every study and every site (site-scoped users:
     ``tests/web/test_sites.py``)."""
     if request.param == "sqlite":
-        database = migrated(sqlite_url(tmp_path))
+        database = clinic_templates.sqlite(tmp_path)
         yield database
         database.dispose()
         return
-    require_postgres()
-    server = Postgres(f"ovaregen_test_{uuid.uuid4().hex[:12]}")
-    server.create()
-    database = migrated(server.url)
+    database, server = clinic_templates.postgres()
     try:
         yield database
     finally:
@@ -101,9 +171,9 @@ def clinic_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 @pytest.fixture
-def sqlite_database(tmp_path: Path) -> Iterator[Database]:
+def sqlite_database(tmp_path: Path, clinic_templates: ClinicTemplates) -> Iterator[Database]:
     """The same on SQLite only (for tests whose subject is not the database)."""
-    database = migrated(sqlite_url(tmp_path))
+    database = clinic_templates.sqlite(tmp_path)
     yield database
     database.dispose()
 

@@ -13,6 +13,7 @@ for test files outside ``tests/``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine
@@ -95,19 +96,49 @@ def require_postgres() -> None:
 
 
 # --- the plugin: the summary line ----------------------------------------------------------
+# Under pytest-xdist the tests run in worker processes and the summary is written by the
+# controller, which connects to nothing: each report carries what its test met (a user
+# property, which xdist sends along), and the summary is made from the reports alone.
+
+PROPERTY = "postgresql"
+"""The user property naming what a test met: ``OPTED_OUT`` or the connection error."""
+OPTED_OUT = "not tested: opted out"
 
 
 def _tests(count: int) -> str:
     return f"{count} test" if count == 1 else f"{count} tests"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Mark the reports of a test that was left out (opt-out) or failed (unreachable)."""
+    marked = any(name == PROPERTY for name, _ in item.user_properties)
+    if not marked and item.nodeid in _opted_out_tests:
+        item.user_properties.append((PROPERTY, OPTED_OUT))
+    elif not marked and item.nodeid in _failed_tests:
+        item.user_properties.append((PROPERTY, _unreachable[0]))
+    yield
+
+
+def _met(terminalreporter: pytest.TerminalReporter) -> dict[str, str]:
+    """Each marked test's node id and what it met, from the reports of every outcome."""
+    met: dict[str, str] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == PROPERTY:
+                    met[report.nodeid] = str(value)
+    return met
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say in the summary that PostgreSQL was not tested (opt-out) or not reachable."""
+    met = _met(terminalreporter)
     if opted_out():
         skipped = {
             report.nodeid
             for report in terminalreporter.stats.get("skipped", [])
-            if report.nodeid in _opted_out_tests or SKIP_REASON in str(report.longrepr)
+            if met.get(report.nodeid) == OPTED_OUT or SKIP_REASON in str(report.longrepr)
         }
         if skipped:
             terminalreporter.write_sep(
@@ -117,8 +148,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 bold=True,
             )
         return
-    if _unreachable:
+    errors = [error for error in met.values() if error != OPTED_OUT]
+    if errors:
         terminalreporter.write_sep(
-            "=", f"PostgreSQL NOT TESTED: {_tests(len(_failed_tests))} failed", red=True, bold=True
+            "=", f"PostgreSQL NOT TESTED: {_tests(len(errors))} failed", red=True, bold=True
         )
-        terminalreporter.write_line(unreachable_message(_unreachable[0]), red=True)
+        terminalreporter.write_line(unreachable_message(errors[0]), red=True)

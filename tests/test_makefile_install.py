@@ -144,9 +144,20 @@ def test_uv_on_the_path_is_used_and_makes_the_venv_when_python_is_missing(
 def test_demo_and_test_install_first(project: Path) -> None:
     for target, command in (
         ("demo", ".venv/bin/ovaregen demo --out build/demo"),
-        ("test", ".venv/bin/python -m pytest"),
+        ("test", ".venv/bin/python -m pytest -n auto"),
     ):
         planned = _make(project, "-n", target)
         assert planned.returncode == 0, planned.stderr
         assert SYNC.replace("uv ", "$uv ", 1) in planned.stdout, target
         assert planned.stdout.splitlines()[-1] == command
+
+
+def test_the_tests_compile_the_packages_once_and_run_in_parallel(project: Path) -> None:
+    """``make test`` compiles .venv to bytecode (once per installation) before pytest, and
+    ``TEST_WORKERS`` sets pytest-xdist's worker count (0: one process)."""
+    compile_step = ".venv/bin/python -m compileall -qq -j 0 .venv/lib"
+    planned = _make(project, "-n", "test").stdout.splitlines()
+    assert planned.index(compile_step) < planned.index(".venv/bin/python -m pytest -n auto")
+    serial = _make(project, "-n", "test", "TEST_WORKERS=0").stdout.splitlines()
+    assert serial[-1] == ".venv/bin/python -m pytest -n 0"
+    assert compile_step not in _make(project, "-n", "demo").stdout

@@ -1,7 +1,8 @@
 """An unreachable PostgreSQL fails the run with the reason; the opt-out skips and says so.
 
 Each case runs pytest in a subprocess on a tiny test file, with ``OVAREGEN_TEST_PG`` pointing
-at a port on which nothing listens (issue 11, item 7).
+at a port on which nothing listens (issue 11, item 7); in one process and under pytest-xdist
+(``make test`` runs ``-n auto``), where the summary is written by a process that ran no test.
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_tiny(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+WORKERS = pytest.mark.parametrize(
+    "workers", [(), ("-p", "xdist", "-n", "2")], ids=["one process", "xdist"]
+)
+
+
+def run_tiny(
+    tmp_path: Path, workers: tuple[str, ...] = (), **environment: str
+) -> subprocess.CompletedProcess[str]:
     test_file = tmp_path / "test_tiny.py"
     test_file.write_text(TINY, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "OVAREGEN_TEST_NO_POSTGRES"}
@@ -57,6 +65,7 @@ def run_tiny(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[
         [
             *(sys.executable, "-m", "pytest", "-p", "tests.postgres_gate"),
             *("-p", "no:cacheprovider", "-rs", "--rootdir", str(tmp_path), str(test_file)),
+            *workers,
         ],
         cwd=tmp_path,
         env=env,
@@ -67,8 +76,11 @@ def run_tiny(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[
     )
 
 
-def test_an_unreachable_postgresql_fails_the_run_with_the_reason(tmp_path: Path) -> None:
-    done = run_tiny(tmp_path)
+@WORKERS
+def test_an_unreachable_postgresql_fails_the_run_with_the_reason(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    done = run_tiny(tmp_path, workers)
     out = done.stdout
     assert done.returncode == 1, out
     assert "1 failed, 1 passed, 1 error" in out, out  # the fixture's failure is an error
@@ -78,8 +90,11 @@ def test_an_unreachable_postgresql_fails_the_run_with_the_reason(tmp_path: Path)
     assert "Traceback" not in out
 
 
-def test_the_opt_out_skips_and_the_summary_says_postgresql_was_not_tested(tmp_path: Path) -> None:
-    done = run_tiny(tmp_path, OVAREGEN_TEST_NO_POSTGRES="1")
+@WORKERS
+def test_the_opt_out_skips_and_the_summary_says_postgresql_was_not_tested(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    done = run_tiny(tmp_path, workers, OVAREGEN_TEST_NO_POSTGRES="1")
     out = done.stdout
     assert done.returncode == 0, out
     assert "1 passed, 2 skipped" in out, out

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,16 +35,9 @@ from ovaregen.clinic.roles import Role, is_blinded
 from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
 from ovaregen.clinic.views import Reader
-from ovaregen.store.database import Database, sqlite_url
+from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, utc_now
-from tests.clinic_fixtures import (
-    SITE,
-    Browser,
-    Postgres,
-    app_for,
-    migrated,
-    require_postgres,
-)
+from tests.clinic_fixtures import SITE, Browser, ClinicTemplates, Postgres, app_for
 from tests.web.route_walk import application_routes
 
 STUDY = "ucmsc-rct"
@@ -178,23 +170,22 @@ def _clinic(database: Database, tmp_path: Path, cell_arm: int) -> Clinic:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def worlds(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Clinic, Clinic]]:
+def worlds(
+    request: pytest.FixtureRequest, tmp_path: Path, clinic_templates: ClinicTemplates
+) -> Iterator[tuple[Clinic, Clinic]]:
     """Two clinics with the same women, the arms swapped."""
     made: list[Database] = []
     servers: list[Postgres] = []
-    if request.param == "postgresql":
-        require_postgres()
-    for name in ("one", "two"):
-        if request.param == "sqlite":
-            folder = tmp_path / name
-            folder.mkdir()
-            made.append(migrated(sqlite_url(folder)))
-        else:
-            server = Postgres(f"ovaregen_twins_{uuid.uuid4().hex[:12]}")
-            server.create()
-            servers.append(server)
-            made.append(migrated(server.url))
     try:
+        for name in ("one", "two"):
+            if request.param == "sqlite":
+                folder = tmp_path / name
+                folder.mkdir()
+                made.append(clinic_templates.sqlite(folder))
+            else:
+                database, server = clinic_templates.postgres("ovaregen_twins")
+                servers.append(server)
+                made.append(database)
         yield (
             _clinic(made[0], tmp_path / "one", cell_arm=0),
             _clinic(made[1], tmp_path / "two", cell_arm=1),
