@@ -49,10 +49,10 @@ from ovaregen.web.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-"""A row's id in a path (a query, a deviation, a pregnancy…): 1 to the largest 64-bit integer
-the databases store; anything else is answered 422 before a database is asked (SQLite cannot
-even bind a larger one)."""
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""A row's id in a path (a query, a deviation, a pregnancy…): 1 to the largest id the tables'
+INTEGER keys hold on PostgreSQL (32 bits); anything else is answered 422 before a database is
+asked (SQLite cannot bind an id over 64 bits, PostgreSQL refuses one over 32: both were 500)."""
 
 
 class NotLoggedInError(Exception):
