@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
-import subprocess
-import sys
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
-PASSWORD = "a burst of requests password"
+from tests.browser.test_clinic_in_chromium import PASSWORD, _cli, serving
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 READS = 100
 CREATES = 20
-
-
-def _ovaregen(*args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ovaregen", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 async def _burst(base: str) -> list[int]:
@@ -64,30 +50,11 @@ async def _burst(base: str) -> list[int]:
 
 def test_a_burst_larger_than_the_pool_is_served(tmp_path: Path) -> None:
     data = tmp_path / "clinic"
-    _ovaregen("site", "add", "--data", str(data), "--code", "B1", "--name", "Burst")
-    _ovaregen(
+    _cli("site", "add", "--data", str(data), "--code", "B1", "--name", "Burst")
+    _cli(
         "user", "add", "--data", str(data), "--username", "coord", "--role", "coordinator",
         "--site", "B1", "--password-stdin", stdin=PASSWORD + "\n",
     )  # fmt: skip
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ovaregen", "serve", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("ovaregen serve did not start")
+    with contextmanager(serving)(data) as base:
         statuses = asyncio.run(_burst(base))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     assert statuses == [200] * READS + [201] * CREATES, "none waited out the pool's 30 s"
