@@ -185,19 +185,18 @@ class Database:
 def connect(url: str, *, pool_size: int = 10) -> Database:
     """Open the database at ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``)."""
     parsed = make_url(url)
+    overflow = pool_size * 2
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             pool_size=pool_size,
-            max_overflow=pool_size * 2,
+            max_overflow=overflow,
         )
         _sqlite_setup(engine)
         writers: FifoLock | None = FifoLock()
     elif parsed.get_backend_name() == "postgresql":
-        engine = create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
-        )
+        engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
         _postgres_setup(engine)
         writers = None
     else:
@@ -205,9 +204,8 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
             "expected sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
         )
-    return Database(
-        url, engine, sessionmaker(engine, expire_on_commit=False), writers, pool_size * 3
-    )
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return Database(url, engine, sessions, writers, connections=pool_size + overflow)
 
 
 def database_url(data_dir: Path, database_url: str | None = None) -> str:
