@@ -24,7 +24,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_clinic_in_chromium import CHROMIUM, EXCLUSIONS_A, PASSWORD, serving
+from tests.browser.test_clinic_in_chromium import (
+    CHROMIUM,
+    PASSWORD,
+    fill_eligible_regenera_screening,
+    serving,
+)
 
 STUDY = "regenera"
 WIDTHS = (1400, 375)
@@ -232,15 +237,7 @@ def test_a_monitoring_visit_in_chromium(clinic: str, width: int) -> None:
         assert code.startswith("MAD1-"), code
         casebook = page.url.removeprefix(clinic)
         walk.press(page.locator(SCREENING_FORM))
-        page.fill("#in-age_years", "41")
-        page.fill("#in-amh_ng_ml", "0.4")
-        page.fill("#in-afc", "3")
-        page.fill("#in-prior_oocytes_retrieved", "2")
-        page.fill("#in-prior_por_cycles", "2")
-        page.select_option("#in-consent", "true")
-        for condition in EXCLUSIONS_A:
-            page.select_option(f"#in-{condition}", "false")
-        expect(page.locator("#eligible")).to_have_text("true")
+        fill_eligible_regenera_screening(page)
         walk.press(page.locator("#save"))
         expect(page.locator("#flash")).to_have_text("saved (version 1)")
         walk.press(page.get_by_role("link", name=code))
