@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ovaregen.clinic_commands import register as register_clinic_commands
+from ovaregen.convert_command import register as register_convert_command
 from ovaregen.demo import demo_steps
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table
@@ -56,6 +57,7 @@ app.add_typer(protocol_app, name="protocol")
 gcsf_app = typer.Typer(help="G-CSF mobilisation support (Study A).", no_args_is_help=True)
 app.add_typer(gcsf_app, name="gcsf")
 register_clinic_commands(app)
+register_convert_command(app)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -62,6 +62,7 @@ __all__ = [
     "dataset_checksum",
     "read_dataset",
     "validate_dataset",
+    "validate_tables",
 ]
 
 PROVENANCE_LIMIT = 64 * 1024
@@ -203,6 +204,28 @@ def _provenance(path: Path) -> tuple[Provenance | None, list[Finding]]:
         problem = error.strerror if isinstance(error, OSError) else str(error)
         message = f"not read ({problem}): the dataset is not marked synthetic"
         return None, [Finding(Severity.WARNING, PROVENANCE_FILE, message)]
+
+
+def validate_tables(
+    source: str,
+    tables: dict[DatasetFile, RawTable],
+    findings: list[Finding],
+    protocol: Protocol | None,
+) -> ValidationReport:
+    """The report on tables read as text, from any format (``ovaregen.formats``): every
+    file's checks, then the cross-file ones, exactly as for a folder of CSVs. ``findings``
+    are the format reader's own (a file missing, a field not in the dictionary), counted in."""
+    try:
+        return _checked(source, tables, findings, protocol)
+    except READ_FAILURES as error:
+        failure = read_failure(Path(source).name, error)
+        return ValidationReport(
+            source,
+            None,
+            (*findings, failure),
+            1 + count_of(findings, Severity.ERROR),
+            count_of(findings, Severity.WARNING),
+        )
 
 
 def _checked(

@@ -1,0 +1,109 @@
+"""The formats a study dataset is read from and written to (issue 14 item 1): ``ovaregen
+convert SOURCE --from F --to F`` and ``ovaregen export … --format F`` find them here.
+
+A format is a :class:`Codec`: a writer (dataset → files at ``out``, atomically: nothing is left
+half-written) and/or a reader (files → the :class:`~ovaregen.io.reader.ValidationReport` of
+``ovaregen validate``: all or nothing, every finding naming file, row, field and value).
+``interchange`` is ovaregen's own folder of CSVs (INTERCHANGE.md), the default on either side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from ovaregen.domain.protocols import Protocol
+from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.io.dataset import Dataset
+from ovaregen.io.reader import ValidationReport, validate_dataset
+from ovaregen.io.writer import write_dataset
+
+
+class Format(StrEnum):
+    INTERCHANGE = "interchange"
+    REDCAP = "redcap"
+    ODM = "odm"
+    DATASET_JSON = "dataset-json"
+    STATA = "stata"
+    SPSS = "spss"
+    XPT = "xpt"
+    PARQUET = "parquet"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader may need beside the files: a REDCap mapping file for a project not set up
+    from ovaregen's dictionary (``formats.redcap``)."""
+
+    mapping: Path | None = None
+
+
+Writer = Callable[[Dataset, Protocol, Path, ClinicRecords], list[Path]]
+"""Write the dataset at ``out`` (a folder, or a file where the format is one file); returns
+the files written."""
+Reader = Callable[[Path, Protocol, ReadOptions], ValidationReport]
+"""Read and validate the files at ``source`` (never raises on bad content)."""
+
+
+@dataclass(frozen=True)
+class Codec:
+    format: Format
+    description: str
+    write: Writer | None = None
+    read: Reader | None = None
+
+
+def _write_interchange(
+    dataset: Dataset, protocol: Protocol, out: Path, records: ClinicRecords
+) -> list[Path]:
+    del protocol, records  # the interchange folder holds the dataset only (INTERCHANGE.md)
+    write_dataset(dataset, out)
+    return sorted(p for p in out.iterdir() if p.is_file())
+
+
+def _read_interchange(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return validate_dataset(source, protocol)
+
+
+CODECS: dict[Format, Codec] = {
+    Format.INTERCHANGE: Codec(
+        Format.INTERCHANGE,
+        "ovaregen's folder of CSV files (INTERCHANGE.md)",
+        write=_write_interchange,
+        read=_read_interchange,
+    ),
+}
+
+
+class FormatError(ValueError):
+    """A format that is not known, or cannot be read or written."""
+
+
+def codec(name: str) -> Codec:
+    """The codec of ``name`` (a :class:`Format` value); ``FormatError`` listing the known ones."""
+    try:
+        found = CODECS.get(Format(name.strip().lower()))
+    except ValueError:
+        found = None
+    if found is None:
+        raise FormatError(f"format {name!r} is not known: expected one of {', '.join(CODECS)}")
+    return found
+
+
+def reader_of(name: str) -> Reader:
+    found = codec(name)
+    if found.read is None:
+        readable = ", ".join(f for f, c in CODECS.items() if c.read is not None)
+        raise FormatError(f"ovaregen writes {name} but does not read it: --from {readable}")
+    return found.read
+
+
+def writer_of(name: str) -> Writer:
+    found = codec(name)
+    if found.write is None:
+        writable = ", ".join(f for f, c in CODECS.items() if c.write is not None)
+        raise FormatError(f"ovaregen reads {name} but does not write it: --to {writable}")
+    return found.write
