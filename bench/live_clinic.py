@@ -151,10 +151,8 @@ def prepare(url: str, site_codes: list[str], users: int, password: str) -> list[
         sites = [add_site(session, code=c, name=f"Site {c}", username="bench") for c in site_codes]
         for i in range(users):
             site = sites[i % len(sites)]
-            user = add_user(
-                session, username=f"user{i}", role="coordinator", password=password, by="bench"
-            )
-            give(session, user, [Grant(None, site.code)], by="bench")
+            user = add_user(session, username=f"user{i}", password=password, by="bench")
+            give(session, user, [Grant(None, site.code, "coordinator")], by="bench")
             participant = add_participant(session, study, site, username="bench")
             ecrf.save_form(
                 session,

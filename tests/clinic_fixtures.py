@@ -81,12 +81,11 @@ def migrated(url: str) -> Database:
             user = add_user(
                 session,
                 username=role.value,
-                role=role.value,
                 password=PASSWORD,
                 by="test",
                 full_name=full_name_of(role.value),
             )
-            give(session, user, [Grant(None, None)], by="test")
+            give(session, user, [Grant(None, None, role.value)], by="test")
     return database
 
 

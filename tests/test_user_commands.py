@@ -85,8 +85,8 @@ def test_disable_ends_the_sessions_and_enable_lets_her_back(
     listed = runner.invoke(
         app, ["user", "list", "--data", str(tmp_path / "x"), "--database-url", clinic_database.url]
     )
-    assert ["coordinator", "coordinator", "(disabled)"] in [
-        line.split()[:3] for line in listed.stdout.splitlines()
+    assert ["coordinator", "(disabled)", "all/all", "as", "coordinator"] in [
+        line.split()[:5] for line in listed.stdout.splitlines()
     ]
     with TestClient(app_for(clinic_database, tmp_path)) as client:
         token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
@@ -153,9 +153,13 @@ def test_set_role_ends_the_sessions_and_refuses_an_unknown_role(
         clinic_database, tmp_path, "set-role", "--username", "investigator", "--role", "monitor"
     )
     assert done.exit_code == 0, done.output
-    assert done.stdout.strip() == "user investigator is now monitor; 1 web session ended"
+    assert done.stdout.strip() == (
+        "user investigator now holds all/all as monitor; her web sessions ended"
+    )
     assert sessions_of(clinic_database, "investigator") == 0
-    assert last_entry(clinic_database).changes["role"] == ["investigator", "monitor"]
+    changes = last_entry(clinic_database).changes
+    assert changes["access"] == [["all/all as investigator"], ["all/all as monitor"]]
+    assert changes["sessions_ended"] == 1
     browser = logged_in(clinic_database, tmp_path, "investigator")
     assert browser.client.get("/api/me").json()["role"] == "monitor"
 

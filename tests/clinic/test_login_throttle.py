@@ -31,9 +31,7 @@ def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def cheap_user(database: Database, username: str = "ana") -> str:
     with database.transaction() as session:
-        session.add(
-            User(username=username, role="investigator", password_hash=CHEAP.hash(PASSWORD))
-        )
+        session.add(User(username=username, password_hash=CHEAP.hash(PASSWORD)))
     return username
 
 

@@ -58,6 +58,6 @@ def test_a_very_long_passphrase_is_scored_by_its_start_without_error() -> None:
 
 def test_add_user_refuses_a_weak_password_and_saves_nothing(sqlite_database: Database) -> None:
     with pytest.raises(UserError, match="too easy to guess"), sqlite_database.transaction() as s:
-        add_user(s, username="ana", role="admin", password="aaaaaaaaaaaa", by="test")
+        add_user(s, username="ana", password="aaaaaaaaaaaa", by="test")
     with sqlite_database.transaction() as session:
         assert session.execute(select(User).where(User.username == "ana")).first() is None

@@ -118,14 +118,22 @@ def test_a_second_request_is_refused_until_the_first_is_read(clinic_database: Da
 
 
 def test_only_a_grant_naming_her_site_may_unblind() -> None:
-    assert unblinding.may_unblind_at(Access(frozenset({Grant(None, "MAD1")})), STUDY, "MAD1")
-    assert unblinding.may_unblind_at(Access(frozenset({Grant(STUDY, "MAD1")})), STUDY, "MAD1")
-    assert not unblinding.may_unblind_at(
-        Access(frozenset({Grant("regenera", "MAD1")})), STUDY, "MAD1"
+    assert unblinding.may_unblind_at(
+        Access(frozenset({Grant(None, "MAD1", "investigator")})), STUDY, "MAD1"
     )
-    assert not unblinding.may_unblind_at(Access(frozenset({Grant(None, "BCN2")})), STUDY, "MAD1")
+    assert unblinding.may_unblind_at(
+        Access(frozenset({Grant(STUDY, "MAD1", "investigator")})), STUDY, "MAD1"
+    )
+    assert not unblinding.may_unblind_at(
+        Access(frozenset({Grant("regenera", "MAD1", "investigator")})), STUDY, "MAD1"
+    )
+    assert not unblinding.may_unblind_at(
+        Access(frozenset({Grant(None, "BCN2", "investigator")})), STUDY, "MAD1"
+    )
     assert not unblinding.may_unblind_at(EVERYWHERE, STUDY, "MAD1")
-    assert not unblinding.may_unblind_at(Access(frozenset({Grant(STUDY, None)})), STUDY, "MAD1")
+    assert not unblinding.may_unblind_at(
+        Access(frozenset({Grant(STUDY, None, "investigator")})), STUDY, "MAD1"
+    )
 
 
 def test_the_notification_list_holds_the_readers_sites_only(clinic_database: Database) -> None:
@@ -142,6 +150,8 @@ def test_the_notification_list_holds_the_readers_sites_only(clinic_database: Dat
         study = studies.study_named(session, STUDY)
         everywhere = unblinding.notifications(session, study, EVERYWHERE)
         assert {m.participant for m in everywhere} == {here.code, there.code}
-        madrid = unblinding.notifications(session, study, Access(frozenset({Grant(None, "MAD1")})))
+        madrid = unblinding.notifications(
+            session, study, Access(frozenset({Grant(None, "MAD1", "investigator")}))
+        )
         assert [(m.participant, m.site) for m in madrid] == [(here.code, "MAD1")]
         assert "arm" not in str(madrid[0].as_json())

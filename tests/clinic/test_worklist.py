@@ -18,7 +18,7 @@ from ovaregen.store.database import Database
 from ovaregen.store.models import FormEntry, Participant, utc_now
 from tests.clinic.test_deviations import TREATED, _enrolled
 
-EVERYWHERE = Access(frozenset({Grant(None, None)}))
+EVERYWHERE = Access(frozenset({Grant(None, None, "coordinator")}))
 PROTOCOL = protocol_of("ucmsc-rct")
 
 
@@ -112,12 +112,14 @@ def test_the_worklist_holds_only_the_readers_sites(clinic_database: Database) ->
         there.site = site_coded(session, "BCN2")
         session.flush()
         today = window.opens(TREATED)
-        madrid = _list(session, today, Access(frozenset({Grant(None, "MAD1")})))
+        madrid = _list(session, today, Access(frozenset({Grant(None, "MAD1", "coordinator")})))
         assert {i.code for i in madrid.visits} == {here.code}
-        barcelona = _list(session, today, Access(frozenset({Grant("ucmsc-rct", "BCN2")})))
+        barcelona = _list(
+            session, today, Access(frozenset({Grant("ucmsc-rct", "BCN2", "coordinator")}))
+        )
         assert {i.code for i in barcelona.visits} == {there.code}
         assert {i.code for i in _list(session, today).visits} == {here.code, there.code}
-        nowhere = _list(session, today, Access(frozenset({Grant("mensc", None)})))
+        nowhere = _list(session, today, Access(frozenset({Grant("mensc", None, "coordinator")})))
         assert nowhere.visits == () and nowhere.screening == ()
 
 

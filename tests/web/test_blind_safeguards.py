@@ -48,13 +48,13 @@ def _api_url(code: str) -> str:
 
 def _grant_site(database: Database, username: str, site: str = SITE) -> None:
     with database.transaction() as session:
-        give(session, user_named(session, username), [Grant(None, site)], by="test")
+        give(session, user_named(session, username), [Grant(None, site, username)], by="test")
 
 
 def _site_user(database: Database, username: str, role: Role, site: str) -> None:
     with database.transaction() as session:
-        user = add_user(session, username=username, role=role.value, password=PASSWORD, by="t")
-        give(session, user, [Grant(None, site)], by="test")
+        user = add_user(session, username=username, password=PASSWORD, by="t")
+        give(session, user, [Grant(None, site, role.value)], by="test")
 
 
 def _twins(database: Database) -> tuple[str, str]:

@@ -301,8 +301,8 @@ def test_an_arm_revealing_visit_takes_no_query_from_the_blinded(  # type: ignore
 
 def _site_user(database: Database, username: str, role: str, site: str) -> None:
     with database.transaction() as session:
-        user = add_user(session, username=username, role=role, password=PASSWORD, by="test")
-        give(session, user, [Grant(None, site)], by="test")
+        user = add_user(session, username=username, password=PASSWORD, by="test")
+        give(session, user, [Grant(None, site, role)], by="test")
 
 
 def test_another_sites_query_is_no_query(clinic_database: Database, clinic_app, login) -> None:  # type: ignore[no-untyped-def]

@@ -75,8 +75,8 @@ def register(clinic_database: Database) -> Register:
                 allocated_by="test",
             )
         )
-        user = add_user(session, username="monitor.bcn", role="monitor", password=PASSWORD, by="t")
-        give(session, user, [Grant(None, OTHER)], by="test")
+        user = add_user(session, username="monitor.bcn", password=PASSWORD, by="t")
+        give(session, user, [Grant(None, OTHER, "monitor")], by="test")
     return Register(sorted(w.code for w in women), sorted(other), allocated.code, "R-7QW4ZK")
 
 

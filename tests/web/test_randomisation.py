@@ -46,7 +46,7 @@ def allocate(browser: Browser, code: str):  # type: ignore[no-untyped-def]
 def site_investigator(database: Database, role: str = "investigator") -> None:
     """Give ``role``'s user a grant naming site MAD1 (emergency unblinding needs one)."""
     with database.transaction() as session:
-        give(session, user_named(session, role), [Grant(None, SITE)], by="test")
+        give(session, user_named(session, role), [Grant(None, SITE, role)], by="test")
 
 
 def participants(database: Database, count: int, **options: object) -> list[str]:

@@ -100,11 +100,10 @@ def _site_users(database: Database) -> None:
                 user = add_user(
                     session,
                     username=f"{role.value}.{suffix}",
-                    role=role.value,
                     password=PASSWORD,
                     by="test",
                 )
-                give(session, user, [Grant(None, site)], by="test")
+                give(session, user, [Grant(None, site, role.value)], by="test")
 
 
 @pytest.fixture
@@ -274,12 +273,13 @@ def test_a_user_without_sites_sees_no_woman(
     clinic_database: Database, women: Women, browsers
 ) -> None:  # type: ignore[no-untyped-def]
     with clinic_database.transaction() as session:
-        add_user(session, username="nobody", role="monitor", password=PASSWORD, by="test")
+        add_user(session, username="nobody", password=PASSWORD, by="test")
         assert users_without_access(session) == ["nobody"], "named at server start"
     browser = browsers("nobody")
     assert browser.client.get("/api/studies").json() == []
     assert browser.client.get("/api/studies/ucmsc-rct/participants").status_code == 404
-    assert browser.client.get("/api/audit").json()["entries"] == []
+    assert browser.client.get("/api/audit").status_code == 403, "no role: no audit trail"
+    assert browser.client.get("/api/me").json()["access"] == []
     assert "You hold no study or site yet" in browser.client.get("/").text
 
 
@@ -287,8 +287,8 @@ def test_a_grant_of_one_study_hides_the_others(
     clinic_database: Database, women: Women, browsers
 ) -> None:  # type: ignore[no-untyped-def]
     with clinic_database.transaction() as session:
-        user = add_user(session, username="rct.only", role="monitor", password=PASSWORD, by="t")
-        give(session, user, [Grant("ucmsc-rct", None)], by="test")
+        user = add_user(session, username="rct.only", password=PASSWORD, by="t")
+        give(session, user, [Grant("ucmsc-rct", None, "monitor")], by="test")
     browser = browsers("rct.only")
     assert [s["name"] for s in browser.client.get("/api/studies").json()] == ["ucmsc-rct"]
     assert browser.client.get("/studies/regenera").status_code == 404

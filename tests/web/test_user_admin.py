@@ -106,11 +106,11 @@ def test_create_link_password_login(clinic_app, clinic_database, login) -> None:
     Browser(TestClient(clinic_app), "ana.mad").login(NEW_PASSWORD)
     api = admin.client.get("/api/admin/users").json()
     ana = next(u for u in api if u["username"] == "ana.mad")
-    assert ana["access"] == [{"study": "all", "site": SITE}]
+    assert ana["access"] == [{"study": "all", "site": SITE, "role": "coordinator"}]
     assert ana["last_login"] is not None and ana["link_pending_until"] is None
     actions = [e.changes for e in _entries(clinic_database, "ana.mad")]
     assert actions[0]["username"] == [None, "ana.mad"]
-    assert any(c.get("access") == [[], [f"all/{SITE}"]] for c in actions)
+    assert any(c.get("access") == [[], [f"all/{SITE} as coordinator"]] for c in actions)
     assert any(c.get("password_link") == [None, "set"] for c in actions)
     assert actions[-1]["password"] == ["(old)", "(new)"]
     used = _entries(clinic_database, "ana.mad")[-1]
@@ -282,14 +282,19 @@ def test_role_and_sites_change_with_a_reason(clinic_database, login) -> None:  #
         "/admin/users/coordinator/withdraw", {"study": "all", "site": "all", "reason": "moves"}
     )
     assert withdrawn.status_code == 200 and "no site" in withdrawn.text
-    given = admin.post_form(
+    roleless = admin.post_form(
         "/admin/users/coordinator/grant", {"study": "all", "site": SITE, "reason": "moves"}
     )
-    assert given.status_code == 200 and f"all/{SITE}" in given.text
+    assert roleless.status_code == 422 and "say her role" in roleless.text, "she holds none"
+    given = admin.post_form(
+        "/admin/users/coordinator/grant",
+        {"study": "all", "site": SITE, "role": "coordinator", "reason": "moves"},
+    )
+    assert given.status_code == 200 and f"all/{SITE} as coordinator" in given.text
     entries = _entries(clinic_database, "coordinator")[-3:]
-    assert entries[0].changes["role"] == ["coordinator", "data_manager"]
-    assert entries[1].changes["access"] == [["all/all"], []]
-    assert entries[2].changes["access"] == [[], [f"all/{SITE}"]]
+    assert entries[0].changes["access"] == [["all/all as coordinator"], ["all/all as data_manager"]]
+    assert entries[1].changes["access"] == [["all/all as data_manager"], []]
+    assert entries[2].changes["access"] == [[], [f"all/{SITE} as coordinator"]]
     assert {e.reason for e in entries} == {"new post", "moves"}
     assert {e.username for e in entries} == {"admin"}
 

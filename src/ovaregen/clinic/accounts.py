@@ -1,12 +1,13 @@
-"""An administrator's changes to accounts: disable, enable, new password, new role, unlock,
+"""An administrator's changes to accounts: disable, enable, new password, unlock,
 end sessions, full name — each audited (21 CFR Part 11 §11.10(d), (e): access limited to
 authorised people, changes to it recorded).
 
-A change that withdraws or alters what a person may do — disabling, a new password, a new
-role — also ends every web session of that user at once (OWASP Session Management Cheat
-Sheet, "Renew the session ID after any privilege level change"); disabling also revokes her
-personal API tokens (``clinic.tokens``: re-enabling her does not revive them; a new role
-does not revoke them, they act with her role of the moment); a new password also forgets
+A change that withdraws or alters what a person may do — disabling, a new password (and a new
+role or site, ``clinic.site_access``) — also ends every web session of that user at once
+(OWASP Session Management Cheat Sheet, "Renew the session ID after any privilege level
+change"); disabling also revokes her personal API tokens (``clinic.tokens``: re-enabling her
+does not revive them; a new role does not revoke them, they act with her roles of the
+moment); a new password also forgets
 the user's failed logins (the administrator has established who she is). ``unlock`` is the
 CAPTCHA-free way past the login throttle (``clinic.throttle``): it forgets the failures of a
 username, or of an address. Password hashes are computed by the caller before the transaction
@@ -22,7 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import throttle, tokens
-from ovaregen.clinic.users import UserError, check_full_name, check_role
+from ovaregen.clinic.users import UserError, check_full_name
 from ovaregen.store import audit
 from ovaregen.store.models import PasswordLink, User, WebSession, utc_now
 
@@ -130,19 +131,6 @@ def set_password(
         },
         reason,
     )
-    return ended
-
-
-def set_role(session: Session, username: str, *, role: str, by: str, reason: str = "") -> int:
-    """Give ``username`` the role ``role`` and end her sessions. Returns how many ended."""
-    role = check_role(role)
-    user = user_named(session, username, for_update=True)
-    if user.role == role:
-        raise UserError(f"{username} is {role} already; nothing was changed")
-    before = user.role
-    user.role = role
-    ended = _end_sessions(session, user)
-    _record(session, user, by, {"role": [before, role], "sessions_ended": ended}, reason)
     return ended
 
 

@@ -1,11 +1,18 @@
-"""Access by study and site: which women a reader may see — the one place where it is applied
-(issue 13 item 1; REDCap's "data access groups", OpenClinica's site-level users; ICH E6(R3)
-§4.2.2 and 21 CFR Part 11 §11.10(d): access limited to authorised people).
+"""Access by study and site: which women a reader may see, and in which role — the one place
+where it is applied (issue 13 item 1; REDCap's "data access groups" and user roles per project,
+OpenClinica's study- and site-level roles; ICH E6(R3) §4.2.2 and 21 CFR Part 11 §11.10(d):
+access limited to authorised people).
 
 The rules:
-- a user holds grants, each a study (or every study) × a site (or every site), stored in
-  ``site_access`` and given with ``ovaregen user add/grant --study S --site CODE`` (``all``
-  for every one); her role (``clinic.roles``) says what she may do, her grants where;
+- a user holds grants, each a study (or every study) × a site (or every site) × a role, stored
+  in ``site_access`` and given with ``ovaregen user add/grant --role R --study S --site CODE``
+  (``all`` for every one): the role (``clinic.roles``) says what she may do there, the study
+  and site where. A coordinator at MAD1 in study A may be a monitor at BCN2 in study C;
+- at one study and site she holds one role (``clinic.site_access`` refuses a grant that
+  overlaps one of another role), and in one study she is blinded or not in every role she
+  holds there (ICH E9 §2.3.1: who sees the arm does not assess outcomes);
+- what she may do with a woman is what her role at the woman's study and site allows
+  (``roles_at``); with a study, what some role of hers in the study allows (``roles_in``);
 - a woman is seen when a grant covers her study and her site; a user with no grant sees no
   woman at all (least privilege: an account created or migrated without sites is closed, not
   open);
@@ -13,6 +20,9 @@ The rules:
   ``participant_seen`` (404, the same answer as for an unknown code) and every list or count
   through ``participants_seen`` / ``visible`` (she is never listed or counted);
 - a study no grant covers is unknown too (404) and not listed;
+- a route that needs a permission works on the grants whose role holds it (``holding``): a
+  monitor at BCN2 who coordinates at MAD1 exports, verifies and reads the audit trail of the
+  women of the sites where her role allows it, and no others;
 - the audit trail shows a reader the entries of the women she sees; entries about no woman
   (set-up, users, lists) only to a reader holding every site of that study (``audit_visible``),
   since such entries are not of one site.
@@ -27,6 +37,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from ovaregen.clinic.roles import Permission, Role, may
 from ovaregen.clinic.studies import NotFoundError
 from ovaregen.store.models import AuditEntry, Participant, Site, SiteAccess, Study
 
@@ -41,18 +52,36 @@ ALL = "all"
 """The word for "every study" or "every site" on the command line and in the audit trail."""
 
 
+def _meet(one: str | None, other: str | None) -> bool:
+    return one is None or other is None or one == other
+
+
 @dataclass(frozen=True, order=True)
 class Grant:
-    """A study name (None: every study) × a site code (None: every site)."""
+    """A study name (None: every study) × a site code (None: every site) × the role she holds
+    there (a ``clinic.roles.Role`` value)."""
 
     study: str | None
     site: str | None
+    role: str
 
     def covers(self, study: str, site: str) -> bool:
         return self.study in (None, study) and self.site in (None, site)
 
-    def __str__(self) -> str:
+    def in_study(self, study: str) -> bool:
+        return self.study in (None, study)
+
+    def overlaps(self, other: Grant) -> bool:
+        """Whether some study and site are covered by both."""
+        return _meet(self.study, other.study) and _meet(self.site, other.site)
+
+    @property
+    def place(self) -> str:
+        """``study/site`` (``all`` for every one), as the command line names it."""
         return f"{self.study or ALL}/{self.site or ALL}"
+
+    def __str__(self) -> str:
+        return f"{self.place} as {self.role}"
 
 
 @dataclass(frozen=True)
@@ -85,14 +114,39 @@ class Access:
         return frozenset(g.site for g in self.grants if g.site is not None)
 
     def every_site_everywhere(self) -> bool:
-        return Grant(None, None) in self.grants
+        return any(g.study is None and g.site is None for g in self.grants)
+
+    def roles(self) -> frozenset[str]:
+        """Every role she holds somewhere."""
+        return frozenset(g.role for g in self.grants)
+
+    def roles_in(self, study: str) -> frozenset[str]:
+        """The roles she holds at some site of ``study``."""
+        return frozenset(g.role for g in self.grants if g.in_study(study))
+
+    def roles_at(self, study: str, site: str) -> frozenset[str]:
+        """The role she holds at ``site`` of ``study`` (one, or none: ``clinic.site_access``)."""
+        return frozenset(g.role for g in self.grants if g.covers(study, site))
+
+    def holding(self, permission: Permission) -> Access:
+        """Only the grants whose role allows ``permission`` (module docstring)."""
+        return Access(frozenset(g for g in self.grants if may(g.role, permission)))
 
     def describe(self) -> str:
         return ", ".join(str(g) for g in sorted(self.grants, key=str)) or "no site"
 
 
 NOWHERE = Access()
-EVERYWHERE = Access(frozenset({Grant(None, None)}))
+
+
+def everywhere(role: str) -> Access:
+    """Every study and every site in ``role``."""
+    return Access(frozenset({Grant(None, None, role)}))
+
+
+EVERYWHERE = everywhere(Role.ADMIN.value)
+"""Every woman of every study, for the command line (whoever holds the data folder; what it
+shows is decided by the command, not by this role: blinded, the administrator's)."""
 
 
 def access_of(session: Session, user_id: int) -> Access:
@@ -100,7 +154,11 @@ def access_of(session: Session, user_id: int) -> Access:
     rows = session.execute(select(SiteAccess).where(SiteAccess.user_id == user_id)).scalars()
     return Access(
         frozenset(
-            Grant(row.study.name if row.study else None, row.site.code if row.site else None)
+            Grant(
+                row.study.name if row.study else None,
+                row.site.code if row.site else None,
+                row.role,
+            )
             for row in rows
         )
     )

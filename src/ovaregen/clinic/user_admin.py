@@ -76,9 +76,7 @@ def create_account(
     """A new active user with her grants, her full name (if given) and no usable password,
     and her one-time set-password link (shown once to the administrator); each step audited.
     Refused (``UserError``, nothing saved by the caller's transaction) without a site."""
-    grants = grants_of(studies, sites)
-    user = add_user(
-        session, username=username, role=role, password=None, by=by, full_name=full_name
-    )
+    grants = grants_of(studies, sites, role)
+    user = add_user(session, username=username, password=None, by=by, full_name=full_name)
     give(session, user, grants, by=by, reason=reason)
     return user, issue(session, user, by=by, purpose=Purpose.SET, reason=reason)

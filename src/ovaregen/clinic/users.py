@@ -100,28 +100,26 @@ def add_user(
     session: Session,
     *,
     username: str,
-    role: str,
     password: str | None,
     by: str,
     full_name: str = "",
 ) -> User:
     """Create a user with an Argon2id hash of ``password``, or with no usable password
     (``None``: she sets it by a one-time link), and her full name if given (checked by
-    ``check_full_name``); audited."""
+    ``check_full_name``); audited. She holds no role and sees nobody until given grants
+    (``clinic.site_access.give``)."""
     check_username(username)
-    role = check_role(role)
     name = check_full_name(full_name) if full_name.strip() else ""
     if password is not None:
         check_password(password, username)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise UserError(f"a user named {username!r} exists already")
     stored = password_hash(password) if password is not None else no_password_hash()
-    user = User(username=username, full_name=name, role=role, password_hash=stored, active=True)
+    user = User(username=username, full_name=name, password_hash=stored, active=True)
     session.add(user)
     session.flush()
     changes: dict[str, object] = {
         "username": [None, username],
-        "role": [None, role],
         "active": [None, True],
     }
     if name:

@@ -33,19 +33,26 @@ from ovaregen.store.models import AuditEntry, FormEntry, Participant
 
 @dataclass(frozen=True)
 class Reader:
-    """Who is looking: a role (what she may do) and her grants (which women she sees,
-    ``clinic.scope``; none unless given: she then sees no woman)."""
+    """Who is looking: her role where she looks (what she may do; ``roles`` when she holds
+    several there, ``role`` naming them) and her grants (which women she sees,
+    ``clinic.scope``; none unless given: she then sees no woman). She is blinded unless
+    every role she holds there sees the arm."""
 
     username: str
     role: str
     access: Access = field(default=NOWHERE)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def held(self) -> frozenset[str]:
+        return self.roles or frozenset({self.role})
 
     @property
     def blinded(self) -> bool:
-        return is_blinded(self.role)
+        return any(is_blinded(role) for role in self.held)
 
     def may(self, permission: Permission) -> bool:
-        return may(self.role, permission)
+        return any(may(role, permission) for role in self.held)
 
 
 def archive_reader(username: str) -> Reader:

@@ -2,10 +2,10 @@
 accounts.
 
 Every change is audited under the operating-system user who ran the command
-(``clinic.accounts`` states which changes end the user's web sessions). A user's sites are
-grants of a study (or ``all``) × a site (or ``all``) (``clinic.scope``); ``user add`` needs
-``--site`` (least privilege: no site is ever assumed), ``user grant`` / ``user revoke``
-change them.
+(``clinic.accounts`` states which changes end the user's web sessions). A user's access is
+grants of a study (or ``all``) × a site (or ``all``) × her role there (``clinic.scope``);
+``user add`` needs ``--role`` and ``--site`` (least privilege: no site is ever assumed),
+``user grant`` / ``user revoke`` / ``user set-role`` change them.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def user_add(
     role: Annotated[
         str,
         typer.Option(
-            help="admin, investigator, coordinator, monitor, statistician (unblinded) or "
-            "treatment (unblinded)."
+            help="Her role at the studies and sites given: admin, investigator, "
+            "principal_investigator, coordinator, monitor, data_manager, statistician "
+            "(unblinded) or treatment (unblinded). Other roles elsewhere: user grant --role."
         ),
     ],
     study: StudiesOpt = None,
@@ -77,14 +78,14 @@ def user_add(
     password_stdin: PasswordStdinOpt = False,
     database_url: UrlOpt = None,
 ) -> None:
-    """Add a user with her role, sites and full name; the password is asked for (or read from
-    stdin), never a default."""
-    from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role, may  # noqa: PLC0415
+    """Add a user with her role at her studies and sites, and her full name; the password is
+    asked for (or read from stdin), never a default."""
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
     from ovaregen.clinic.site_access import give, grants_of  # noqa: PLC0415
     from ovaregen.clinic.users import UserError, add_user, check_full_name  # noqa: PLC0415
 
     try:
-        grants = grants_of(study or [], site or [])
+        grants = grants_of(study or [], site or [], role)
         if name:
             check_full_name(name)
     except UserError as error:
@@ -96,7 +97,6 @@ def user_add(
             user = add_user(
                 session,
                 username=username,
-                role=role,
                 password=password,
                 by=getpass.getuser(),
                 full_name=name,
@@ -107,11 +107,8 @@ def user_add(
     finally:
         database.dispose()
     named = f" ({user.full_name})" if user.full_name else ""
-    out.print(
-        f"user {username}{named} added: {ROLE_LABELS[Role(user.role)]}; sees {access.describe()}",
-        markup=False,
-    )
-    if may(user.role, Permission.SIGN) and not user.full_name:
+    out.print(f"user {username}{named} added: {access.describe()}", markup=False)
+    if access.holding(Permission.SIGN).grants and not user.full_name:
         out.print(
             f"{username} cannot sign until her full name is set: ovaregen user set-name "
             f'--username {username} --name "…"',
@@ -121,7 +118,8 @@ def user_add(
 
 @user_app.command("list")
 def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
-    """List users: username, role, sites (study/site, 'all' for every one) and full name."""
+    """List users: username, state, roles by study and site (study/site as role, 'all' for
+    every one) and full name."""
     from sqlalchemy import select  # noqa: PLC0415
 
     from ovaregen.clinic.scope import access_of  # noqa: PLC0415
@@ -134,7 +132,7 @@ def user_list(data: DataOpt, database_url: UrlOpt = None) -> None:
             access = access_of(session, user.id)
             sites = access.describe() if access.grants else "no site: sees no participant"
             name = user.full_name or "(no full name)"
-            out.print(f"{user.username}\t{user.role}{state}\t{sites}\t{name}", markup=False)
+            out.print(f"{user.username}{state}\t{sites}\t{name}", markup=False)
     database.dispose()
 
 
@@ -255,15 +253,26 @@ def user_set_role(
     data: DataOpt,
     username: UsernameOpt,
     role: Annotated[str, typer.Option("--role", help="The new role (see ovaregen user add).")],
+    study: StudiesOpt = None,
+    site: SitesOpt = None,
     reason: ReasonOpt = "",
     database_url: UrlOpt = None,
 ) -> None:
-    """Give a user another role; her web sessions end (she logs in again under the new role)."""
-    from ovaregen.clinic.accounts import set_role  # noqa: PLC0415
+    """Give a user another role at the studies and sites named (every one she holds when
+    --site is not given); audited, her web sessions end (she logs in again under it)."""
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.site_access import change_role, places_of  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    try:
+        places = places_of(study or [], site) if site else None
+    except UserError as error:
+        refuse(f"{error}; nothing was changed", 2)
 
     def change(session: Session) -> str:
-        ended = set_role(session, username, role=role, by=getpass.getuser(), reason=reason)
-        return f"user {username} is now {role}{_ended(ended)}"
+        user = user_named(session, username, for_update=True)
+        after = change_role(session, user, role, places, by=getpass.getuser(), reason=reason)
+        return f"user {username} now holds {after.describe()}; her web sessions ended"
 
     _change(data, database_url, change)
 
@@ -343,22 +352,28 @@ def _access_change(
     sites: list[str] | None,
     reason: str,
     *,
+    role: str | None = None,
     grant: bool,
 ) -> None:
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
-    from ovaregen.clinic.site_access import give, grants_of, withdraw  # noqa: PLC0415
+    from ovaregen.clinic.scope import Grant, access_of  # noqa: PLC0415
+    from ovaregen.clinic.site_access import give, places_of, role_for, withdraw  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
 
     try:
-        grants = grants_of(studies or [], sites or [])
+        places = places_of(studies or [], sites or [])
     except UserError as error:
         refuse(f"{error}; nothing was changed", 2)
 
     def change(session: Session) -> str:
         user = user_named(session, username, for_update=True)
-        change = give if grant else withdraw
-        after = change(session, user, grants, by=getpass.getuser(), reason=reason)
-        return f"user {username} now sees {after.describe()}; her web sessions ended"
+        if grant:
+            chosen = role_for(access_of(session, user.id), role)
+            grants = [Grant(study, site, chosen) for study, site in places]
+            after = give(session, user, grants, by=getpass.getuser(), reason=reason)
+        else:
+            after = withdraw(session, user, places, by=getpass.getuser(), reason=reason)
+        return f"user {username} now holds {after.describe()}; her web sessions ended"
 
     _change(data, url, change)
 
@@ -369,12 +384,19 @@ def user_grant(
     username: UsernameOpt,
     study: StudiesOpt = None,
     site: SitesOpt = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Her role there (see ovaregen user add); may be left out when she holds one role.",
+        ),
+    ] = None,
     reason: ReasonOpt = "",
     database_url: UrlOpt = None,
 ) -> None:
-    """Give a user sites: every --study × every --site named ('all' for every one); audited,
-    her web sessions end."""
-    _access_change(data, database_url, username, study, site, reason, grant=True)
+    """Give a user a role at sites: every --study × every --site named ('all' for every one);
+    audited, her web sessions end."""
+    _access_change(data, database_url, username, study, site, reason, role=role, grant=True)
 
 
 @user_app.command("revoke")
@@ -386,6 +408,6 @@ def user_revoke(
     reason: ReasonOpt = "",
     database_url: UrlOpt = None,
 ) -> None:
-    """Withdraw grants a user holds (named as they were given); audited, her web sessions
-    end."""
+    """Withdraw grants a user holds (named as they were given, whatever her role there);
+    audited, her web sessions end."""
     _access_change(data, database_url, username, study, site, reason, grant=False)

@@ -26,13 +26,18 @@ from ovaregen.clinic_commands.common import (
 )
 
 if TYPE_CHECKING:
+    from ovaregen.clinic.scope import Access
     from ovaregen.store.database import Database
 
 
-def _unblinded_reader(database: Database, username: str, password_stdin: bool) -> None:
-    """Refuse unless ``username`` is an active user who may see arms and types her password
-    (checked with Argon2; failures count towards the login throttle)."""
-    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+def _unblinded_reader(
+    database: Database, username: str, password_stdin: bool, study: str
+) -> Access:
+    """The grants with which ``username`` exports ``study`` with arms: refused unless she is an
+    active user who types her password (checked with Argon2; failures count towards the login
+    throttle) and may export and see arms in the study."""
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
+    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
     from ovaregen.clinic.users import log_in  # noqa: PLC0415
 
     if password_stdin or not sys.stdin.isatty():
@@ -40,24 +45,29 @@ def _unblinded_reader(database: Database, username: str, password_stdin: bool) -
     else:
         password = getpass.getpass(f"Password of {username}: ")
     result = log_in(database, username=username, password=password, client="cli")
-    role = result.user.role if result.user is not None else None
     if result.throttled:
         refuse(f"too many failed attempts for {username}: wait and try again; nothing was written")
-    if role is None:
+    if result.user is None:
         refuse(f"wrong password for {username}, or no such active user; nothing was written")
-    if not may(role, Permission.SEE_ARM):
+    with database.read() as session:
+        held = access_of(session, result.user.id)
+    access = held.holding(Permission.EXPORT).holding(Permission.SEE_ARM)
+    if not access.studies([study]):
         refuse(
-            f"{username} is {role}, a blinded role: an export with arms needs the unblinded "
-            "statistician; nothing was written"
+            f"{username} holds {held.describe()}: an export of {study} with arms needs the "
+            "unblinded statistician of that study; nothing was written"
         )
+    return access
 
 
-def _named_exporter(database: Database, username: str) -> None:
-    """Refuse unless ``username`` is an active user whose role may export: a recorded export
-    names the person who made it, not the operating-system account (21 CFR 11.10(e),
-    attributable audit trail; ICH E6(R3) §3.16)."""
+def _named_exporter(database: Database, username: str, study: str) -> Access:
+    """The grants with which ``username`` exports ``study``: refused unless she is an active
+    user whose role there may export. A recorded export names the person who made it, not the
+    operating-system account (21 CFR 11.10(e), attributable audit trail; ICH E6(R3) §3.16),
+    and holds the women of the sites where she may export, as on the web (``clinic.scope``)."""
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
-    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
+    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
 
     with database.read() as session:
@@ -65,14 +75,17 @@ def _named_exporter(database: Database, username: str) -> None:
             user = user_named(session, username)
         except UserError as error:
             refuse(f"--by: {error}; nothing was written", EXIT_USAGE)
-        role, active = user.role, user.active
+        active, held = user.active, access_of(session, user.id)
     if not active:
         refuse(f"--by: {username} is deactivated; expected an active user; nothing was written")
-    if not may(role, Permission.EXPORT):
+    access = held.holding(Permission.EXPORT)
+    if not access.studies([study]):
         refuse(
-            f"--by: {username} is {role}, a role that may not export; expected a user allowed "
-            "to export (investigator, statistician, data manager, admin); nothing was written"
+            f"--by: {username} holds {held.describe()}, no role that may export {study}; "
+            "expected a user allowed to export (investigator, statistician, data manager) "
+            "there; nothing was written"
         )
+    return access
 
 
 def export_dataset(
@@ -140,14 +153,15 @@ def export_dataset(
         )
     database = open_database(data, database_url, read_only=read_only)
     try:
+        access = EVERYWHERE  # a read-only archive copy: whoever holds the folder
         if unblinded_as is not None:
-            _unblinded_reader(database, unblinded_as, password_stdin)
+            access = _unblinded_reader(database, unblinded_as, password_stdin, study)
         elif by is not None:
-            _named_exporter(database, by)
+            access = _named_exporter(database, by, study)
         blinded = unblinded_as is None
         with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
-            dataset = study_dataset(session, found, blinded=blinded, access=EVERYWHERE)
+            dataset = study_dataset(session, found, blinded=blinded, access=access)
             write_dataset(dataset, out_dir)
             if not read_only:
                 assert exporter is not None  # required above unless read-only

@@ -42,7 +42,8 @@ def _run(
     """Lock (or unlock) in one transaction; refusals are printed, never a traceback."""
     from ovaregen.clinic import locks  # noqa: PLC0415
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
-    from ovaregen.clinic.roles import Permission, may  # noqa: PLC0415
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
+    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
     from ovaregen.clinic.studies import (  # noqa: PLC0415
         NotFoundError,
         StudyError,
@@ -55,10 +56,21 @@ def _run(
     try:
         with database.transaction() as session:
             user = user_named(session, by)
-            if not user.active or not may(user.role, Permission.LOCK):
-                refuse(f"--by: {by} is {user.role}; locks are a data manager's or administrator's")
             found = study_named(session, study)
             woman = participant_coded(session, found, code) if code is not None else None
+            lockers = access_of(session, user.id).holding(Permission.LOCK)
+            allowed = (
+                lockers.sees(found.name, woman.site.code)
+                if woman is not None
+                else lockers.every_site(found.name)
+            )
+            if not user.active or not allowed:
+                where = f"her site {woman.site.code}" if woman is not None else "every site"
+                refuse(
+                    f"--by: {by} may not lock here: locks are a data manager's or "
+                    f"administrator's, at {where} of {found.name} (she holds "
+                    f"{access_of(session, user.id).describe()})"
+                )
             act = locks.unlock if release else locks.lock
             done = act(session, found, woman, form, username=by, reason=reason)
             said = f"{locks.target(done, found.name)}: " + (

@@ -40,7 +40,7 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A person who logs in; ``role`` is one of ``clinic.roles.Role``."""
+    """A person who logs in; her roles are on her grants (``SiteAccess``, revision 0015)."""
 
     __tablename__ = "app_user"
 
@@ -50,7 +50,6 @@ class User(Base):
     """The printed name of her signatures (21 CFR 11.50(a)(1)); empty until set (revision
     0014): a user who may sign cannot sign without it."""
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -131,7 +130,8 @@ class Study(Base):
 
 class SiteAccess(Base):
     """One grant of a user's access (``clinic.scope``): a study (NULL: every study) × a site
-    (NULL: every site). A user with no grant sees no participant (least privilege)."""
+    (NULL: every site) × her role there (``clinic.roles.Role``). A user with no grant sees no
+    participant and may do nothing (least privilege)."""
 
     __tablename__ = "site_access"
 
@@ -143,6 +143,7 @@ class SiteAccess(Base):
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("site.id", ondelete="CASCADE"), nullable=True
     )
+    role: Mapped[str] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(default=utc_now)
     granted_by: Mapped[str] = mapped_column(String(64))
 

@@ -1,18 +1,20 @@
 """Request dependencies: the database session, the logged-in person, and the one access check.
 
 ``Authorised(permission)`` is the single place where access is decided: it finds who is asking
-(or refuses: 401 for the API, a redirect to /login for pages), checks the role's permission
-(403), checks that the study and the participant the path names are among those the user's
-sites let her see (``clinic.scope``: 404 otherwise, the answer for an unknown one), and for
+(or refuses: 401 for the API, a redirect to /login for pages), checks that the study and the
+participant the path names are among those the user's grants let her see (``clinic.scope``:
+404 otherwise, the answer for an unknown one), checks that her role there holds the permission
+(403: at the woman's site, in the study, or — for a path of neither — somewhere), and for
 every request that changes something checks the CSRF token (form field ``csrf_token`` or header
 ``X-CSRF-Token``). Routes declare what they need with the ``Annotated`` aliases below and never
 check roles themselves; they find participants through ``clinic.scope`` with the actor's
-access, so lists and counts hold only her sites' women.
+access — her grants whose role holds the route's permission — so lists and counts hold only
+the women of the sites where she may do what the route does.
 
 Who is asking (``optional_actor``): a request that carries the session cookie is a browser's,
 and the cookie alone decides — the CSRF rule holds for it whatever else it sends. A request
 without the cookie may present a personal API token on the JSON API (``Authorization: Bearer``,
-``web.bearer``, ``clinic.tokens``): it acts as the token's user, with her role, permissions,
+``web.bearer``, ``clinic.tokens``): it acts as the token's user, with her roles, permissions,
 blind and sites; it needs no CSRF token (no cookie is involved, so a forged cross-site request
 cannot carry it: RFC 6750 §5.3 and the OWASP CSRF Cheat Sheet), and a ``read`` token may only
 GET and HEAD. Pages never accept tokens.
@@ -21,7 +23,7 @@ GET and HEAD. Pages never accept tokens.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -108,37 +110,70 @@ reads in the request's read-only session, then writes in a short ``transaction()
 
 @dataclass(frozen=True)
 class Actor:
-    """The person making the request, as their session (or API token), role and sites allow."""
+    """The person making the request, as her session (or API token) and grants allow.
+
+    ``access`` is what the route works on: her grants whose role allows the route's permission
+    (``clinic.scope``: ``Access.holding``); ``held`` is every grant she holds. ``study`` and
+    ``site`` are where the request is (the path's study and woman), and her roles there say
+    what she may do and whether she is blinded (``roles``)."""
 
     user: User
     access: Access
     web_session: WebSession | None = None
     api_token: ApiToken | None = None
     """Set when the request came with a personal API token instead of a session."""
+    held: Access | None = None
+    study: str | None = None
+    site: str | None = None
 
     @property
     def username(self) -> str:
         return self.user.username
 
     @property
+    def grants(self) -> Access:
+        """Every grant she holds."""
+        return self.held if self.held is not None else self.access
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Her roles where the request is: at the woman's site, in the study, or anywhere."""
+        if self.study is None:
+            return self.grants.roles()
+        if self.site is None:
+            return self.grants.roles_in(self.study)
+        return self.grants.roles_at(self.study, self.site)
+
+    @property
     def role(self) -> str:
-        return self.user.role
+        """Her role here, or her roles joined ("coordinator and monitor")."""
+        return " and ".join(sorted(self.roles)) or "no role"
 
     @property
     def blinded(self) -> bool:
-        return is_blinded(self.user.role)
+        """Blinded unless every role she holds here sees the arm (none: blinded)."""
+        return not self.roles or any(is_blinded(role) for role in self.roles)
 
     @property
     def csrf_token(self) -> str:
         return self.web_session.csrf_token if self.web_session is not None else ""
 
     def may(self, permission: Permission) -> bool:
-        return may(self.user.role, permission)
+        """Whether a role of hers here allows ``permission``. Outside any study every user may
+        view (her own account, the lists of what her grants cover: nothing without a grant)."""
+        if permission is Permission.VIEW and self.study is None:
+            return True
+        return any(may(role, permission) for role in self.roles)
+
+    def at(self, study: str, site: str | None = None) -> Actor:
+        """The same person at ``study`` (and ``site``): a route that finds its woman by another
+        key than the path (a query's id) asks what she may do with her there."""
+        return replace(self, study=study, site=site)
 
     @property
     def reader(self) -> Reader:
         """Who is looking, for the views of study data (``clinic.views``)."""
-        return Reader(self.user.username, self.user.role, self.access)
+        return Reader(self.user.username, self.role, self.access, self.roles)
 
 
 def optional_actor(
@@ -171,41 +206,43 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
-def in_scope(request: Request, session: Session, actor: Actor) -> None:
-    """The study (``{study}``) and participant (``{code}``) of the path, if any, are seen by
-    the actor (``clinic.scope``); else ``NotFoundError`` (404, as for unknown ones)."""
+def in_scope(request: Request, session: Session, actor: Actor) -> Actor:
+    """The actor where the path is: its study (``{study}``) and participant (``{code}``), if
+    any, seen by her (``clinic.scope``); else ``NotFoundError`` (404, as for unknown ones)."""
     name = request.path_params.get("study")
     if name is None:
-        return
-    study = scope.study_seen(session, str(name), actor.access)
+        return actor
+    study = scope.study_seen(session, str(name), actor.grants)
     code = request.path_params.get("code")
-    if code is not None:
-        scope.participant_seen(session, study, str(code), actor.access)
+    if code is None:
+        return actor.at(study.name)
+    woman = scope.participant_seen(session, study, str(code), actor.grants)
+    return actor.at(study.name, woman.site.code)
 
 
 async def admitted(
     request: Request, actor: Actor | None, permission: Permission, session: Session
 ) -> Actor:
     """The one access check: logged in (401/redirect); for a change by API token, a token
-    that may write (403, audited); allowed ``permission`` (403); the path's study and
-    participant within her sites (404); for a change by a session, the session's CSRF token
-    (403)."""
+    that may write (403, audited); the path's study and participant within her sites (404);
+    ``permission`` allowed by her role there (403); for a change by a session, the session's
+    CSRF token (403). The actor returned works on her grants that allow ``permission``."""
     if actor is None:
         raise NotLoggedInError
     token = actor.api_token
     changes = request.method not in READ_METHODS
     if token is not None and changes and not may_write(token):
         raise TokenRefusedError(Refusal(Refused.READ_ONLY, token.id, actor.username))
-    if not actor.may(permission):
+    placed = in_scope(request, session, actor)
+    if not placed.may(permission):
         raise ForbiddenError
-    in_scope(request, session, actor)
     if (
         token is None
         and request.method not in SAFE_METHODS
         and not tokens_match(await _csrf_token_sent(request), actor.csrf_token)
     ):
         raise CsrfError
-    return actor
+    return replace(placed, access=actor.grants.holding(permission), held=actor.grants)
 
 
 def authorised(permission: Permission) -> object:

@@ -38,6 +38,11 @@ def _idle_seconds(request: Request) -> int:
     return int(settings.session_idle.total_seconds()) if settings is not None else 0
 
 
+def role_label(actor: Actor) -> str:
+    """Her roles where she is (the page's study and woman, else anywhere), in words."""
+    return "; ".join(ROLE_LABELS[Role(role)] for role in sorted(actor.roles)) or "no role"
+
+
 def page(
     request: Request,
     name: str,
@@ -52,7 +57,7 @@ def page(
         name,
         {
             "actor": actor,
-            "role_label": ROLE_LABELS.get(Role(actor.role)) if actor else None,
+            "role_label": role_label(actor) if actor else None,
             "csrf_field": CSRF_FIELD,
             "csrf_token": actor.csrf_token if actor else "",
             "session_idle_seconds": _idle_seconds(request),

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from ovaregen.clinic.devices import DEVICE_LIFETIME
-from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.clinic.roles import Permission
 from ovaregen.clinic.scope import ALL, NOWHERE
 from ovaregen.clinic.users import begin_login, check, finish_login
 from ovaregen.store.database import Database
@@ -23,7 +23,7 @@ from ovaregen.web.dependencies import (
     settings,
 )
 from ovaregen.web.kept import KEPT_PREFIX, carried_entries
-from ovaregen.web.pages import page
+from ovaregen.web.pages import page, role_label
 from ovaregen.web.sessions import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -209,20 +209,21 @@ def logout(request: Request, session: SessionDep, actor: Viewer) -> Response:
 @router.get("/api/me", tags=["session"])
 def me(actor: Viewer) -> dict[str, object]:
     """The logged-in user (and her full name, the printed name of her signatures; null until
-    set), role, whether blinded, what the role may do, where (her grants:
-    study/site, ``all`` for every one; ``clinic.scope``), and how she came in: ``session`` (the
-    browser's cookie) or ``api_token`` (then its name, scope, expiry)."""
+    set), her roles (joined when several), whether blinded in any of them, what her roles allow
+    somewhere, where and as what (her grants: study, site — ``all`` for every one — and role;
+    ``clinic.scope``), and how she came in: ``session`` (the browser's cookie) or
+    ``api_token`` (then its name, scope, expiry)."""
     token = actor.api_token
     return {
         "username": actor.username,
         "full_name": actor.user.full_name or None,
         "role": actor.role,
-        "role_label": ROLE_LABELS[Role(actor.role)],
+        "role_label": role_label(actor),
         "blinded": actor.blinded,
         "permissions": sorted(p.value for p in Permission if actor.may(p)),
         "access": [
-            {"study": g.study or ALL, "site": g.site or ALL}
-            for g in sorted(actor.access.grants, key=str)
+            {"study": g.study or ALL, "site": g.site or ALL, "role": g.role}
+            for g in sorted(actor.grants.grants, key=str)
         ],
         "via": "session" if token is None else "api_token",
         "token": None

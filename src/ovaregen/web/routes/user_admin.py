@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ovaregen.clinic import accounts, password_links, site_access, user_admin
-from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role, may
-from ovaregen.clinic.scope import ALL
+from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
+from ovaregen.clinic.scope import ALL, Grant, access_of
 from ovaregen.clinic.studies import NotFoundError
 from ovaregen.clinic.users import UserError
 from ovaregen.store.models import Site, Study, User, utc_now
@@ -57,15 +57,15 @@ def _page(
     link_for: str = "",
     status_code: int = 200,
 ) -> Response:
-    now = utc_now()
+    listed = user_admin.accounts(session, utc_now())
     return page(
         request,
         "user_admin.j2",
         actor,
         status_code=status_code,
-        accounts=user_admin.accounts(session, now),
+        accounts=listed,
         roles=[(role.value, ROLE_LABELS[role]) for role in Role],
-        signing_roles={role.value for role in Role if may(role, Permission.SIGN)},
+        signers={a.username for a in listed if a.access.holding(Permission.SIGN).grants},
         sites=list(session.execute(select(Site).order_by(Site.code)).scalars()),
         studies=list(session.execute(select(Study).order_by(Study.name)).scalars()),
         all_value=ALL,
@@ -258,15 +258,20 @@ def role_page(
     actor: SetUp,
     username: str,
     role: Annotated[str, Form(max_length=32)] = "",
+    study: Names = [],  # noqa: B006
+    site: Names = [],  # noqa: B006
     reason: Text = "",
 ) -> Response:
-    """Give her another role; her sessions end (she logs in again under it)."""
+    """Give her another role at the study × site chosen (every one she holds when no site is
+    chosen); her sessions end (she logs in again under it)."""
 
     def change(user: User) -> str:
         _not_herself(actor, user, "change the role of")
         why = _needs_reason(reason, "change her role")
-        accounts.set_role(session, user.username, role=role, by=actor.username, reason=why)
-        return f"user {user.username} is now {role}; her web sessions ended"
+        chosen = [s for s in site if s.strip()]
+        places = site_access.places_of(study, chosen) if chosen else None
+        after = site_access.change_role(session, user, role, places, by=actor.username, reason=why)
+        return f"user {user.username} now holds {after.describe()}; her web sessions ended"
 
     return _act(request, session, actor, username, change)
 
@@ -280,14 +285,19 @@ def _access(
     sites: list[str],
     reason: str,
     *,
+    role: str = "",
     grant: bool,
 ) -> Response:
     def change(user: User) -> str:
         why = _needs_reason(reason, "change her sites")
-        grants = site_access.grants_of(studies, sites)
-        changed = site_access.give if grant else site_access.withdraw
-        after = changed(session, user, grants, by=actor.username, reason=why)
-        return f"user {user.username} now sees {after.describe()}; her web sessions ended"
+        places = site_access.places_of(studies, sites)
+        if grant:
+            chosen = site_access.role_for(access_of(session, user.id), role)
+            grants = [Grant(study, site, chosen) for study, site in places]
+            after = site_access.give(session, user, grants, by=actor.username, reason=why)
+        else:
+            after = site_access.withdraw(session, user, places, by=actor.username, reason=why)
+        return f"user {user.username} now holds {after.describe()}; her web sessions ended"
 
     return _act(request, session, actor, username, change)
 
@@ -300,10 +310,11 @@ def grant_page(
     username: str,
     study: Names = [],  # noqa: B006
     site: Names = [],  # noqa: B006
+    role: Annotated[str, Form(max_length=32)] = "",
     reason: Text = "",
 ) -> Response:
-    """Give her every study × every site ticked ('all' for every one)."""
-    return _access(request, session, actor, username, study, site, reason, grant=True)
+    """Give her a role at every study × every site chosen ('all' for every one)."""
+    return _access(request, session, actor, username, study, site, reason, role=role, grant=True)
 
 
 @router.post(PAGE + "/{username}/withdraw", include_in_schema=False)
@@ -322,18 +333,17 @@ def withdraw_page(
 
 @router.get("/api/admin/users", tags=["users"])
 def users_api(session: SessionDep, actor: SetUp) -> list[dict[str, object]]:
-    """Every user: full name (null until set), role, grants (study/site, ``all`` for every
-    one), active, last login (the newest live session, or null), recent failed logins and the
-    throttle's wait in seconds, and whether a one-time password link waits to be used (never
-    the link)."""
+    """Every user: full name (null until set), grants (study, site — ``all`` for every one —
+    and her role there), active, last login (the newest live session, or null), recent failed
+    logins and the throttle's wait in seconds, and whether a one-time password link waits to
+    be used (never the link)."""
     return [
         {
             "username": account.username,
             "full_name": account.user.full_name or None,
-            "role": account.user.role,
             "active": account.user.active,
             "access": [
-                {"study": g.study or ALL, "site": g.site or ALL}
+                {"study": g.study or ALL, "site": g.site or ALL, "role": g.role}
                 for g in sorted(account.access.grants, key=str)
             ],
             "last_login": account.last_login,
