@@ -5,17 +5,20 @@ would mix roles at one place, or blinded and unblinded roles in one study, are r
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from ovaregen.clinic.accounts import user_named
+from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import Grant, access_of
 from ovaregen.clinic.site_access import change_role, give, withdraw
 from ovaregen.clinic.users import UserError, add_user
 from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry
 from tests.clinic_fixtures import PASSWORD, SITE
-from tests.web.test_sites import OTHER, Women, browsers, women
+from tests.web.test_sites import OTHER, Women, _routes, _send, _url, browsers, women
 
 __all__ = ["browsers", "women"]  # the fixtures, shared with test_sites
 STUDY = "ucmsc-rct"
@@ -143,3 +146,40 @@ def test_blinded_in_one_study_unblinded_in_another(
     top_bar = regenera.text.split("</header>")[0]
     assert regenera.status_code == 200 and "study coordinator (blinded)" in top_bar
     assert "statistician (unblinded)" not in top_bar, "her role there, not in study C"
+
+
+PAIRS = [
+    (Role.COORDINATOR, Role.MONITOR),
+    (Role.DATA_MANAGER, Role.INVESTIGATOR),
+    (Role.ADMIN, Role.PRINCIPAL_INVESTIGATOR),
+    (Role.STATISTICIAN, Role.TREATMENT),
+]
+_ACTIONS = re.compile(r'<form[^>]*action="([^"]*)"')
+
+
+def _shown(response) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+    """What a page lets her do: its status and the actions of its forms."""
+    return response.status_code, sorted(_ACTIONS.findall(response.text))
+
+
+@pytest.mark.parametrize(("at_madrid", "at_barcelona"), PAIRS, ids=lambda r: r.value)
+def test_every_page_of_a_woman_as_her_sites_role_shows_it(  # type: ignore[no-untyped-def]
+    at_madrid: Role, at_barcelona: Role, clinic_database: Database, clinic_app, women, browsers
+) -> None:
+    """The permission matrix per grant: a user holding one role at MAD1 and another at BCN2 is
+    answered on each site's woman, on every GET route that takes a woman, exactly as the user
+    holding only that site's role (status and the forms the page offers)."""
+    with clinic_database.transaction() as session:
+        user = add_user(session, username="two", password=PASSWORD, by="test")
+        grants = [Grant(None, SITE, at_madrid.value), Grant(None, OTHER, at_barcelona.value)]
+        give(session, user, grants, by="test")
+    two = browsers("two")
+    alone = {SITE: browsers(f"{at_madrid.value}.mad"), OTHER: browsers(f"{at_barcelona.value}.bcn")}
+    routes = [r for r in _routes(clinic_app) if r[0] == "GET" and "{code}" in r[1]]
+    assert len(routes) > 10
+    for _, path, is_api in routes:
+        for site, single in alone.items():
+            url = _url(path, women, site)
+            mine = _shown(_send(two, "GET", url, is_api))
+            theirs = _shown(_send(single, "GET", url, is_api))
+            assert mine == theirs, (at_madrid, at_barcelona, site, path)
