@@ -328,3 +328,49 @@ def test_an_export_is_audited_as_the_named_person_given_by_by(tmp_path: Path) ->
     with (tmp_path / "trail.csv").open() as handle:
         exports = [r for r in csv.DictReader(handle) if r["action"] == "export"]
     assert exports and {r["username"] for r in exports} == {"stat"}
+
+
+def test_an_export_holds_the_sites_where_her_role_may_export(tmp_path: Path) -> None:
+    """Roles per site on the command line: an investigator at MAD1 who monitors BCN2 exports
+    MAD1's women only (a monitor may not export); an unknown --format writes nothing."""
+    data = clinic(tmp_path)
+    ok("site", "add", "--data", data, "--code", "BCN2", "--name", "Barcelona")
+    ok("synth", "--study", "mensc", "--n", "20", "--out", tmp_path / "synthetic")
+    table = tmp_path / "synthetic" / "participants.csv"
+    lines = table.read_text().splitlines()
+    sites = ["MAD1" if i % 2 else "BCN2" for i in range(len(lines) - 1)]
+    table.write_text(
+        "\n".join(
+            [lines[0] + ",site"] + [f"{r},{s}" for r, s in zip(lines[1:], sites, strict=True)]
+        )
+        + "\n"
+    )
+    ok("import", "--data", data, "--study", "mensc", tmp_path / "synthetic")
+    ok(
+        "user", "add", "--data", data, "--username", "eva", "--role", "investigator",
+        "--site", "MAD1", "--password-stdin", input=PASSWORD + "\n",
+    )  # fmt: skip
+    ok(
+        "user", "grant", "--data", data, "--username", "eva", "--site", "BCN2",
+        "--role", "monitor", "--reason", "monitors Barcelona",
+    )  # fmt: skip
+    listed = ok("user", "list", "--data", data)
+    assert "all/BCN2 as monitor, all/MAD1 as investigator" in listed
+    mixed = run(
+        "user", "grant", "--data", data, "--username", "eva", "--study", "mensc",
+        "--site", "BCN2", "--role", "statistician",
+    )  # fmt: skip
+    assert mixed.exit_code == 1 and "one role at each study and site" in mixed.output
+    ok("export", "--data", data, "--study", "mensc", "--out", tmp_path / "eva", "--by", "eva")
+    exported = (tmp_path / "eva" / "participants.csv").read_text().splitlines()
+    assert participants_in(data, "mensc") == 20
+    assert len(exported) - 1 == sites.count("MAD1") == 10, "MAD1's women only"
+    ok("user", "set-role", "--data", data, "--username", "eva", "--role", "monitor",
+       "--site", "MAD1", "--reason", "monitors Madrid too")  # fmt: skip
+    refused = run("export", "--data", data, "--study", "mensc", "--out", tmp_path / "no",
+                  "--by", "eva")  # fmt: skip
+    assert refused.exit_code == 1 and "no role that may export mensc" in refused.output
+    unknown = run("export", "--data", data, "--study", "mensc", "--out", tmp_path / "x",
+                  "--by", "stat", "--format", "sas7bdat")  # fmt: skip
+    assert unknown.exit_code == 2 and "sas7bdat" in unknown.output
+    assert not (tmp_path / "no").exists() and not (tmp_path / "x").exists()

@@ -1,4 +1,5 @@
-"""``ovaregen export`` and ``ovaregen import``: a study's data in the interchange format.
+"""``ovaregen export`` and ``ovaregen import``: a study's data in the interchange format (and,
+for export, any format of ``formats.registry``).
 
 When the database refuses a statement, the command says what was refused and where (table,
 constraint) and that nothing was stored; it never prints the SQL or its values, which hold
@@ -110,6 +111,14 @@ def export_dataset(
             "not recorded in its audit trail (blinded exports only).",
         ),
     ] = False,
+    to_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="interchange (a folder of CSVs, the default), or another format of ovaregen "
+            "convert (redcap, odm, dataset-json, stata, spss, xpt, parquet).",
+        ),
+    ] = "interchange",
     by: Annotated[
         str | None,
         typer.Option(
@@ -120,18 +129,27 @@ def export_dataset(
     ] = None,
     database_url: UrlOpt = None,
 ) -> None:
-    """Write a study's data in the interchange format (blinded: no arm column); audited as
-    the named person (``--by``, or the statistician of ``--unblinded-as``), except from a
-    read-only archive copy (``--read-only``), where nothing can be recorded."""
+    """Write a study's data in the interchange format or another (``--format``; blinded: no arm
+    column); audited as the named person (``--by``, or the statistician of ``--unblinded-as``),
+    except from a read-only archive copy (``--read-only``), where nothing can be recorded."""
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
     from ovaregen.clinic.scope import EVERYWHERE  # noqa: PLC0415
-    from ovaregen.clinic.studies import NotFoundError, study_named  # noqa: PLC0415
+    from ovaregen.clinic.studies import (  # noqa: PLC0415
+        NotFoundError,
+        protocol_of,
+        study_named,
+    )
     from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
-    from ovaregen.io.writer import write_dataset  # noqa: PLC0415
+    from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS  # noqa: PLC0415
+    from ovaregen.formats.registry import FormatError, writer_of  # noqa: PLC0415
     from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
 
+    try:
+        write = writer_of(to_format)
+    except FormatError as error:
+        refuse(f"--format: {error}; nothing was written", EXIT_USAGE)
     if read_only and unblinded_as is not None:
         refuse(
             "an export with arms must be recorded in the audit trail: make it from the clinic, "
@@ -162,7 +180,7 @@ def export_dataset(
         with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
             dataset = study_dataset(session, found, blinded=blinded, access=access)
-            write_dataset(dataset, out_dir)
+            write(dataset, protocol_of(found.name), out_dir, NO_CLINIC_RECORDS)
             if not read_only:
                 assert exporter is not None  # required above unless read-only
                 record_export(
