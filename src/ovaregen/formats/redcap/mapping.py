@@ -52,6 +52,8 @@ class Reading:
     record_id: str | None = None
     ignored: frozenset[str] = frozenset()
     forms: frozenset[str] = frozenset()
+    tables: frozenset[DatasetFile] | set[DatasetFile] = frozenset()
+    """The tables the project holds (read even when the export has no row of them)."""
 
 
 def load_mapping(path: Path, fields: list[DictionaryField], dictionary: str) -> Reading:
@@ -97,7 +99,8 @@ def load_mapping(path: Path, fields: list[DictionaryField], dictionary: str) -> 
         and f.field_type != "descriptive"
     ]
     forms = frozenset(f.form for f in fields)
-    return Reading(reads, events, repeating, findings, record_id, ignored, forms)
+    tables = {r.table for r in reads}
+    return Reading(reads, events, repeating, findings, record_id, ignored, forms, tables)
 
 
 def _table(name: str, where: str) -> DatasetFile:

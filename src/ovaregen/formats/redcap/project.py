@@ -287,6 +287,7 @@ def project(
         for name in columns[DatasetFile.VISITS]:
             if name not in (RECORD_ID, "visit"):
                 add(FOLLOW_UP_FORM, DatasetFile.VISITS, name)
+        _heading(fields, FOLLOW_UP_FORM, DatasetFile.VISITS, taken)
         fields = _with_visit_branching(fields, protocol, events)
     repeating = {}
     for file, form in REPEATING_FORM.items():
@@ -295,6 +296,7 @@ def project(
             for name in columns[file]:
                 if name != RECORD_ID:
                     add(form, file, name)
+            _heading(fields, form, file, taken)
     labels = {v.id: v.label for v in protocol.schedule} | {
         PARTICIPANT_FORM: "Participant",
         SUMMARY_FORM: "Follow-up values of participants.csv",
@@ -306,6 +308,14 @@ def project(
         UNSCHEDULED: "Long-term follow-up",
     }
     return Project(protocol, tuple(fields), events, repeating, labels)
+
+
+def _heading(fields: list[Field], form: str, file: DatasetFile, taken: set[str]) -> None:
+    """A table without any column but its keys still gets its instrument: one descriptive
+    field (REDCap's display-only type), so that the table is read back, empty."""
+    if not any(f.form == form for f in fields):
+        name = legal_name(form + "_heading", "", taken)
+        fields.append(Field(name, form, file, "", "descriptive", f"{file.file_name} (no columns)"))
 
 
 def _participant_forms(

@@ -24,7 +24,7 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.formats.redcap.dictionary import DictionaryField, FieldRead, own_reads, read_dictionary
 from ovaregen.formats.redcap.mapping import MappingError, Reading, load_mapping
-from ovaregen.formats.redcap.naming import RECORD_ID, REPEATING_FORM
+from ovaregen.formats.redcap.naming import FOLLOW_UP_FORM, RECORD_ID, REPEATING_FORM
 from ovaregen.formats.redcap.project import project
 from ovaregen.formats.redcap.records import EVENT, REPEAT_INSTANCE, REPEAT_INSTRUMENT
 from ovaregen.io.dataset import Finding, Severity
@@ -72,7 +72,16 @@ def _own_reading(protocol: Protocol, fields: list[DictionaryField], label: str) 
     }  # None: the enrolment event
     repeating = {form: file for file, form in REPEATING_FORM.items()}
     forms = frozenset(f.form for f in fields)
-    return Reading(reads, events, repeating, findings, RECORD_ID, frozenset(), forms)
+    tables = {
+        file for f in fields if (file := _form_table(f.form, repeating)) is not None
+    } | {r.table for r in reads}
+    return Reading(reads, events, repeating, findings, RECORD_ID, frozenset(), forms, tables)
+
+
+def _form_table(form: str, repeating: dict[str, DatasetFile]) -> DatasetFile | None:
+    if form == FOLLOW_UP_FORM:
+        return DatasetFile.VISITS
+    return repeating.get(form)
 
 
 def _files(source: Path, findings: list[Finding]) -> tuple[Path, Path] | None:
@@ -220,7 +229,7 @@ def _tables(
         chosen = [r for r in reading.fields if r.table is file and r.name in records.columns]
         chosen = [r for r in chosen if r.name != record_id]
         part = rows.filter(pl.col(_TABLE) == file.value)
-        has_fields = any(r.table is file for r in reading.fields)
+        has_fields = file in reading.tables
         if file is not DatasetFile.PARTICIPANTS and not has_fields and part.is_empty():
             continue
         findings += _stray_values(rows, file, chosen, label)

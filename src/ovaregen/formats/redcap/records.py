@@ -7,6 +7,9 @@ One row per record, event and repeat instance: the record id field first, then
 fields followed by ``<form>_complete`` (2 = Complete on the rows that carry the instrument,
 empty elsewhere). A woman has one enrolment row, one row per follow-up visit (its event), and
 one row per pregnancy, adverse event or G-CSF day (instances 1, 2, … in table order).
+Rows are grouped by woman (REDCap's order) when every table lists its rows in the women's
+order; otherwise each table's rows follow one another in the dataset's order, so that the
+tables read back in the order they had.
 
 Raw values: yesno 1/0, radio and dropdown codes, dates ``YYYY-MM-DD``, numbers as written;
 ``labels=True`` gives REDCap's label values (Yes/No, choice labels) instead. Every cell is
@@ -28,6 +31,7 @@ REPEAT_INSTANCE = "redcap_repeat_instance"
 COMPLETE = "2"
 """REDCap's form status Complete (0 Incomplete, 1 Unverified, 2 Complete)."""
 _ORDER = "\x00order"
+_BLOCK = "\x00block"
 
 
 def complete_column(form: str) -> str:
@@ -42,7 +46,11 @@ def export_columns(project: Project) -> list[str]:
     if project.repeating:
         columns += [REPEAT_INSTRUMENT, REPEAT_INSTANCE]
     for form in project.forms:
-        columns += [f.name for f in project.fields if f.form == form and f.name != RECORD_ID]
+        columns += [
+            f.name
+            for f in project.fields
+            if f.form == form and f.name != RECORD_ID and f.field_type != "descriptive"
+        ]
         columns.append(complete_column(form))
     return columns
 
@@ -72,18 +80,15 @@ def export_records(dataset: Dataset, project: Project, *, labels: bool = False) 
             .alias(REPEAT_INSTANCE),
         )
         parts.append(_rows(frame, project, file, enrolment, labels))
-    rows = pl.concat(parts, how="diagonal")
-    event_rank = {e.unique_event_name: i for i, e in enumerate(project.events)}
-    form_rank = {form: i + 1 for i, form in enumerate(project.repeating.values())}
-    keys = [pl.col(_ORDER)]
-    if EVENT in rows.columns:
-        keys.append(pl.col(EVENT).replace_strict(event_rank, default=0, return_dtype=pl.Int64))
-    if REPEAT_INSTRUMENT in rows.columns:
-        keys.append(
-            pl.col(REPEAT_INSTRUMENT).replace_strict(form_rank, default=0, return_dtype=pl.Int64)
+    parts = [
+        part.join(order, on=RECORD_ID, how="left", maintain_order="left").with_columns(
+            pl.lit(block, pl.Int64).alias(_BLOCK)
         )
-        keys.append(pl.col(REPEAT_INSTANCE).cast(pl.Int64))
-    rows = rows.join(order, on=RECORD_ID, how="left").sort(keys, maintain_order=True)
+        for block, part in enumerate(parts)
+    ]
+    rows = pl.concat(parts, how="diagonal")
+    if all(part.get_column(_ORDER).is_sorted() for part in parts):
+        rows = rows.sort(_ORDER, _BLOCK, maintain_order=True)
     columns = export_columns(project)
     return rows.select(
         pl.col(c) if c in rows.columns else pl.lit(None, pl.String).alias(c) for c in columns
@@ -94,7 +99,7 @@ def _rows(
     frame: pl.DataFrame, project: Project, file: DatasetFile, event: str | None, labels: bool
 ) -> pl.DataFrame:
     """One table's rows: record id, event, repeat columns, its fields and form statuses."""
-    fields = [f for f in project.fields_of(file) if f.name != RECORD_ID]
+    fields = [f for f in project.fields_of(file) if f.name != RECORD_ID and f.column]
     selected = [pl.col(RECORD_ID)]
     if project.longitudinal:
         selected.append(pl.lit(event).alias(EVENT) if event is not None else pl.col(EVENT))
