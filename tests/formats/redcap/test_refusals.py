@@ -46,8 +46,16 @@ def test_cli_writes_redcap_and_reads_it_back(
     assert code == 0, output
     result = runner.invoke(
         app,
-        ["convert", str(tmp_path / "interchange"), "--to", "redcap", "-p", protocol.name,
-         "--out", str(tmp_path / "again")],
+        [
+            "convert",
+            str(tmp_path / "interchange"),
+            "--to",
+            "redcap",
+            "-p",
+            protocol.name,
+            "--out",
+            str(tmp_path / "again"),
+        ],
     )
     assert result.exit_code == 0, result.output
     for file in folder.iterdir():
@@ -76,7 +84,10 @@ def test_an_unknown_event_names_line_field_and_value(
     assert report.dataset is None
     error = next(f for f in report.findings if f.severity is Severity.ERROR)
     assert (error.file, error.line, error.column, error.value) == (
-        f"{protocol.name}_DATA.csv", 2, "redcap_event_name", "week_2_arm_1"
+        f"{protocol.name}_DATA.csv",
+        2,
+        "redcap_event_name",
+        "week_2_arm_1",
     )
     code, _ = _convert(copy, protocol, tmp_path / "out")
     assert code == 1 and not (tmp_path / "out").exists()
@@ -88,8 +99,17 @@ def test_a_choice_code_not_in_the_dictionary_is_an_error(tmp_path: Path) -> None
     source.mkdir()
     (source / "participants.csv").write_text("participant_id,menses\nP1,regular\nP2,irregular\n")
     code = runner.invoke(
-        app, ["convert", str(source), "--to", "redcap", "-p", "ucmsc-rct", "--out",
-              str(tmp_path / "rc")]
+        app,
+        [
+            "convert",
+            str(source),
+            "--to",
+            "redcap",
+            "-p",
+            "ucmsc-rct",
+            "--out",
+            str(tmp_path / "rc"),
+        ],
     ).exit_code
     assert code == 0
     _edit_records(tmp_path / "rc", protocol, "P2,enrolment_arm_1,2,2,2", "P2,enrolment_arm_1,2,9,2")
@@ -140,7 +160,9 @@ def test_a_foreign_project_is_read_through_a_mapping_file(tmp_path: Path) -> Non
     report = read_redcap(folder, protocol, mapping)
     assert report.dataset is None
     assert "field age" in render_report(report) and "age_in_years" in render_report(report)
-    mapping.write_text("events: {base_arm_1: enrolment, m3_arm_1: month_3}\nfields: {age: age_years}\n")
+    mapping.write_text(
+        "events: {base_arm_1: enrolment, m3_arm_1: month_3}\nfields: {age: age_years}\n"
+    )
     report = read_redcap(folder, protocol, mapping)
     assert report.dataset is None
     assert "field amh is neither mapped nor ignored" in render_report(report)

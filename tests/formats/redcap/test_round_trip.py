@@ -71,8 +71,14 @@ def test_label_values_read_back_equal(
     labels = export_records(dataset, project(protocol, dataset_columns(dataset)), labels=True)
     labels.write_csv(copy / f"{protocol.name}_DATA.csv", null_value="")
     statuses = set(labels.get_column("status").drop_nulls())
-    assert statuses and statuses <= {"Completed", "Ongoing", "Withdrawn", "Lost to follow up",
-                                     "Screening", "Screen failed"}
+    assert statuses and statuses <= {
+        "Completed",
+        "Ongoing",
+        "Withdrawn",
+        "Lost to follow up",
+        "Screening",
+        "Screen failed",
+    }
     assert_same(_read(copy, protocol), dataset)
 
 
@@ -81,8 +87,7 @@ def test_extra_columns_and_formula_like_text_survive(tmp_path: Path) -> None:
     source = tmp_path / "source"
     source.mkdir()
     (source / "participants.csv").write_text(
-        "participant_id,age_years,Notes here!,notes-here\n"
-        "P1,31,=1+1,\"two\nlines\"\nP2,,,x\n"
+        'participant_id,age_years,Notes here!,notes-here\nP1,31,=1+1,"two\nlines"\nP2,,,x\n'
     )
     (source / "adverse_events.csv").write_text("participant_id,term,Reporter\nP1,headache,@me\n")
     dataset = read_dataset(source, protocol)
@@ -97,13 +102,25 @@ TEXT = st.text(
     min_size=1,
     max_size=10,
 ).filter(lambda s: s == s.strip())
-PARTICIPANT_COLUMNS = ["site", "arm", "age_years", "amh_ng_ml", "afc", "fsh_1_date", "menses",
-                       "married", "hemoglobin_g_dl", "injections", "hrt_regimen"]
-VISIT_COLUMNS = ["visit_date", "afc_post", "amh_post_ng_ml", "menses_followup",
-                 "comp_ovarian_cyst"]
-FOLLOW_UP = {"month_3": ["afc_post", "amh_post_ng_ml", "menses_followup"],
-             "month_6": ["afc_post", "amh_post_ng_ml", "menses_followup"],
-             "month_12": ["afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"]}
+PARTICIPANT_COLUMNS = [
+    "site",
+    "arm",
+    "age_years",
+    "amh_ng_ml",
+    "afc",
+    "fsh_1_date",
+    "menses",
+    "married",
+    "hemoglobin_g_dl",
+    "injections",
+    "hrt_regimen",
+]
+VISIT_COLUMNS = ["visit_date", "afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"]
+FOLLOW_UP = {
+    "month_3": ["afc_post", "amh_post_ng_ml", "menses_followup"],
+    "month_6": ["afc_post", "amh_post_ng_ml", "menses_followup"],
+    "month_12": ["afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"],
+}
 
 
 def _values(v: Variable) -> st.SearchStrategy[Any]:

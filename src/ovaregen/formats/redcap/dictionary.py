@@ -65,7 +65,9 @@ def read_dictionary(path: Path) -> tuple[list[DictionaryField], list[Finding]]:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except (OSError, pl.exceptions.PolarsError) as error:
         return [], [Finding(Severity.ERROR, label, f"the data dictionary cannot be read: {error}")]
-    names = {h.strip().lower(): api for h, api in zip(DICTIONARY_HEADERS, METADATA_FIELDS)}
+    names = {
+        h.strip().lower(): api for h, api in zip(DICTIONARY_HEADERS, METADATA_FIELDS, strict=True)
+    }
     names |= {api: api for api in METADATA_FIELDS}
     frame = frame.rename({c: names.get(c.strip().lower(), c) for c in frame.columns})
     missing = [c for c in ("field_name", "form_name", "field_type") if c not in frame.columns]
@@ -107,9 +109,7 @@ def parse_choices(text: str | None) -> dict[str, str]:
     return choices
 
 
-def own_reads(
-    fields: list[DictionaryField], label: str
-) -> tuple[list[FieldRead], list[Finding]]:
+def own_reads(fields: list[DictionaryField], label: str) -> tuple[list[FieldRead], list[Finding]]:
     """The fields of a project set up from ovaregen's dictionary (``naming``)."""
     tables = {form: file for file, form in REPEATING_FORM.items()} | {
         FOLLOW_UP_FORM: DatasetFile.VISITS

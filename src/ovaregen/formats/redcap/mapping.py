@@ -78,8 +78,8 @@ def load_mapping(path: Path, fields: list[DictionaryField], dictionary: str) -> 
     ignored = frozenset(str(n) for n in data.get("ignore") or ())
     reads = [FieldRead(record_id, DatasetFile.PARTICIPANTS, "participant_id")]
     mapped = data.get("fields") or {}
-    for name, target in mapped.items():
-        name = str(name)
+    for key, target in mapped.items():
+        name = str(key)
         if name not in by_name:
             raise MappingError(f"field {name}: not a field of {dictionary}")
         reads.append(_read(by_name[name], target, repeating))

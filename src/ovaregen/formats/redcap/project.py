@@ -21,7 +21,7 @@ as text fields, so that a written project reads back with the same columns.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.record import UNSCHEDULED, home_visit
@@ -210,15 +210,12 @@ class Project:
 
     def form_event_mapping(self) -> list[dict[str, str]]:
         """REDCap API ``content=formEventMapping``: arm_num, unique_event_name, form."""
-        enrolment, *followups = self.events
-        rows = [
+        return [
             {"arm_num": str(ARM_NUMBER), "unique_event_name": e.unique_event_name, "form": form}
             for e in self.events
             for form in self.forms
             if (form == FOLLOW_UP_FORM) == (e.visit is not None)
         ]
-        del enrolment, followups
-        return rows
 
     def repeating_forms_events(self) -> list[dict[str, str]]:
         """REDCap API ``content=repeatingFormsEvents``: event_name, form_name, label."""
@@ -318,9 +315,7 @@ def _heading(fields: list[Field], form: str, file: DatasetFile, taken: set[str])
         fields.append(Field(name, form, file, "", "descriptive", f"{file.file_name} (no columns)"))
 
 
-def _participant_forms(
-    protocol: Protocol, names: Sequence[str]
-) -> list[tuple[str, list[str]]]:
+def _participant_forms(protocol: Protocol, names: Sequence[str]) -> list[tuple[str, list[str]]]:
     """participants.csv's columns by instrument: identity, each schedule form that records
     them (in schedule order), the unscheduled ones, the follow-up summary values."""
     forms: dict[str, list[str]] = {PARTICIPANT_FORM: []}
@@ -367,57 +362,53 @@ def _with_visit_branching(
     fields: list[Field], protocol: Protocol, events: Sequence[Event]
 ) -> list[Field]:
     """A follow-up field is shown only at the follow-up events whose visit records it."""
+    records = {v.id: v.records for v in protocol.schedule} | {"": ()}
+    followups = [e for e in events if e.visit is not None]
     result = []
     for f in fields:
+        shown = f
         if f.table is DatasetFile.VISITS and f.variable is not None and f.variable.repeated:
             recording = [
-                e.unique_event_name
-                for e in events
-                if e.visit is not None
-                and f.column in next(v for v in protocol.schedule if v.id == e.visit).records
+                e.unique_event_name for e in followups if f.column in records[e.visit or ""]
             ]
-            if len(recording) < len(events) - 1:
+            if len(recording) < len(followups):
                 logic = " or ".join(f"[event-name] = '{name}'" for name in recording)
-                f = Field(**{**f.__dict__, "branching": logic})
-        result.append(f)
+                shown = replace(f, branching=logic)
+        result.append(shown)
     return result
 
 
 def _field(name: str, form: str, file: DatasetFile, variable: Variable) -> Field:
     """A dictionary variable as a REDCap field (module docstring)."""
     label = variable.description[:1].upper() + variable.description[1:]
-    note = variable.unit or ""
-    common = {
-        "name": name,
-        "form": form,
-        "table": file,
-        "column": variable.name,
-        "label": label,
-        "variable": variable,
-        "note": note,
-        "required": variable.required and name == RECORD_ID,
-        "identifier": False,
-        "section": "",
-    }
+    base = Field(
+        name,
+        form,
+        file,
+        variable.name,
+        "text",
+        label,
+        variable,
+        note=variable.unit or "",
+        required=variable.required and name == RECORD_ID,
+    )
     if variable.kind is Kind.BOOLEAN:
-        return Field(
-            field_type="yesno", choices=(("1", "Yes", "true"), ("0", "No", "false")), **common
+        return replace(
+            base, field_type="yesno", choices=(("1", "Yes", "true"), ("0", "No", "false"))
         )
     if variable.kind is Kind.CHOICE:
         choices = tuple(
             (str(i), choice_label(word), word) for i, word in enumerate(variable.choices, 1)
         )
         kind = "radio" if len(choices) <= MAX_RADIO else "dropdown"
-        return Field(field_type=kind, choices=choices, **common)
+        return replace(base, field_type=kind, choices=choices)
     if variable.kind in _VALIDATION:
         limits = variable.hard
         low = "" if limits is None else _limit(limits.low, variable.kind)
         high = "" if limits is None else _limit(limits.high, variable.kind)
-        return Field(
-            field_type="text", validation=_VALIDATION[variable.kind], low=low, high=high, **common
-        )
+        return replace(base, validation=_VALIDATION[variable.kind], low=low, high=high)
     long_text = any(word in variable.name for word in _LONG_TEXT)
-    return Field(field_type="notes" if long_text else "text", **common)
+    return replace(base, field_type="notes" if long_text else "text")
 
 
 def _limit(value: float, kind: Kind) -> str:

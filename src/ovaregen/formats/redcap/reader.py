@@ -22,7 +22,12 @@ import polars as pl
 
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile
-from ovaregen.formats.redcap.dictionary import DictionaryField, FieldRead, own_reads, read_dictionary
+from ovaregen.formats.redcap.dictionary import (
+    DictionaryField,
+    FieldRead,
+    own_reads,
+    read_dictionary,
+)
 from ovaregen.formats.redcap.mapping import MappingError, Reading, load_mapping
 from ovaregen.formats.redcap.naming import FOLLOW_UP_FORM, RECORD_ID, REPEATING_FORM
 from ovaregen.formats.redcap.project import project
@@ -72,9 +77,9 @@ def _own_reading(protocol: Protocol, fields: list[DictionaryField], label: str) 
     }  # None: the enrolment event
     repeating = {form: file for file, form in REPEATING_FORM.items()}
     forms = frozenset(f.form for f in fields)
-    tables = {
-        file for f in fields if (file := _form_table(f.form, repeating)) is not None
-    } | {r.table for r in reads}
+    tables = {file for f in fields if (file := _form_table(f.form, repeating)) is not None} | {
+        r.table for r in reads
+    }
     return Reading(reads, events, repeating, findings, RECORD_ID, frozenset(), forms, tables)
 
 
@@ -138,7 +143,9 @@ def _records(path: Path, findings: list[Finding]) -> pl.DataFrame | None:
     except pl.exceptions.PolarsError as error:
         findings.append(Finding(Severity.ERROR, label, f"not a CSV file: {error}"))
         return None
-    frame = unescaped_frame(frame.rename(dict(zip(frame.columns, unescaped_header(frame.columns)))))
+    frame = unescaped_frame(
+        frame.rename(dict(zip(frame.columns, unescaped_header(frame.columns), strict=True)))
+    )
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if physical == frame.height + 1:
         lines = pl.int_range(2, frame.height + 2, eager=True)
@@ -175,17 +182,13 @@ def _tables(
                 )
             )
     if record_id not in records.columns:
-        findings.append(
-            Finding(Severity.ERROR, label, f"no record id column {record_id}", line=1)
-        )
+        findings.append(Finding(Severity.ERROR, label, f"no record id column {record_id}", line=1))
         return {}
     table = pl.lit(DatasetFile.PARTICIPANTS.value)
     visit = pl.lit(None, pl.String)
     if EVENT in records.columns:
         events = reading.events
-        unknown = records.filter(
-            pl.col(EVENT).is_not_null() & ~pl.col(EVENT).is_in(list(events))
-        )
+        unknown = records.filter(pl.col(EVENT).is_not_null() & ~pl.col(EVENT).is_in(list(events)))
         for line, value in unknown.select(_LINE, EVENT).head(20).rows():
             findings.append(
                 Finding(
@@ -250,7 +253,7 @@ def _decoded(read: FieldRead, rows: pl.DataFrame, label: str, findings: list[Fin
     value = pl.col(read.name)
     if not read.coded:
         return value
-    lookup = read.words | read.labels
+    lookup = read.labels | read.words  # a raw code wins over a label that reads the same
     bad = rows.filter(value.is_not_null() & ~value.is_in(list(lookup)))
     for line, text in bad.select(_LINE, read.name).head(20).rows():
         findings.append(
@@ -275,7 +278,11 @@ def _stray_values(
     if not chosen:
         return []
     other = rows.filter(pl.col(_TABLE) != file.value)
-    found = other.select(pl.col(r.name).is_not_null().arg_max() for r in chosen) if other.height else None
+    found = (
+        other.select(pl.col(r.name).is_not_null().arg_max() for r in chosen)
+        if other.height
+        else None
+    )
     if found is None:
         return []
     counts = other.select(pl.col(r.name).is_not_null().sum() for r in chosen).row(0)
