@@ -133,11 +133,12 @@ def test_a_foreign_project_is_read_through_a_mapping_file(tmp_path: Path) -> Non
         'mens,demo,,radio,Menses,"1, Regular | 2, Irregular | 3, None"\n'
         "amh_fu,visit,,text,AMH after,\n"
         "sig,demo,,text,Signature,\n"
+        'excl,demo,,checkbox,Exclusions,"1, Endometriosis | 2, Adenomyosis"\n'
     )
     (folder / "Trial_DATA_2024-01-01_1200.csv").write_text(
-        "study_id,redcap_event_name,age,amh,mens,amh_fu,sig\n"
-        "7,base_arm_1,31,7.14,3,,x\n"
-        "7,m3_arm_1,,,,14.28,\n"
+        "study_id,redcap_event_name,age,amh,mens,amh_fu,sig,excl___1,excl___2\n"
+        "7,base_arm_1,31,7.14,3,,x,1,0\n"
+        "7,m3_arm_1,,,,14.28,,,\n"
     )
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(
@@ -147,6 +148,7 @@ def test_a_foreign_project_is_read_through_a_mapping_file(tmp_path: Path) -> Non
         "  amh: {column: amh_ng_ml, unit: pmol/L}\n"
         "  mens: {column: menses, choices: {1: regular, 2: irregular, 3: amenorrhea}}\n"
         "  amh_fu: {table: visits, column: amh_post_ng_ml, unit: pmol/L}\n"
+        "  excl: {checkbox: {1: endometriosis, 2: adenomyosis}}\n"
         "ignore: [sig]\n"
     )
     report = read_redcap(folder, protocol, mapping)
@@ -154,6 +156,7 @@ def test_a_foreign_project_is_read_through_a_mapping_file(tmp_path: Path) -> Non
     row = report.dataset.participants.row(0, named=True)
     assert (row["participant_id"], row["age_years"], row["menses"]) == ("7", 31.0, "amenorrhea")
     assert row["amh_ng_ml"] == 1.0
+    assert (row["endometriosis"], row["adenomyosis"]) == (True, False)
     assert report.dataset.visits.select("visit", "amh_post_ng_ml").rows() == [("month_3", 2.0)]
 
     mapping.write_text("fields:\n  age: {column: age_in_years}\n")

@@ -13,6 +13,7 @@ A YAML file (``docs/formats-redcap.md``)::
       amh: {column: amh_ng_ml, unit: pmol/L}     # the value is in another unit
       men: {column: menses, choices: {1: regular, 2: irregular, 3: amenorrhea}}
       preg_out: {table: pregnancies, column: outcome}
+      excl: {checkbox: {1: endometriosis, 2: adenomyosis}}   # a checkbox: one box a column
     ignore: [consent_sig]          # fields deliberately not read
 
 A field's table is its ``table``, else its form's repeating table, else participants.csv (or
@@ -23,13 +24,14 @@ the dictionary must be mapped or ignored. Each error names the field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ovaregen.domain.variables import DatasetFile, Kind, variables_of
+from ovaregen.domain.variables import DatasetFile, Kind, Variable, variables_of
 from ovaregen.formats.redcap.dictionary import DictionaryField, FieldRead
 from ovaregen.io.dataset import Finding, Severity
 
@@ -82,7 +84,7 @@ def load_mapping(path: Path, fields: list[DictionaryField], dictionary: str) -> 
         name = str(key)
         if name not in by_name:
             raise MappingError(f"field {name}: not a field of {dictionary}")
-        reads.append(_read(by_name[name], target, repeating))
+        reads += _reads(by_name[name], target, repeating)
     findings = [
         Finding(
             Severity.ERROR,
@@ -111,12 +113,12 @@ def _table(name: str, where: str) -> DatasetFile:
         raise MappingError(f"{where}: table {name!r} is not one of {known}") from None
 
 
-def _read(f: DictionaryField, target: Any, repeating: dict[str, DatasetFile]) -> FieldRead:
+def _reads(f: DictionaryField, target: Any, repeating: dict[str, DatasetFile]) -> list[FieldRead]:
     where = f"field {f.name}"
     spec = {"column": target} if isinstance(target, str) else target
-    if not isinstance(spec, dict) or "column" not in spec:
-        raise MappingError(f"{where}: give a column name or {{column: …}}")
-    extra = set(spec) - {"column", "table", "unit", "choices"}
+    if not isinstance(spec, dict) or ("column" not in spec and "checkbox" not in spec):
+        raise MappingError(f"{where}: give a column name, {{column: …}} or {{checkbox: …}}")
+    extra = set(spec) - {"column", "table", "unit", "choices", "checkbox"}
     if extra:
         raise MappingError(f"{where}: unknown keys {', '.join(sorted(map(str, extra)))}")
     table = (
@@ -125,6 +127,38 @@ def _read(f: DictionaryField, target: Any, repeating: dict[str, DatasetFile]) ->
         else repeating.get(f.form, DatasetFile.PARTICIPANTS)
     )
     variables = {v.name: v for v in variables_of(table)}
+    if "checkbox" in spec:
+        return _checkbox_reads(f, spec["checkbox"], table, variables)
+    return [_read(f, spec, table, variables)]
+
+
+def _checkbox_reads(
+    f: DictionaryField, boxes: Any, table: DatasetFile, variables: dict[str, Variable]
+) -> list[FieldRead]:
+    """A checkbox field: each choice's export column ``<field>___<code>`` (REDCap: 1
+    checked, 0 unchecked; labels Checked/Unchecked) into one boolean column. An unchecked
+    box reads as false, never unknown: REDCap does not tell the two apart."""
+    where = f"field {f.name}"
+    if f.field_type != "checkbox" or not isinstance(boxes, dict):
+        raise MappingError(f"{where}: checkbox maps the codes of a checkbox field to columns")
+    reads = []
+    for code, column in boxes.items():
+        variable = variables.get(str(column))
+        if variable is None or variable.kind is not Kind.BOOLEAN:
+            raise MappingError(f"{where}: {column!r} is not a yes/no column of {table.file_name}")
+        if str(code) not in f.choices:
+            raise MappingError(f"{where}: {code!r} is not a choice ({', '.join(f.choices)})")
+        export = f"{f.name}___{re.sub(r'[^a-z0-9]', '_', str(code).lower())}"
+        words = {"1": "true", "0": "false"}
+        labels = {"Checked": "true", "Unchecked": "false"}
+        reads.append(FieldRead(export, table, str(column), words, labels, coded=True))
+    return reads
+
+
+def _read(
+    f: DictionaryField, spec: dict[str, Any], table: DatasetFile, variables: dict[str, Variable]
+) -> FieldRead:
+    where = f"field {f.name}"
     column = str(spec["column"])
     variable = variables.get(column)
     if variable is None:

@@ -171,7 +171,7 @@ def _tables(
     structural = {record_id, EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE, _LINE}
     known_columns = structural | set(reads) | {f"{form}_complete" for form in reading.forms}
     for column in records.columns:
-        if column not in known_columns and column not in reading.ignored:
+        if column not in known_columns and column.split("___")[0] not in reading.ignored:
             findings.append(
                 Finding(
                     Severity.ERROR,

@@ -71,6 +71,13 @@ def export_records(dataset: Dataset, project: Project, *, labels: bool = False) 
             .replace_strict(list(events), list(events.values()), default=None)
             .alias(EVENT)
         )
+        unplaced = visits.filter(pl.col(EVENT).is_null())
+        if not unplaced.is_empty():
+            visit = unplaced.get_column("visit")[0]
+            raise ValueError(
+                f"visits.csv: visit {visit!r} is not a follow-up visit of {project.protocol.name}"
+                "'s schedule, so it has no REDCap event (a validated dataset never has one)"
+            )
         parts.append(_rows(visits, project, DatasetFile.VISITS, None, labels))
     for file, form in project.repeating.items():
         frame = dataset.table(file).with_columns(
