@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import polars as pl
 from typer.testing import CliRunner
 
 from ovaregen.cli import app
@@ -169,3 +170,23 @@ def test_a_foreign_project_is_read_through_a_mapping_file(tmp_path: Path) -> Non
     report = read_redcap(folder, protocol, mapping)
     assert report.dataset is None
     assert "field amh is neither mapped nor ignored" in render_report(report)
+
+
+def test_a_classic_project_without_events_is_read(
+    cohort: tuple[Dataset, Protocol, Path], tmp_path: Path
+) -> None:
+    dataset, protocol, folder = cohort
+    copy = _copy(folder, tmp_path)
+    path = copy / f"{protocol.name}_DATA.csv"
+    records = pl.read_csv(path, infer_schema=False)
+    classic = records.filter(pl.col("redcap_event_name") == "enrolment_arm_1").drop(
+        "redcap_event_name"
+    )
+    classic.write_csv(path, null_value="")
+    for name in ("Events", "InstrumentDesignations"):
+        (copy / f"{protocol.name}_{name}.csv").unlink()
+    report = read_redcap(copy, protocol, None)
+    assert report.dataset is not None, render_report(report)
+    for table in ("participants", "pregnancies", "adverse_events", "mobilisation"):
+        assert getattr(report.dataset, table).equals(getattr(dataset, table)), table
+    assert report.dataset.visits.is_empty()
