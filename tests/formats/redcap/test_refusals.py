@@ -190,3 +190,35 @@ def test_a_classic_project_without_events_is_read(
     for table in ("participants", "pregnancies", "adverse_events", "mobilisation"):
         assert getattr(report.dataset, table).equals(getattr(dataset, table)), table
     assert report.dataset.visits.is_empty()
+
+
+def test_an_events_file_naming_no_visit_is_refused(tmp_path: Path) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "participants.csv").write_text("participant_id\nP1\n")
+    (source / "visits.csv").write_text("participant_id,visit,afc_post\nP1,month_3,4\n")
+    runner.invoke(
+        app,
+        [
+            "convert",
+            str(source),
+            "--to",
+            "redcap",
+            "-p",
+            "ucmsc-rct",
+            "--out",
+            str(tmp_path / "rc"),
+        ],
+    )
+    events = tmp_path / "rc" / "ucmsc-rct_Events.csv"
+    events.write_text(events.read_text().replace("month_6,", "week_26,", 1))
+    report = read_redcap(tmp_path / "rc", protocol, None)
+    assert report.dataset is None
+    error = next(f for f in report.findings if f.severity is Severity.ERROR)
+    assert (error.file, error.line, error.column, error.value) == (
+        "ucmsc-rct_Events.csv",
+        3,
+        "event_name",
+        "week_26",
+    )

@@ -4,9 +4,11 @@ validate`` validates a folder (``io.reader.validate_tables``): all or nothing.
 
 Files are found by REDCap's names: ``*DataDictionary*.csv`` (required), ``*_DATA*.csv`` (the
 records, required: one file), ``*Events*.csv`` and ``*InstrumentDesignations*.csv``
-(optional). Classic projects (no ``redcap_event_name``) and longitudinal ones are read; a row
-of a repeating instrument is a row of its table, a row of a follow-up event a row of
-visits.csv (the event's visit), any other row the woman's participants.csv row. A coded value
+(optional; ``formats.redcap.events``: a project from ovaregen's dictionary takes its events
+from the events file when there is one, else from the protocol). Classic projects (no
+``redcap_event_name``) and longitudinal ones are read; a row of a repeating instrument is a
+row of its table, a row of a follow-up event a row of visits.csv (the event's visit), any
+other row the woman's participants.csv row. A coded value
 (radio, dropdown, yesno) is read from its raw code or its label, whichever the export holds;
 anything else is an error naming the records file, line, field and value. A project not set up
 from ovaregen's dictionary needs a mapping file (``formats.redcap.mapping``).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +31,7 @@ from ovaregen.formats.redcap.dictionary import (
     own_reads,
     read_dictionary,
 )
+from ovaregen.formats.redcap.events import check_designations, read_events
 from ovaregen.formats.redcap.mapping import MappingError, Reading, load_mapping
 from ovaregen.formats.redcap.naming import FOLLOW_UP_FORM, RECORD_ID, REPEATING_FORM
 from ovaregen.formats.redcap.project import project
@@ -49,6 +53,7 @@ def read_redcap(source: Path, protocol: Protocol, mapping: Path | None) -> Valid
     if files is None:
         return _refused(str(source), findings)
     dictionary_path, records_path = files
+    folder = Path(source)
     fields, problems = read_dictionary(dictionary_path)
     findings += problems
     if problems:
@@ -59,6 +64,12 @@ def read_redcap(source: Path, protocol: Protocol, mapping: Path | None) -> Valid
             if mapping is not None
             else _own_reading(protocol, fields, dictionary_path.name)
         )
+        if mapping is None and (events_path := _optional(folder, "events")) is not None:
+            events = read_events(events_path, protocol, findings)
+            if events is not None:
+                reading = replace(reading, events=events)
+        if (designations := _optional(folder, "instrumentdesignations")) is not None:
+            check_designations(designations, reading.events, reading.forms, findings)
     except MappingError as error:
         findings.append(Finding(Severity.ERROR, str(mapping), str(error)))
         return _refused(str(source), findings)
@@ -87,6 +98,14 @@ def _form_table(form: str, repeating: dict[str, DatasetFile]) -> DatasetFile | N
     if form == FOLLOW_UP_FORM:
         return DatasetFile.VISITS
     return repeating.get(form)
+
+
+def _optional(folder: Path, part: str) -> Path | None:
+    """The folder's ``*<part>*.csv`` (REDCap's events or designations file), if one."""
+    found = [p for p in sorted(folder.glob("*.csv")) if part in p.name.lower()]
+    if part == "events":
+        found = [p for p in found if "repeating" not in p.name.lower()]
+    return found[0] if len(found) == 1 else None
 
 
 def _files(source: Path, findings: list[Finding]) -> tuple[Path, Path] | None:
