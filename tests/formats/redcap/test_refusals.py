@@ -218,7 +218,7 @@ def test_an_events_file_naming_no_visit_is_refused(tmp_path: Path) -> None:
     error = next(f for f in report.findings if f.severity is Severity.ERROR)
     assert (error.file, error.line, error.column, error.value) == (
         "ucmsc-rct_Events.csv",
-        3,
+        4,
         "event_name",
         "week_26",
     )
