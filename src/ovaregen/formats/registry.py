@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ovaregen.domain.protocols import Protocol
+from ovaregen.formats import redcap
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
@@ -74,6 +75,12 @@ CODECS: dict[Format, Codec] = {
         "ovaregen's folder of CSV files (INTERCHANGE.md)",
         write=_write_interchange,
         read=_read_interchange,
+    ),
+    Format.REDCAP: Codec(
+        Format.REDCAP,
+        "a REDCap project: data dictionary, events, instrument designations and records (CSV)",
+        write=redcap.write,
+        read=redcap.read,
     ),
 }
 

@@ -1,0 +1,1 @@
+"""REDCap both ways (formats.redcap)."""

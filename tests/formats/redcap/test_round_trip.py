@@ -1,0 +1,201 @@
+"""Written REDCap folders read back equal: the synthetic cohorts, label values, extra
+columns, and any dataset hypothesis makes (missing values, twins, repeated visits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ovaregen.domain.protocols import Protocol, load_protocol
+from ovaregen.domain.schema import conform
+from ovaregen.domain.variables import DatasetFile, Kind, Variable, variable
+from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
+from ovaregen.formats.redcap.naming import RECORD_ID
+from ovaregen.formats.redcap.project import dataset_columns, project
+from ovaregen.formats.redcap.reader import read_redcap
+from ovaregen.formats.redcap.records import export_records
+from ovaregen.formats.redcap.writer import write_redcap
+from ovaregen.io.dataset import Dataset
+from ovaregen.io.findings import render_report
+from ovaregen.io.reader import read_dataset, validate_dataset
+from ovaregen.io.writer import write_dataset
+from tests.formats.redcap.conftest import assert_same
+
+
+def _read(folder: Path, protocol: Protocol) -> Dataset:
+    report = read_redcap(folder, protocol, None)
+    assert report.dataset is not None, render_report(report)
+    return report.dataset
+
+
+def test_the_synthetic_cohorts_read_back_equal(cohort: tuple[Dataset, Protocol, Path]) -> None:
+    dataset, protocol, folder = cohort
+    assert_same(_read(folder, protocol), dataset)
+
+
+def test_pandas_reads_the_records_as_written(cohort: tuple[Dataset, Protocol, Path]) -> None:
+    dataset, protocol, folder = cohort
+    records = pd.read_csv(folder / f"{protocol.name}_DATA.csv", dtype=str, keep_default_na=False)
+    expected = export_records(dataset, project(protocol, dataset_columns(dataset)))
+    assert list(records.columns) == expected.columns
+    assert records.shape == expected.shape
+    assert records.columns[:2].tolist() == [RECORD_ID, "redcap_event_name"]
+    enrolment = records[records["redcap_event_name"] == "enrolment_arm_1"]
+    first_rows = enrolment[enrolment["redcap_repeat_instrument"] == ""]
+    assert first_rows[RECORD_ID].tolist() == dataset.participants[RECORD_ID].to_list()
+    follow_up = records[records["redcap_event_name"] != "enrolment_arm_1"]
+    assert len(follow_up) == dataset.visits.height
+    repeated = records[records["redcap_repeat_instrument"] != ""]
+    assert len(repeated) == (
+        dataset.pregnancies.height + dataset.adverse_events.height + dataset.mobilisation.height
+    )
+    dictionary = pd.read_csv(folder / f"{protocol.name}_DataDictionary.csv", dtype=str)
+    assert dictionary.shape[1] == 18
+
+
+def test_label_values_read_back_equal(
+    cohort: tuple[Dataset, Protocol, Path], tmp_path: Path
+) -> None:
+    dataset, protocol, folder = cohort
+    copy = tmp_path / "labels"
+    copy.mkdir()
+    for file in folder.iterdir():
+        (copy / file.name).write_bytes(file.read_bytes())
+    labels = export_records(dataset, project(protocol, dataset_columns(dataset)), labels=True)
+    labels.write_csv(copy / f"{protocol.name}_DATA.csv", null_value="")
+    statuses = set(labels.get_column("status").drop_nulls())
+    assert statuses and statuses <= {
+        "Completed",
+        "Ongoing",
+        "Withdrawn",
+        "Lost to follow up",
+        "Screening",
+        "Screen failed",
+    }
+    assert_same(_read(copy, protocol), dataset)
+
+
+def test_extra_columns_and_formula_like_text_survive(tmp_path: Path) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "participants.csv").write_text(
+        'participant_id,age_years,Notes here!,notes-here\nP1,31,=1+1,"two\nlines"\nP2,,,x\n'
+    )
+    (source / "adverse_events.csv").write_text("participant_id,term,Reporter\nP1,headache,@me\n")
+    dataset = read_dataset(source, protocol)
+    write_redcap(dataset, protocol, tmp_path / "out", NO_CLINIC_RECORDS)
+    back = _read(tmp_path / "out", protocol)
+    assert_same(back, dataset)
+    assert back.participants.get_column("Notes here!").to_list() == ["=1+1", None]
+
+
+TEXT = st.text(
+    st.characters(categories=["L", "N", "P", "S", "Zs"], max_codepoint=0x2FFF),
+    min_size=1,
+    max_size=10,
+).filter(lambda s: s == s.strip())
+PARTICIPANT_COLUMNS = [
+    "site",
+    "arm",
+    "age_years",
+    "amh_ng_ml",
+    "afc",
+    "fsh_1_date",
+    "menses",
+    "married",
+    "hemoglobin_g_dl",
+    "injections",
+    "hrt_regimen",
+]
+VISIT_COLUMNS = ["visit_date", "afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"]
+FOLLOW_UP = {
+    "month_3": ["afc_post", "amh_post_ng_ml", "menses_followup"],
+    "month_6": ["afc_post", "amh_post_ng_ml", "menses_followup"],
+    "month_12": ["afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"],
+}
+
+
+def _values(v: Variable) -> st.SearchStrategy[Any]:
+    strategy: st.SearchStrategy[Any]
+    if v.kind is Kind.NUMBER:
+        assert v.hard is not None
+        strategy = st.floats(v.hard.low, v.hard.high, allow_nan=False)
+    elif v.kind is Kind.INTEGER:
+        assert v.hard is not None
+        strategy = st.integers(int(v.hard.low), int(v.hard.high))
+    elif v.kind is Kind.BOOLEAN:
+        strategy = st.booleans()
+    elif v.kind is Kind.DATE:
+        strategy = st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+    elif v.kind is Kind.CHOICE:
+        strategy = st.sampled_from(v.choices)
+    else:
+        strategy = TEXT
+    return st.none() | strategy
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> Dataset:
+    """Study C datasets: any columns, missing values anywhere, repeated visits, twins."""
+    n = draw(st.integers(1, 6))
+    ids = [f"P{i}" for i in range(n)]
+    columns = draw(st.lists(st.sampled_from(PARTICIPANT_COLUMNS), unique=True))
+    data: dict[str, list[Any]] = {"participant_id": ids}
+    for name in columns:
+        data[name] = draw(st.lists(_values(variable(name)), min_size=n, max_size=n))
+    participants = conform(pl.DataFrame(data)).with_columns(
+        pl.Series("extra note", draw(st.lists(st.none() | TEXT, min_size=n, max_size=n)))
+    )
+    visit_rows: dict[str, list[Any]] = {"participant_id": [], "visit": []}
+    chosen = draw(st.lists(st.sampled_from(VISIT_COLUMNS), unique=True))
+    for name in chosen:
+        visit_rows[name] = []
+    for pid in ids:
+        for visit in draw(st.lists(st.sampled_from(list(FOLLOW_UP)), unique=True)):
+            visit_rows["participant_id"].append(pid)
+            visit_rows["visit"].append(visit)
+            for name in chosen:
+                recorded = name == "visit_date" or name in FOLLOW_UP[visit]
+                value = draw(_values(variable(name, DatasetFile.VISITS))) if recorded else None
+                visit_rows[name].append(value)
+    visits = conform(pl.DataFrame(visit_rows, strict=False), DatasetFile.VISITS)
+    born = draw(st.lists(st.none() | st.integers(0, 3), max_size=5))
+    pregnancies = conform(
+        pl.DataFrame(
+            {
+                "participant_id": [draw(st.sampled_from(ids)) for _ in born],
+                "outcome": ["live_birth" if b else None for b in born],
+                "infants_live_born": born,
+            },
+            schema_overrides={"infants_live_born": pl.Int64, "outcome": pl.String},
+        ),
+        DatasetFile.PREGNANCIES,
+    )
+    supplied = {
+        "participants": ("participant_id", *[c for c in participants.columns if c in columns]),
+        "visits": ("participant_id", "visit", *[c for c in visits.columns if c in chosen]),
+        "pregnancies": ("participant_id", "outcome", "infants_live_born"),
+    }
+    return Dataset(participants, pregnancies, "generated", supplied, visits=visits)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated=datasets())
+def test_any_valid_dataset_survives_redcap(generated: Dataset) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset(generated, Path(tmp) / "interchange")
+        report = validate_dataset(Path(tmp) / "interchange", protocol)
+        assume(report.dataset is not None)
+        dataset = report.dataset
+        assert dataset is not None
+        write_redcap(dataset, protocol, Path(tmp) / "redcap", NO_CLINIC_RECORDS)
+        assert_same(_read(Path(tmp) / "redcap", protocol), dataset)
