@@ -119,7 +119,7 @@ def test_the_statistician_signs_in_for_an_export_with_arms(tmp_path: Path) -> No
     ok("analyze", out, "--plan", "ucmsc-rct", "--out", tmp_path / "results")
     refusals = {
         "stat": ("wrong password\n", "wrong password for stat"),
-        "coord": (PASSWORD + "\n", "coord is coordinator, a blinded role"),
+        "coord": (PASSWORD + "\n", "with arms needs the unblinded statistician of that study"),
         "nobody": (PASSWORD + "\n", "wrong password for nobody, or no such active user"),
     }
     for user, (password, message) in refusals.items():
@@ -321,7 +321,7 @@ def test_an_export_is_audited_as_the_named_person_given_by_by(tmp_path: Path) ->
     coordinator = run(
         "export", "--data", data, "--study", "mensc", "--out", target, "--by", "coord"
     )
-    assert coordinator.exit_code == 1 and "a role that may not export" in coordinator.stderr
+    assert coordinator.exit_code == 1 and "no role that may export" in coordinator.stderr
     assert not target.exists(), "nothing was written"
     ok("export", "--data", data, "--study", "mensc", "--out", target, "--by", "stat")
     ok("audit", "export", "--data", data, "--out", tmp_path / "trail.csv")

@@ -47,7 +47,8 @@ def test_lock_and_unlock_from_the_command_line(clinic_database: Database, tmp_pa
         *["lock", "participant", *where, "--reason", "x", "--by", "investigator"],
     )
     assert refused.exit_code == 1
-    assert "--by: investigator is investigator" in refused.output
+    assert "--by: investigator may not lock here" in refused.output
+    assert "all/all as investigator" in refused.output
     no_reason = _cli(
         clinic_database,
         tmp_path,

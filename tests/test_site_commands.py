@@ -66,9 +66,9 @@ def test_a_user_is_added_with_her_sites(clinic_database: Database, tmp_path: Pat
         "--study", "ucmsc-rct", "--site", SITE, "--password-stdin", input=PASSWORD + "\n",
     )  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert "sees ucmsc-rct/MAD1" in added.stdout
+    assert "added: ucmsc-rct/MAD1 as coordinator" in added.stdout
     entry = _last(clinic_database)
-    assert entry.changes["access"] == [[], ["ucmsc-rct/MAD1"]]
+    assert entry.changes["access"] == [[], ["ucmsc-rct/MAD1 as coordinator"]]
     assert _listed(clinic_database, tmp_path, "ana") == {mine}
     unknown = user(clinic_database, tmp_path, "grant", "--username", "ana", "--site", "ZZ9")
     assert unknown.exit_code == 1
@@ -89,23 +89,26 @@ def test_grant_and_revoke_are_audited_and_end_her_sessions(
         "--reason", "covers Barcelona",
     )  # fmt: skip
     assert granted.exit_code == 0, granted.output
-    assert "now sees all/BCN2, all/MAD1" in granted.stdout
+    assert "now holds all/BCN2 as monitor, all/MAD1 as monitor" in granted.stdout, "her role"
     entry = _last(clinic_database)
     assert entry.reason == "covers Barcelona"
-    assert entry.changes["access"] == [["all/MAD1"], ["all/BCN2", "all/MAD1"]]
+    assert entry.changes["access"] == [
+        ["all/MAD1 as monitor"],
+        ["all/BCN2 as monitor", "all/MAD1 as monitor"],
+    ]
     assert entry.changes["sessions_ended"] == 1, "she logs in again under her new sites"
     assert _listed(clinic_database, tmp_path, "bea") == {mine, other}
     again = user(clinic_database, tmp_path, "grant", "--username", "bea", "--site", "BCN2")
     assert again.exit_code == 1
-    assert "holds all/BCN2 already" in again.stderr
+    assert "holds all/BCN2 as monitor already" in again.stderr
     revoked = user(clinic_database, tmp_path, "revoke", "--username", "bea", "--site", SITE)
     assert revoked.exit_code == 0, revoked.output
     assert _listed(clinic_database, tmp_path, "bea") == {other}
     listed = runner.invoke(
         app, ["user", "list", "--data", str(tmp_path / "x"), "--database-url", clinic_database.url]
     )
-    assert ["bea", "monitor", "all/BCN2"] in [
-        line.split()[:3] for line in listed.stdout.splitlines()
+    assert ["bea", "all/BCN2", "as", "monitor"] in [
+        line.split()[:4] for line in listed.stdout.splitlines()
     ]
     missing = user(clinic_database, tmp_path, "revoke", "--username", "bea", "--site", SITE)
     assert missing.exit_code == 1
