@@ -46,7 +46,7 @@ from ovaregen.clinic.redcap_api import (
 )
 from ovaregen.clinic.roles import Permission
 from ovaregen.clinic.studies import NotFoundError, protocol_of, study_named
-from ovaregen.clinic.tokens import TokenRefusedError
+from ovaregen.clinic.tokens import Refusal, Refused, TokenRefusedError
 from ovaregen.formats.redcap.project import dataset_columns, project
 from ovaregen.store.database import Database
 from ovaregen.web.bearer import audit_refused, live_token
@@ -91,12 +91,18 @@ async def redcap_api(request: Request, session: ReadSession, database: DatabaseD
         return _refused(error.status, error.message, fmt)
     except TokenRefusedError as error:
         await audit_refused(request, error.refusal)
-        return _refused(403, f"{NO_PERMISSION} ({error.refusal.text})", fmt)
+        return _refused(403, f"{NO_PERMISSION} ({_why(error.refusal)})", fmt)
     except ForbiddenError as error:
         return _refused(403, f"{NO_EXPORT} ({error})", fmt)
     except NotFoundError as error:
         return _refused(400, f"{error} among the studies you may export", fmt)
     return Response(result.text, media_type=result.media_type)
+
+
+def _why(refusal: Refusal) -> str:
+    if refusal.why is Refused.MALFORMED:
+        return "the form field token is not a token of this server (expected: ovr_…)"
+    return refusal.text
 
 
 def _refused(status: int, message: str, fmt: str) -> Response:
