@@ -100,7 +100,7 @@ def listed(form: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
     repeated, or ``name`` as one comma-separated list."""
     values: list[str] = []
     for key, given in form.items():
-        if key == name or key == f"{name}[]" or (key.startswith(f"{name}[") and key.endswith("]")):
+        if key == name or (key.startswith(f"{name}[") and key.endswith("]")):
             for value in given:
                 values += [part.strip() for part in value.split(",") if part.strip()]
     return tuple(dict.fromkeys(values))
@@ -143,7 +143,9 @@ def parameters(form: Mapping[str, Sequence[str]]) -> Parameters:
             f"server answers {', '.join(CONTENTS)}",
         )
     if chosen.format not in FORMATS:
-        raise ApiError(400, f"The value of the parameter \"format\" ('{chosen.format}') is not valid")
+        raise ApiError(
+            400, f"The value of the parameter \"format\" ('{chosen.format}') is not valid"
+        )
     if chosen.format == "xml" and chosen.content != "version":
         raise ApiError(400, "The format 'xml' is not available on this server: use json or csv")
     if chosen.record_type != "flat":
@@ -163,7 +165,10 @@ def error_body(message: str, fmt: str) -> Answer:
         return Answer(json.dumps({"error": message}), "application/json")
     if fmt == "csv":
         return Answer(f"ERROR: {message}", "text/csv")
-    xml = f'<?xml version="1.0" encoding="UTF-8" ?>\n<hash>\n  <error>{escape(message)}</error>\n</hash>'
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n'
+        f"<hash>\n  <error>{escape(message)}</error>\n</hash>"
+    )
     return Answer(xml, "text/xml")
 
 
@@ -225,7 +230,9 @@ def export_field_names(chosen: Project, field: str = "") -> Rows:
     for form in chosen.forms:
         names = [f.name for f in chosen.fields if f.form == form and f.field_type != "descriptive"]
         for name in [*names, complete_column(form)]:
-            rows.append({"original_field_name": name, "choice_value": "", "export_field_name": name})
+            rows.append(
+                {"original_field_name": name, "choice_value": "", "export_field_name": name}
+            )
     if field:
         rows = [r for r in rows if r["original_field_name"] == field]
         if not rows:
@@ -276,7 +283,7 @@ def _known(chosen: Project, fields: Sequence[str], forms: Sequence[str]) -> None
         if unknown:
             raise ApiError(
                 400,
-                f"The following values in the parameter \"{parameter}\" are not valid: "
+                f'The following values in the parameter "{parameter}" are not valid: '
                 + ", ".join(f"'{name}'" for name in unknown),
             )
 
@@ -368,7 +375,9 @@ def _labelled_design(rows: pl.DataFrame, chosen: Project) -> pl.DataFrame:
         forms = list(chosen.repeating.values())
         shown = [chosen.form_labels.get(f, f) for f in forms]
         changed.append(
-            pl.col(REPEAT_INSTRUMENT).replace_strict(forms, shown, default=pl.col(REPEAT_INSTRUMENT))
+            pl.col(REPEAT_INSTRUMENT).replace_strict(
+                forms, shown, default=pl.col(REPEAT_INSTRUMENT)
+            )
         )
     return rows.with_columns(changed) if changed else rows
 
@@ -377,9 +386,7 @@ def header_labels(chosen: Project, columns: Sequence[str]) -> list[str]:
     """``rawOrLabelHeaders=label``: each column's field label (``Complete?`` for a form
     status, REDCap's names for the event and repeat columns)."""
     labels = {f.name: f.label for f in chosen.fields} | HEADER_LABELS
-    return [
-        labels.get(c, "Complete?" if c.endswith("_complete") else c) for c in columns
-    ]
+    return [labels.get(c, "Complete?" if c.endswith("_complete") else c) for c in columns]
 
 
 def records_answer(frame: pl.DataFrame, chosen: Project, asked: Parameters) -> Answer:

@@ -38,9 +38,9 @@ API_SUFFIX = "/api/"
 
 def _client(url: str, token: str) -> Any:
     """A PyCap project whose own check of the address and token is ours (module docstring)."""
-    import redcap  # noqa: PLC0415 - PyCap loads only for this command
+    from redcap.project import Project  # noqa: PLC0415 - PyCap loads only for this command
 
-    class _Client(redcap.Project):  # type: ignore[misc]
+    class _Client(Project):
         @staticmethod
         def _validate_url_and_token(url: str, token: str) -> None:
             if not url.endswith(API_SUFFIX):
@@ -96,7 +96,9 @@ def _project_files(client: Any) -> dict[str, pl.DataFrame]:
     if not repeating.is_empty():
         files[REPEATING] = repeating
     records = client.export_records(format_type="csv", raw_or_label="raw")
-    files[DATA] = pl.read_csv(io.StringIO(records), infer_schema=False) if records.strip() else pl.DataFrame()
+    files[DATA] = (
+        pl.read_csv(io.StringIO(records), infer_schema=False) if records.strip() else pl.DataFrame()
+    )
     return files
 
 

@@ -206,13 +206,11 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
-def in_scope(
-    request: Request, session: Session, actor: Actor, study: str | None = None
-) -> Actor:
-    """The actor where the path is: its study (``{study}``, else ``study`` when the request
+def in_scope(request: Request, session: Session, actor: Actor, named: str | None = None) -> Actor:
+    """The actor where the path is: its study (``{study}``, else ``named`` when the request
     names it otherwise) and participant (``{code}``), if any, seen by her (``clinic.scope``);
     else ``NotFoundError`` (404, as for unknown ones)."""
-    name = request.path_params.get("study", study)
+    name = request.path_params.get("study", named)
     if name is None:
         return actor
     study = scope.study_seen(session, str(name), actor.grants)

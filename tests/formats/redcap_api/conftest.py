@@ -110,7 +110,9 @@ def clinic(
         import_dataset(session, study_named(session, STUDY), cohort, username="test")
     sites = dict(cohort.participants.select("participant_id", "site").iter_rows())
     port = _free_port()
-    config = uvicorn.Config(app_for(database, folder), host="127.0.0.1", port=port, log_level="error")
+    config = uvicorn.Config(
+        app_for(database, folder), host="127.0.0.1", port=port, log_level="error"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

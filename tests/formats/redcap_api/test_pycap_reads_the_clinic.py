@@ -50,12 +50,14 @@ def _client(clinic: Clinic, username: str = "investigator") -> Client:
     return Client(clinic.api(), clinic.tokens[username])
 
 
-def _expected_rows(dataset: Dataset, chosen: Project, *, labels: bool = False) -> list[dict[str, str]]:
+def _expected_rows(
+    dataset: Dataset, chosen: Project, *, labels: bool = False
+) -> list[dict[str, str]]:
     return export_records(dataset, chosen, labels=labels).fill_null("").to_dicts()
 
 
 def test_metadata_instruments_and_field_names(clinic: Clinic) -> None:
-    dataset, chosen = _export(clinic, "investigator")
+    _, chosen = _export(clinic, "investigator")
     client = _client(clinic)
     assert client.export_metadata() == chosen.metadata()
     assert client.def_field == "participant_id"
@@ -63,7 +65,9 @@ def test_metadata_instruments_and_field_names(clinic: Clinic) -> None:
     exported = [n["export_field_name"] for n in client.export_field_names()]
     expected = []
     for form in chosen.forms:
-        expected += [f.name for f in chosen.fields if f.form == form and f.field_type != "descriptive"]
+        expected += [
+            f.name for f in chosen.fields if f.form == form and f.field_type != "descriptive"
+        ]
         expected.append(f"{form}_complete")
     assert exported == expected
     assert exported[0] == "participant_id"

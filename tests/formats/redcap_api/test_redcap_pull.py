@@ -114,7 +114,7 @@ class _StandIn(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:
         del format, args
 
 
@@ -174,4 +174,3 @@ def test_an_unreachable_server_and_bad_options_are_said(tmp_path: Path) -> None:
     )  # fmt: skip
     assert missing.exit_code == 2 and "cannot read the token file" in missing.stderr
     assert not out.exists()
-
