@@ -74,6 +74,13 @@ def request_token(
     presented = presented_token(request)
     if presented is None:
         return None
+    return live_token(session, presented, database=database)
+
+
+def live_token(session: Session, presented: str, *, database: Database | None = None) -> ApiToken:
+    """The live token ``presented`` is (``clinic.tokens.authenticate``: hashed lookup), or
+    ``TokenRefusedError``; its use recorded as ``request_token`` says. Shared by the bearer
+    header and the REDCap API's ``token`` form field (``web.routes.redcap_api``)."""
     now = utc_now()
     token = authenticate(session, presented, now)
     if needs_touch(token, now):
@@ -120,13 +127,18 @@ def _audit_refusal(database: Database, refusal: Refusal, request: Request, clien
         log.error("a refused API token use was not audited: %s", error)
 
 
+async def audit_refused(request: Request, refusal: Refusal) -> None:
+    """Log and audit a refused token use (``_audit_refusal``), off the event loop."""
+    config: Settings = request.app.state.settings
+    client = client_address(request, config.trusted_proxies)
+    await run_in_threadpool(_audit_refusal, request.app.state.database, refusal, request, client)
+
+
 async def refused(request: Request, error: TokenRefusedError) -> Response:
     """The answer to a refused token (401, or 403 for a read-only token asked to write),
     after auditing the refusal."""
     refusal = error.refusal
-    config: Settings = request.app.state.settings
-    client = client_address(request, config.trusted_proxies)
-    await run_in_threadpool(_audit_refusal, request.app.state.database, refusal, request, client)
+    await audit_refused(request, refusal)
     if refusal.why is Refused.READ_ONLY:
         status, challenge = 403, 'Bearer realm="ovaregen", error="insufficient_scope"'
     else:

@@ -206,10 +206,11 @@ async def _csrf_token_sent(request: Request) -> str | None:
     return None
 
 
-def in_scope(request: Request, session: Session, actor: Actor) -> Actor:
-    """The actor where the path is: its study (``{study}``) and participant (``{code}``), if
-    any, seen by her (``clinic.scope``); else ``NotFoundError`` (404, as for unknown ones)."""
-    name = request.path_params.get("study")
+def in_scope(request: Request, session: Session, actor: Actor, named: str | None = None) -> Actor:
+    """The actor where the path is: its study (``{study}``, else ``named`` when the request
+    names it otherwise) and participant (``{code}``), if any, seen by her (``clinic.scope``);
+    else ``NotFoundError`` (404, as for unknown ones)."""
+    name = request.path_params.get("study", named)
     if name is None:
         return actor
     study = scope.study_seen(session, str(name), actor.grants)
@@ -221,19 +222,27 @@ def in_scope(request: Request, session: Session, actor: Actor) -> Actor:
 
 
 async def admitted(
-    request: Request, actor: Actor | None, permission: Permission, session: Session
+    request: Request,
+    actor: Actor | None,
+    permission: Permission,
+    session: Session,
+    *,
+    study: str | None = None,
+    reads: bool = False,
 ) -> Actor:
     """The one access check: logged in (401/redirect); for a change by API token, a token
-    that may write (403, audited); the path's study and participant within her sites (404);
-    ``permission`` allowed by her role there (403); for a change by a session, the session's
-    CSRF token (403). The actor returned works on her grants that allow ``permission``."""
+    that may write (403, audited); the path's study (or ``study``) and participant within her
+    sites (404); ``permission`` allowed by her role there (403); for a change by a session, the
+    session's CSRF token (403). The actor returned works on her grants that allow
+    ``permission``. ``reads``: the request only reads although it is a POST (REDCap's API
+    reads by POST, ``web.routes.redcap_api``), so a ``read`` token may make it."""
     if actor is None:
         raise NotLoggedInError
     token = actor.api_token
-    changes = request.method not in READ_METHODS
+    changes = request.method not in READ_METHODS and not reads
     if token is not None and changes and not may_write(token):
         raise TokenRefusedError(Refusal(Refused.READ_ONLY, token.id, actor.username))
-    placed = in_scope(request, session, actor)
+    placed = in_scope(request, session, actor, study)
     if not placed.may(permission):
         raise ForbiddenError
     if (

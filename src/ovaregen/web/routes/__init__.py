@@ -19,6 +19,7 @@ from ovaregen.web.routes import (
     questionnaire,
     questionnaire_links,
     randomisation,
+    redcap_api,
     signatures,
     studies,
     system,
@@ -52,4 +53,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     deviations.router,
     questionnaire_links.router,
     questionnaire.router,
+    redcap_api.router,
 )
