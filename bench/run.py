@@ -29,6 +29,7 @@ SUITES = {
     "bench.bench_randomisation": "Generating the allocation list (issue 11)",
     "bench.bench_first_run": "First run: make demo on a fresh clone, with installation (issue 12)",
     "bench.bench_multicentre": "Clinic server: 200 users across 10 sites on PostgreSQL (issue 13)",
+    "bench.bench_formats": "Research formats: a 100,000-woman study C to and from each (issue 14)",
 }
 
 
