@@ -135,17 +135,7 @@ def validate_dataset(
     tables, findings = load_tables(Path(path), limits)
     provenance, provenance_findings = _provenance(Path(path))
     findings += provenance_findings
-    try:
-        report = _checked(source, tables, findings, protocol)
-    except READ_FAILURES as error:
-        failure = read_failure(Path(path).name, error)
-        return ValidationReport(
-            source,
-            None,
-            (*findings, failure),
-            1 + count_of(findings, Severity.ERROR),
-            count_of(findings, Severity.WARNING),
-        )
+    report = validate_tables(source, tables, findings, protocol)
     if report.dataset is None:
         return report
     try:

@@ -207,40 +207,23 @@ def _tables(
     visit = pl.lit(None, pl.String)
     if EVENT in records.columns:
         events = reading.events
-        unknown = records.filter(pl.col(EVENT).is_not_null() & ~pl.col(EVENT).is_in(list(events)))
-        for line, value in unknown.select(_LINE, EVENT).head(20).rows():
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    label,
-                    f"event {value} is not an event of the project",
-                    line=line,
-                    column=EVENT,
-                    value=value,
-                    expected=", ".join(events),
-                )
-            )
+        findings += _unknown(
+            records, EVENT, list(events), label, "event", "is not an event of the project"
+        )
         visit = pl.col(EVENT).replace_strict(
             list(events), list(events.values()), default=None, return_dtype=pl.String
         )
         table = pl.when(visit.is_not_null()).then(pl.lit(DatasetFile.VISITS.value)).otherwise(table)
     if REPEAT_INSTRUMENT in records.columns:
         forms = {form: file.value for form, file in reading.repeating.items()}
-        unknown = records.filter(
-            pl.col(REPEAT_INSTRUMENT).is_not_null() & ~pl.col(REPEAT_INSTRUMENT).is_in(list(forms))
+        findings += _unknown(
+            records,
+            REPEAT_INSTRUMENT,
+            list(forms),
+            label,
+            "repeating instrument",
+            "holds no table of the dataset",
         )
-        for line, value in unknown.select(_LINE, REPEAT_INSTRUMENT).head(20).rows():
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    label,
-                    f"repeating instrument {value} holds no table of the dataset",
-                    line=line,
-                    column=REPEAT_INSTRUMENT,
-                    value=value,
-                    expected=", ".join(forms),
-                )
-            )
         instrument = pl.col(REPEAT_INSTRUMENT).replace_strict(
             list(forms), list(forms.values()), default=None, return_dtype=pl.String
         )
@@ -265,6 +248,25 @@ def _tables(
         findings += header_findings
         tables[file] = raw
     return tables
+
+
+def _unknown(
+    records: pl.DataFrame, column: str, known: list[str], label: str, what: str, problem: str
+) -> list[Finding]:
+    """An error for each of the first 20 rows whose ``column`` names none of ``known``."""
+    unknown = records.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known))
+    return [
+        Finding(
+            Severity.ERROR,
+            label,
+            f"{what} {value} {problem}",
+            line=line,
+            column=column,
+            value=value,
+            expected=", ".join(known),
+        )
+        for line, value in unknown.select(_LINE, column).head(20).rows()
+    ]
 
 
 def _decoded(read: FieldRead, rows: pl.DataFrame, label: str, findings: list[Finding]) -> pl.Expr:
