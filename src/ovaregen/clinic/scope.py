@@ -71,9 +71,13 @@ class Grant:
     def in_study(self, study: str) -> bool:
         return self.study in (None, study)
 
+    def shares_a_study(self, other: Grant) -> bool:
+        """Whether some study is covered by both."""
+        return _meet(self.study, other.study)
+
     def overlaps(self, other: Grant) -> bool:
         """Whether some study and site are covered by both."""
-        return _meet(self.study, other.study) and _meet(self.site, other.site)
+        return self.shares_a_study(other) and _meet(self.site, other.site)
 
     @property
     def place(self) -> str:

@@ -95,8 +95,7 @@ def _conflicts(grants: Iterable[Grant]) -> None:
                     f"{one} and {other} overlap: she holds one role at each study and site; "
                     "change her role there instead (ovaregen user set-role, the Users page)"
                 )
-            studies_meet = one.study is None or other.study is None or one.study == other.study
-            if studies_meet and is_blinded(one.role) != is_blinded(other.role):
+            if one.shares_a_study(other) and is_blinded(one.role) != is_blinded(other.role):
                 blinded, unblinded = (one, other) if is_blinded(one.role) else (other, one)
                 raise UserError(
                     f"{unblinded} sees the allocated arms and {blinded} is blinded, in the same "
@@ -140,6 +139,21 @@ def give(
         )
     session.flush()
     return _changed(session, user, by, held, reason)
+
+
+def give_at(
+    session: Session,
+    user: User,
+    places: Iterable[tuple[str | None, str | None]],
+    role: str | None,
+    *,
+    by: str,
+    reason: str = "",
+) -> Access:
+    """Give ``user`` a role at these study × site places: ``role``, or her one role when it is
+    not said (``role_for``); as ``give``."""
+    chosen = role_for(access_of(session, user.id), role)
+    return give(session, user, [Grant(s, c, chosen) for s, c in places], by=by, reason=reason)
 
 
 def withdraw(

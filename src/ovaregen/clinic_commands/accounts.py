@@ -356,8 +356,7 @@ def _access_change(
     grant: bool,
 ) -> None:
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
-    from ovaregen.clinic.scope import Grant, access_of  # noqa: PLC0415
-    from ovaregen.clinic.site_access import give, places_of, role_for, withdraw  # noqa: PLC0415
+    from ovaregen.clinic.site_access import give_at, places_of, withdraw  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
 
     try:
@@ -368,9 +367,7 @@ def _access_change(
     def change(session: Session) -> str:
         user = user_named(session, username, for_update=True)
         if grant:
-            chosen = role_for(access_of(session, user.id), role)
-            grants = [Grant(study, site, chosen) for study, site in places]
-            after = give(session, user, grants, by=getpass.getuser(), reason=reason)
+            after = give_at(session, user, places, role, by=getpass.getuser(), reason=reason)
         else:
             after = withdraw(session, user, places, by=getpass.getuser(), reason=reason)
         return f"user {username} now holds {after.describe()}; her web sessions ended"

@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from ovaregen.clinic import accounts, password_links, site_access, user_admin
 from ovaregen.clinic.roles import ROLE_LABELS, Permission, Role
-from ovaregen.clinic.scope import ALL, Grant, access_of
+from ovaregen.clinic.scope import ALL
 from ovaregen.clinic.studies import NotFoundError
 from ovaregen.clinic.users import UserError
 from ovaregen.store.models import Site, Study, User, utc_now
@@ -292,9 +292,7 @@ def _access(
         why = _needs_reason(reason, "change her sites")
         places = site_access.places_of(studies, sites)
         if grant:
-            chosen = site_access.role_for(access_of(session, user.id), role)
-            grants = [Grant(study, site, chosen) for study, site in places]
-            after = site_access.give(session, user, grants, by=actor.username, reason=why)
+            after = site_access.give_at(session, user, places, role, by=actor.username, reason=why)
         else:
             after = site_access.withdraw(session, user, places, by=actor.username, reason=why)
         return f"user {user.username} now holds {after.describe()}; her web sessions ended"
