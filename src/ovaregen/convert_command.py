@@ -4,7 +4,9 @@
 as ``ovaregen validate`` reads a dataset — all or nothing: on any error every finding is
 printed (file, row, field, value, what was expected) and nothing is written — then writes it
 in the target format (``formats.registry``; ``interchange`` is the default on either side).
-Exit codes as the rest of the command line: 1 refused input, 2 usage.
+A dataset the target format cannot hold (``FormatError``: a name too long for SAS transport,
+say) is refused the same way, naming file, column and value. Exit codes as the rest of the
+command line: 1 refused input, 2 usage.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from rich.console import Console
 
 from ovaregen.domain.protocols import PROTOCOL_NAMES, ProtocolError, load_protocol
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
-from ovaregen.formats.registry import CODECS, FormatError, ReadOptions, reader_of, writer_of
+from ovaregen.formats.errors import FormatError
+from ovaregen.formats.registry import CODECS, ReadOptions, reader_of, writer_of
 from ovaregen.io.findings import render_report
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -64,7 +67,14 @@ def convert(
     if report.dataset is None:
         _err.print("ovaregen: nothing was written", markup=False)
         raise typer.Exit(1)
-    written = write(report.dataset, chosen, out_path, NO_CLINIC_RECORDS)
+    try:
+        written = write(report.dataset, chosen, out_path, NO_CLINIC_RECORDS)
+    except FormatError as error:
+        _err.print(f"ovaregen: {error}; nothing was written", markup=False)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        _err.print(f"ovaregen: cannot write {out_path}: {error.strerror or error}", markup=False)
+        raise typer.Exit(1) from None
     _out.print(
         f"{source} ({from_format}) → {out_path} ({to_format}): "
         f"{report.dataset.participants.height} participants, {len(written)} files",

@@ -143,7 +143,8 @@ def export_dataset(
     )
     from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
     from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS  # noqa: PLC0415
-    from ovaregen.formats.registry import FormatError, writer_of  # noqa: PLC0415
+    from ovaregen.formats.errors import FormatError  # noqa: PLC0415
+    from ovaregen.formats.registry import writer_of  # noqa: PLC0415
     from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
 
     try:
@@ -192,6 +193,8 @@ def export_dataset(
                 )
     except NotFoundError as error:
         refuse(str(error.args[0] if error.args else error))
+    except FormatError as error:
+        refuse(f"--format {to_format}: {error}; nothing was written")
     except OSError as error:
         refuse(f"cannot write {out_dir}: {error.strerror or error}")
     except SQLAlchemyError as error:

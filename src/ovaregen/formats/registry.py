@@ -17,6 +17,7 @@ from pathlib import Path
 from ovaregen.domain.protocols import Protocol
 from ovaregen.formats import redcap
 from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.errors import FormatError
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
 from ovaregen.io.writer import write_dataset
@@ -42,8 +43,9 @@ class ReadOptions:
 
 
 Writer = Callable[[Dataset, Protocol, Path, ClinicRecords], list[Path]]
-"""Write the dataset at ``out`` (a folder, or a file where the format is one file); returns
-the files written."""
+"""Write the dataset at ``out`` (a folder, or a file where the format is one file; atomically,
+``formats.folder``); returns the files written. ``FormatError`` (nothing written) when the
+dataset cannot be held by the format, naming file, column and value."""
 Reader = Callable[[Path, Protocol, ReadOptions], ValidationReport]
 """Read and validate the files at ``source`` (never raises on bad content)."""
 
@@ -83,10 +85,6 @@ CODECS: dict[Format, Codec] = {
         read=redcap.read,
     ),
 }
-
-
-class FormatError(ValueError):
-    """A format that is not known, or cannot be read or written."""
 
 
 def codec(name: str) -> Codec:

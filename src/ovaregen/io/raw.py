@@ -66,7 +66,7 @@ def build_table(
     header: Sequence[str | None],
     cells: pl.DataFrame,
     lines: pl.Series,
-    header_line: int = 1,
+    header_line: int | None = 1,
     position_name: Callable[[int], str] = column_number,
 ) -> tuple[RawTable, list[Finding]]:
     """Name, clean and trim the text cells of one file.
@@ -142,7 +142,7 @@ def build_table(
 
 
 def _visible_name(
-    label: str, written: str | None, where: str, header_line: int, findings: list[Finding]
+    label: str, written: str | None, where: str, header_line: int | None, findings: list[Finding]
 ) -> str | None:
     """The header name without invisible characters; an error when it had any."""
     if written is None:

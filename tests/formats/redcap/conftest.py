@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ovaregen.domain.protocols import Protocol, load_protocol
+from ovaregen.domain.protocols import Protocol
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
 from ovaregen.formats.redcap.writer import write_redcap
 from ovaregen.io.dataset import Dataset
-from ovaregen.synth import synthesize
-
-COHORTS = {"regenera": 145, "mensc": 105, "ucmsc-rct": 66}
+from tests.formats.cohorts import COHORTS, synthetic_cohort
 
 
 @pytest.fixture(scope="session", params=list(COHORTS))
@@ -21,15 +19,7 @@ def cohort(
 ) -> tuple[Dataset, Protocol, Path]:
     """A synthetic cohort, its protocol, and its REDCap folder."""
     study = str(request.param)
-    dataset = synthesize(study, COHORTS[study], 1)
-    protocol = load_protocol(study)
+    dataset, protocol = synthetic_cohort(study)
     out = tmp_path_factory.mktemp("redcap") / study
     write_redcap(dataset, protocol, out, NO_CLINIC_RECORDS)
     return dataset, protocol, out
-
-
-def assert_same(actual: Dataset, expected: Dataset) -> None:
-    """Every table equal (columns, types, values, nulls) and the same supplied columns."""
-    for name in ("participants", "pregnancies", "visits", "adverse_events", "mobilisation"):
-        assert getattr(actual, name).equals(getattr(expected, name), null_equal=True), name
-    assert actual.supplied == expected.supplied

@@ -19,15 +19,13 @@ existing folder).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 from pathlib import Path
 
 import polars as pl
 
 from ovaregen.domain.protocols import Protocol
 from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.folder import FileWriter, write_folder
 from ovaregen.formats.redcap.project import (
     DICTIONARY_HEADERS,
     METADATA_FIELDS,
@@ -38,7 +36,6 @@ from ovaregen.formats.redcap.project import (
 from ovaregen.formats.redcap.records import export_records
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.spreadsheet_safe import escaped_frame
-from ovaregen.io.writer import temporary_beside
 
 DICTIONARY = "DataDictionary"
 EVENTS = "Events"
@@ -75,26 +72,17 @@ def write_redcap(
     del records  # REDCap's data import has no place for the audit trail or signatures
     chosen = project(protocol, dataset_columns(dataset))
     files = redcap_files(dataset, chosen)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_beside(out, folder=True)
-    try:
-        for part, frame in files.items():
-            escaped_frame(frame).write_csv(
-                temporary / file_name(protocol, part), null_value="", line_terminator="\n"
-            )
-        if out.is_dir():
-            for part in files:
-                name = file_name(protocol, part)
-                os.replace(temporary / name, out / name)
-            os.rmdir(temporary)
-        else:
-            os.rename(temporary, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(temporary)
-        raise
-    return sorted(out / file_name(protocol, part) for part in files)
+    return write_folder(
+        Path(out),
+        {file_name(protocol, part): _csv(frame) for part, frame in files.items()},
+    )
+
+
+def _csv(frame: pl.DataFrame) -> FileWriter:
+    def write(path: Path) -> None:
+        escaped_frame(frame).write_csv(path, null_value="", line_terminator="\n")
+
+    return write
 
 
 def _table(rows: list[dict[str, str]]) -> pl.DataFrame:
