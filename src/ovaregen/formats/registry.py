@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ovaregen.domain.protocols import Protocol
-from ovaregen.formats import redcap
+from ovaregen.formats import odm, redcap
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.errors import FormatError
 from ovaregen.io.dataset import Dataset
@@ -83,6 +83,12 @@ CODECS: dict[Format, Codec] = {
         "a REDCap project: data dictionary, events, instrument designations and records (CSV)",
         write=redcap.write,
         read=redcap.read,
+    ),
+    Format.ODM: Codec(
+        Format.ODM,
+        "one CDISC ODM 1.3.2 XML file (metadata, clinical data, audit records, signatures)",
+        write=odm.write,
+        read=odm.read,
     ),
 }
 
