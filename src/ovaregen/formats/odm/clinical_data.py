@@ -3,14 +3,15 @@ expressions over whole tables (no Python loop per woman), in chunks of women:
 
 ``SubjectData`` per woman (SubjectKey = participant_id; SiteRef to her site's Location when
 ``site`` is known) holding ``StudyEventData SE.enrolment`` — a ``FormData`` per form with a
-value, then the repeating forms, one ``ItemGroupData`` per row of a repeated table
-(``ItemGroupRepeatKey`` 1, 2, … in table order) — then one ``StudyEventData`` per row of
-visits.csv (its follow-up visit's event, in table order). ``ItemData`` holds a value in
-ODM's formats (§2.13): dates ``YYYY-MM-DD``, booleans ``true``/``false``, floats as the
-shortest text that reads back to the same number, integers, text. A missing value has no
-ItemData. Text is escaped for an XML attribute (``& < > "`` and line breaks and tabs as
-character references, so that no parser normalises them away); a character XML 1.0 cannot
-hold is refused (``FormatError``, naming file, row, column, value).
+value, then the repeating forms, one ``ItemGroupData`` per row of a repeated table — then one
+``StudyEventData`` per row of visits.csv (its follow-up visit's event, in table order).
+``ItemGroupRepeatKey`` is the row's number in its table (1, 2, … over all women): unique
+within each woman as ODM asks, and it keeps the table's order when that does not follow the
+women's. ``ItemData`` holds a value in ODM's formats (§2.13): dates ``YYYY-MM-DD``, booleans
+``true``/``false``, floats as the shortest text that reads back to the same number, integers,
+text. A missing value has no ItemData. Text is escaped for an XML attribute (``& < > "``, and
+line breaks and tabs as character references, so that no parser normalises them away); a
+character XML 1.0 cannot hold is refused (``FormatError``, naming file, row, column, value).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _ESCAPES = (
 )
 _ORDER = "\x00order"
 _XML = "\x00xml"
+_KEY = "\x00key"
 
 
 def escaped(value: pl.Expr) -> pl.Expr:
@@ -163,7 +165,11 @@ def subject_data(dataset: Dataset, plan: Plan, sites: Mapping[str, str]) -> Iter
         )
         parts = [f"\x00e{n}" for n in range(len(enrolment))]
         for n, group in enumerate(repeating):
-            rows = dataset.table(group.table).filter(pl.col(RECORD_ID).is_in(women))
+            rows = (
+                dataset.table(group.table)
+                .with_row_index(_KEY, 1)
+                .filter(pl.col(RECORD_ID).is_in(women))
+            )
             frame = _joined(frame, _repeating_form(rows, group), f"\x00r{n}")
             parts.append(f"\x00r{n}")
         events = pl.lit("")
@@ -235,7 +241,7 @@ def _form(group: Group) -> pl.Expr:
 
 def _repeating_form(rows: pl.DataFrame, group: Group) -> pl.DataFrame:
     """Each woman's rows of a repeated table as one FormData (RECORD_ID, text)."""
-    key = (pl.int_range(pl.len(), dtype=pl.Int64).over(RECORD_ID) + 1).cast(pl.String)
+    key = pl.col(_KEY).cast(pl.String)
     row = pl.concat_str(
         pl.lit(f'<ItemGroupData ItemGroupOID="{escape(group.oid)}" ItemGroupRepeatKey="'),
         key,

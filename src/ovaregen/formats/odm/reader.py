@@ -12,8 +12,10 @@ columns in order (an ItemDef's Name is the column; ``formats.odm.oids``). Rows
 StudyEventData of a follow-up visit ``SE.<visit>`` a row of visits.csv; an ItemGroupData of a
 repeating ItemGroup a row of its table. An ItemOID, ItemGroupOID or StudyEventOID the
 metadata or the protocol does not define is an error naming the line and the OID. Values are
-ODM's (§2.13); a boolean ``1``/``0`` reads as true/false. Rows are numbered by the line of the
-element that opens them, so that a finding names the line of the woman, visit or row.
+ODM's (§2.13); a boolean ``1``/``0`` reads as true/false. A repeated table's rows are in
+the order of their ItemGroupRepeatKeys when these are numbers (as ovaregen writes them).
+Rows are numbered by the line of the element that opens them, so that a finding names the
+line of the woman, visit or row.
 """
 
 from __future__ import annotations
@@ -62,18 +64,20 @@ class _Table:
     row_subject: list[str] = field(default_factory=list)
     row_visit: list[str] = field(default_factory=list)
     row_line: list[int] = field(default_factory=list)
+    row_rank: list[int] = field(default_factory=list)
     value_row: list[int] = field(default_factory=list)
     value_column: list[int] = field(default_factory=list)
     value_text: list[str] = field(default_factory=list)
     chunks: list[pl.DataFrame] = field(default_factory=list)
 
-    def row(self, key: tuple[str, ...], subject: str, visit: str, line: int) -> int:
+    def row(self, key: tuple[str, ...], subject: str, visit: str, line: int, rank: int = 0) -> int:
         found = self.keys.get(key)
         if found is None:
             found = self.keys[key] = len(self.row_line)
             self.row_subject.append(subject)
             self.row_visit.append(visit)
             self.row_line.append(line)
+            self.row_rank.append(rank)
         return found
 
     def flush(self) -> None:
@@ -207,7 +211,8 @@ def _parse(
                     row = table.row((subject,), subject, "", line)
                 else:
                     key = element.get("ItemGroupRepeatKey", "1")
-                    row = table.row((subject, group_oid, key), subject, "", at)
+                    rank = int(key) if key.isdigit() else 0
+                    row = table.row((subject, group_oid, key), subject, "", at, rank)
             elif tag == _TAGS["StudyEventData"]:
                 event_oid = element.get("StudyEventOID", "")
                 found = events.get(event_oid)
@@ -332,7 +337,6 @@ def _define(
 def _raw(table: _Table, label: str) -> tuple[RawTable, list[Finding]]:
     """A table's text cells (one column per item, a row per woman, visit or repeat) as
     ``io.raw.build_table`` takes them."""
-    height = len(table.row_line)
     keys: dict[str, pl.Series] = {"k0": pl.Series(table.row_subject, dtype=pl.String)}
     header = [RECORD_ID]
     if table.file is DatasetFile.VISITS:
@@ -368,8 +372,10 @@ def _raw(table: _Table, label: str) -> tuple[RawTable, list[Finding]]:
     else:
         cells = cells.select(*keys)
     header += table.columns
-    del height
     lines = pl.Series("line", table.row_line, dtype=pl.Int64)
+    if any(table.row_rank):  # a repeated table, in the order of its rows' repeat keys
+        order = pl.Series(table.row_rank).arg_sort()  # keys are unique: no ties
+        cells, lines = cells[order], lines.gather(order)
     return build_table(table.file, label, header, cells, lines)
 
 
