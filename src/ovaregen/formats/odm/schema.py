@@ -69,14 +69,15 @@ def located(path: Path, error: etree.XMLSyntaxError, after: int | None) -> tuple
         schema = odm_schema()
         if not schema.validate(tree):
             first = schema.error_log[0]
-            return first.line, _plain(first.message)
+            return first.line, plain(first.message)
     return after, schema_message(error) + (f" (after line {after})" if after else "")
 
 
 def schema_message(error: etree.XMLSyntaxError) -> str:
     """The parser's or the schema's own message, without namespaces."""
-    return _plain(str(error.msg if error.msg else error))
+    return plain(str(error.msg if error.msg else error))
 
 
-def _plain(message: str) -> str:
+def plain(message: str) -> str:
+    """A message without the ODM namespace in element names."""
     return message.replace(f"{{{NS}}}", "")
