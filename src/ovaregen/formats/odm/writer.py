@@ -6,9 +6,10 @@ AuditRecords and Signatures).
 
 Streamed: the metadata and admin elements are small lxml trees serialised in turn, the
 clinical data is written as Polars-built text a chunk of women at a time (an lxml element per
-ItemData would cost Python work for each of millions of values). The written file is then
-validated against the ODM 1.3.2 XSD (``formats.odm.schema``) before it replaces ``out``
-(``formats.folder.write_file``): a file that does not validate is never left behind.
+ItemData would cost Python work for each of millions of values). Every part is validated
+against the ODM 1.3.2 XSD (``formats.odm.schema``) in memory before it is written, and the
+file replaces ``out`` only once whole (``formats.folder.write_file``): a file that does not
+validate is never left behind.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from ovaregen.formats.odm import admin, oids
 from ovaregen.formats.odm.clinical_data import check_storable, escape, lengths, subject_data
 from ovaregen.formats.odm.metadata import NS, study_element
 from ovaregen.formats.odm.plan import Plan, plan
-from ovaregen.formats.odm.schema import violation
+from ovaregen.formats.odm.schema import odm_schema, plain
 from ovaregen.formats.redcap.naming import RECORD_ID
 from ovaregen.formats.redcap.project import dataset_columns
 from ovaregen.io.dataset import Dataset
 
 ODM_VERSION = "1.3.2"
+_PARSER = etree.XMLParser(huge_tree=True)
 
 
 def write_odm(
@@ -72,26 +74,46 @@ def _write(path: Path, dataset: Dataset, chosen: Plan, records: ClinicRecords, l
         f'ODMVersion="{ODM_VERSION}" SourceSystem="ovaregen" '
         f'SourceSystemVersion="{escape(_version())}">\n'
     )
-    with path.open("w", encoding="utf-8", newline="\n") as file:
-        file.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        file.write(root)
-        for element in (study, administration):
-            file.write(etree.tostring(element, encoding="unicode"))
-            file.write("\n")
-        file.write(
+    header = "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            root + etree.tostring(study, encoding="unicode"),
+            etree.tostring(administration, encoding="unicode"),
             f'<ClinicalData StudyOID="{escape(study_oid)}" '
-            f'MetaDataVersionOID="{escape(version_oid)}">\n'
-        )
+            f'MetaDataVersionOID="{escape(version_oid)}">\n',
+        ]
+    )
+    footer = "".join(etree.tostring(e, encoding="unicode") for e in tail)
+    footer += "</ClinicalData>\n</ODM>\n"
+    _check(header + footer, 0, label)
+    line = header.count("\n") + 1
+    with path.open("w", encoding="utf-8", newline="\n") as file:
+        file.write(header)
         for chunk in subject_data(dataset, chosen, sites):
+            _check(chunk, line, label, clinical=(study_oid, version_oid))
             file.write(chunk)
-        for element in tail:
-            file.write(etree.tostring(element, encoding="unicode"))
-        file.write("</ClinicalData>\n</ODM>\n")
-    problem = violation(path)
-    if problem is not None:
-        line, message = problem
+            line += chunk.count("\n")
+        file.write(footer)
+
+
+def _check(text: str, line: int, label: str, clinical: tuple[str, str] | None = None) -> None:
+    """``FormatError`` unless the text validates against the ODM 1.3.2 XSD: the whole file
+    without its women, or (``clinical``) a chunk of SubjectData within a ClinicalData of its
+    own — every ODM element is declared globally, so a chunk is checked as it is in the
+    file, in memory, before it is written."""
+    if clinical is not None:
+        study_oid, version_oid = clinical
+        text = (
+            f'<ClinicalData xmlns="{NS}" StudyOID="{escape(study_oid)}" '
+            f'MetaDataVersionOID="{escape(version_oid)}">{text}</ClinicalData>'
+        )
+    schema = odm_schema()
+    document = etree.fromstring(text.encode("utf-8"), _PARSER)
+    if not schema.validate(document):
+        first = schema.error_log[0]
         raise FormatError(
-            f"{label}: the written file breaks the ODM 1.3.2 XSD at line {line}: {message}"
+            f"{label}: the file would break the ODM 1.3.2 XSD at line {first.line + line}: "
+            f"{plain(first.message)}"
         )
 
 
