@@ -51,8 +51,9 @@ def known_columns(file: DatasetFile) -> dict[str, str]:
 
 
 def line_word(label: str) -> str:
-    """How a file's rows are located: ``line`` in a CSV file, ``row`` in a worksheet."""
-    return "line" if label.lower().endswith(".csv") else "row"
+    """How a file's rows are located: ``line`` in a CSV or XML file (an ODM file's rows are
+    numbered by the line of the element opening them), ``row`` in a worksheet."""
+    return "line" if label.lower().endswith((".csv", ".xml")) else "row"
 
 
 def column_number(position: int) -> str:
