@@ -31,6 +31,7 @@ MAX_FINDINGS = 20
 FLUSH = 200_000
 """Values gathered in Python lists before they move into a Polars frame."""
 VALUES = {"row": pl.Int64, "oid": pl.String, "value": pl.String}
+_TRUE_FALSE = {"1": "true", "0": "false"}
 _O = {"o": NS}
 _OTHER_VALUES = etree.XPath(
     ".//o:ItemGroupData/*[not(self::o:ItemData or self::o:AuditRecord or self::o:Signature "
@@ -67,6 +68,11 @@ class Table:
     value_oid: list[str] = field(default_factory=list)
     value_text: list[str] = field(default_factory=list)
     chunks: list[pl.DataFrame] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    """ItemOID → the position of its column."""
+    booleans: list[int] = field(default_factory=list)
+    strays: list[tuple[int, str]] = field(default_factory=list)
+    """(row, ItemOID) of values whose ItemOID is no item of this table (the first ones)."""
 
     def row(self, key: tuple[str, ...], subject: str, visit: str, line: int, rank: int = 0) -> int:
         found = self.keys.get(key)
@@ -79,14 +85,33 @@ class Table:
         return found
 
     def flush(self) -> None:
-        if self.value_row:
-            self.chunks.append(
-                pl.DataFrame(
-                    {"row": self.value_row, "oid": self.value_oid, "value": self.value_text},
-                    schema=VALUES,
-                )
+        """The gathered values into a frame of (row, column position, value): ItemOIDs of
+        other tables kept aside (``strays``) for their errors, booleans 1/0 as true/false."""
+        if not self.value_row:
+            return
+        frame = pl.DataFrame(
+            {"row": self.value_row, "oid": self.value_oid, "value": self.value_text},
+            schema=VALUES,
+        )
+        self.value_row, self.value_oid, self.value_text = [], [], []
+        known = pl.col("oid").is_in(list(self.positions))
+        if len(self.strays) < MAX_FINDINGS:
+            found = frame.filter(~known).unique("oid", maintain_order=True)
+            self.strays += found.select("row", "oid").head(MAX_FINDINGS).rows()
+        column = pl.col("oid").replace_strict(
+            list(self.positions), list(self.positions.values()), return_dtype=pl.Int32
+        )
+        coded = frame.filter(known).select(
+            pl.col("row").cast(pl.Int32), column.alias("column"), pl.col("value")
+        )
+        if self.booleans:
+            coded = coded.with_columns(
+                pl.when(pl.col("column").is_in(self.booleans))
+                .then(pl.col("value").replace(_TRUE_FALSE))
+                .otherwise(pl.col("value"))
+                .alias("value")
             )
-            self.value_row, self.value_oid, self.value_text = [], [], []
+        self.chunks.append(coded)
 
 
 class OdmParse:
@@ -153,22 +178,21 @@ class OdmParse:
     def check_items(self, table: Table) -> None:
         """An error for each ItemOID (first 20) that is no item of the table its ItemGroup
         holds, at the line of the row's element; and for an item given twice in one row."""
-        if not table.chunks:
-            return
-        values = pl.concat(table.chunks)
-        own = [oid for oid, (file, _, _) in self.item_column.items() if file is table.file]
-        lines = pl.Series("line", table.row_line, dtype=pl.Int64)
-        stray = values.filter(~pl.col("oid").is_in(own)).unique("oid", maintain_order=True)
-        for row, oid in stray.select("row", "oid").head(MAX_FINDINGS).rows():
+        lines = table.row_line
+        for row, oid in table.strays[:MAX_FINDINGS]:
             where = (
                 "not defined by an ItemDef of the file's metadata"
                 if oid not in self.item_defs
                 else f"not an item of {table.file.file_name}'s ItemGroups"
             )
             self.error(f"ItemOID {oid} is {where}", lines[row], oid)
-        twice = values.filter(pl.struct("row", "oid").is_duplicated())
-        for row, oid in twice.select("row", "oid").head(1).rows():
-            self.error(f"ItemOID {oid} has two values in one ItemGroupData", lines[row], oid)
+        if not table.chunks:
+            return
+        values = pl.concat(table.chunks)
+        twice = values.filter(pl.struct("row", "column").is_duplicated())
+        for row, position in twice.select("row", "column").head(1).rows():
+            name = table.columns[position]
+            self.error(f"{name} has two values in one ItemGroupData", lines[row], name)
 
     def refuse(self, log: etree._ListErrorLog) -> None:
         first = log[0]
@@ -261,11 +285,10 @@ class OdmParse:
             row = table.row((subject, group_oid, key), subject, "", at, rank)
         rows, found, values = table.value_row, table.value_oid, table.value_text
         for item in element.iterchildren(ITEM):
-            attributes = item.attrib
-            value = attributes.get("Value")
-            if value is not None and attributes.get("IsNull") != "Yes":
+            value = item.get("Value")
+            if value is not None:  # IsNull="Yes" is an ItemData without a Value (§3.1.4)
                 rows.append(row)
-                found.append(attributes.get("ItemOID", ""))
+                found.append(item.get("ItemOID", ""))
                 values.append(value)
         if len(rows) >= FLUSH:
             table.flush()
@@ -342,4 +365,7 @@ def _define(
                 continue
             if oid not in item_column:
                 item_column[oid] = (file, len(table.columns), data_type == "boolean")
+                table.positions[oid] = len(table.columns)
+                if data_type == "boolean":
+                    table.booleans.append(len(table.columns))
                 table.columns.append(column)

@@ -33,7 +33,6 @@ from ovaregen.io.raw import RawTable, build_table
 from ovaregen.io.reader import ValidationReport, validate_tables
 
 _ROW = "\x00row"
-_TRUE_FALSE = {"1": "true", "0": "false"}
 
 
 def read_odm(source: Path, protocol: Protocol) -> ValidationReport:
@@ -57,23 +56,15 @@ def read_odm(source: Path, protocol: Protocol) -> ValidationReport:
         return _refused(str(source), findings)
     raw: dict[DatasetFile, RawTable] = {}
     for file, table in tables.items():
-        columns = {
-            oid: (position, boolean)
-            for oid, (owner, position, boolean) in parse.item_column.items()
-            if owner is file
-        }
-        built, header_findings = _raw(table, columns, label)
+        built, header_findings = _raw(table, label)
         findings += header_findings
         raw[file] = built
     return validate_tables(str(source), raw, findings, protocol)
 
 
-def _raw(
-    table: Table, columns: dict[str, tuple[int, bool]], label: str
-) -> tuple[RawTable, list[Finding]]:
+def _raw(table: Table, label: str) -> tuple[RawTable, list[Finding]]:
     """A table's text cells (one column per item, a row per woman, visit or repeat) as
-    ``io.raw.build_table`` takes them; ``columns`` maps an ItemOID to its column's position
-    and whether it is boolean (``1``/``0`` read as true/false)."""
+    ``io.raw.build_table`` takes them."""
     keys: dict[str, pl.Series] = {"k0": pl.Series(table.row_subject, dtype=pl.String)}
     header = [RECORD_ID]
     if table.file is DatasetFile.VISITS:
@@ -82,17 +73,9 @@ def _raw(
     cells = pl.DataFrame(keys).with_row_index(_ROW)
     names = [f"c{n}" for n in range(len(table.columns))]
     if names and table.chunks:
-        oids = list(columns)
-        booleans = [oid for oid, (_, boolean) in columns.items() if boolean]
-        values = pl.concat(table.chunks).with_columns(
-            pl.when(pl.col("oid").is_in(booleans))
-            .then(pl.col("value").replace(_TRUE_FALSE))
-            .otherwise(pl.col("value")),
-            pl.col("oid").replace_strict(
-                oids, [names[columns[o][0]] for o in oids], return_dtype=pl.String
-            ),
-        )
-        wide = values.pivot(on="oid", index="row", values="value", aggregate_function="first")
+        values = pl.concat(table.chunks)
+        wide = values.pivot(on="column", index="row", values="value", aggregate_function="first")
+        wide = wide.rename({c: f"c{c}" for c in wide.columns if c != "row"})
         cells = cells.join(
             wide.with_columns(pl.col("row").cast(pl.UInt32)),
             left_on=_ROW,
