@@ -9,12 +9,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from lxml import etree
 from typer.testing import CliRunner
 
 from ovaregen.cli import app
 from ovaregen.domain.protocols import Protocol
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
 from ovaregen.formats.errors import FormatError
+from ovaregen.formats.odm.metadata import NS
 from ovaregen.formats.odm.reader import read_odm
 from ovaregen.formats.odm.writer import write_odm
 from ovaregen.io.dataset import Dataset, Finding, Severity
@@ -164,3 +166,21 @@ def test_a_value_xml_cannot_hold_is_refused_and_nothing_written(tmp_path: Path) 
         write_odm(odd, protocol, out, NO_CLINIC_RECORDS)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_typed_item_data_is_refused_naming_it(tmp_path: Path) -> None:
+    _, protocol, out, _ = _study_c(tmp_path)
+    tree = etree.parse(str(out))
+    group = tree.find(f".//{{{NS}}}ClinicalData//{{{NS}}}ItemGroupData")
+    assert group is not None
+    for item in group.findall(f"{{{NS}}}ItemData"):
+        typed = etree.Element(f"{{{NS}}}ItemDataString", ItemOID=item.get("ItemOID", ""))
+        typed.text = item.get("Value")
+        item.addnext(typed)
+        group.remove(item)
+    tree.write(str(out))
+    errors = _errors(out, protocol)
+    assert [e.message for e in errors] == [
+        "ItemDataString is not read: ovaregen reads the values of ItemData elements (Value "
+        "attribute)"
+    ]

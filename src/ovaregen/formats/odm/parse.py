@@ -32,12 +32,6 @@ FLUSH = 200_000
 """Values gathered in Python lists before they move into a Polars frame."""
 VALUES = {"row": pl.Int64, "oid": pl.String, "value": pl.String}
 _TRUE_FALSE = {"1": "true", "0": "false"}
-_O = {"o": NS}
-_OTHER_VALUES = etree.XPath(
-    ".//o:ItemGroupData/*[not(self::o:ItemData or self::o:AuditRecord or self::o:Signature "
-    "or self::o:Annotation)]",
-    namespaces=_O,
-)
 SUBJECT = f"{{{NS}}}SubjectData"
 EVENT = f"{{{NS}}}StudyEventData"
 FORM = f"{{{NS}}}FormData"
@@ -238,12 +232,6 @@ class OdmParse:
             for form in event.iterchildren(FORM):
                 for group in form.iterchildren(GROUP):
                     self.group(group, subject, visit, event_oid, at)
-        for other in _OTHER_VALUES(element)[:1]:
-            self.error(
-                f"{etree.QName(other).localname} is not read: ovaregen reads the values of "
-                "ItemData elements (Value attribute)",
-                other.sourceline,
-            )
 
     def group(
         self, element: etree._Element, subject: str, visit: str, event_oid: str, event_line: int
@@ -284,14 +272,30 @@ class OdmParse:
             rank = int(key) if key.isdigit() else 0
             row = table.row((subject, group_oid, key), subject, "", at, rank)
         rows, found, values = table.value_row, table.value_oid, table.value_text
+        seen = 0
         for item in element.iterchildren(ITEM):
+            seen += 1
             value = item.get("Value")
             if value is not None:  # IsNull="Yes" is an ItemData without a Value (§3.1.4)
                 rows.append(row)
                 found.append(item.get("ItemOID", ""))
                 values.append(value)
+        if seen != len(element):
+            self.others(element)
         if len(rows) >= FLUSH:
             table.flush()
+
+    def others(self, element: etree._Element) -> None:
+        """An error for the first value element that is not an ItemData (a typed
+        ItemDataString, ItemDataInteger …, which ovaregen does not read)."""
+        for other in element.iterchildren():
+            if other.tag != ITEM and other.tag not in _NOT_VALUES:
+                self.error(
+                    f"{etree.QName(other).localname} is not read: ovaregen reads the values of "
+                    "ItemData elements (Value attribute)",
+                    other.sourceline,
+                )
+                return
 
     def define(self) -> None:
         """The tables and columns of the file's metadata (module docstring)."""
