@@ -184,3 +184,13 @@ def test_a_typed_item_data_is_refused_naming_it(tmp_path: Path) -> None:
         "ItemDataString is not read: ovaregen reads the values of ItemData elements (Value "
         "attribute)"
     ]
+
+
+def test_an_item_group_of_no_table_is_refused_at_its_line(tmp_path: Path) -> None:
+    _, protocol, out, text = _study_c(tmp_path)
+    fragment = '<ItemGroupDef OID="IG.participants.screening"'
+    out.write_text(text.replace(fragment, '<ItemGroupDef OID="IG.shoes.screening"', 1))
+    errors = _errors(out, protocol)
+    assert errors[0].value == "IG.shoes.screening"
+    assert "names no table" in errors[0].message
+    assert errors[0].line == _line_of(text, fragment)

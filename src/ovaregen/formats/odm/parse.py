@@ -119,6 +119,7 @@ class OdmParse:
         }
         self.item_defs: dict[str, tuple[str, str]] = {}
         self.group_items: dict[str, list[str]] = {}
+        self.group_lines: dict[str, int | None] = {}
         self.tables = {DatasetFile.PARTICIPANTS: Table(DatasetFile.PARTICIPANTS)}
         self.group_table: dict[str, DatasetFile] = {}
         self.item_column: dict[str, tuple[DatasetFile, int, bool]] = {}
@@ -150,7 +151,9 @@ class OdmParse:
                     )
                 elif tag == GROUP_DEF:
                     refs = element.iterchildren(ITEM_REF)
-                    self.group_items[element.get("OID", "")] = [r.get("ItemOID", "") for r in refs]
+                    oid = element.get("OID", "")
+                    self.group_items[oid] = [r.get("ItemOID", "") for r in refs]
+                    self.group_lines[oid] = element.sourceline
         except etree.XMLSyntaxError as error:
             after = f" (after line {line})" if line and not error.lineno else ""
             self.error(f"not an XML file: {plain(str(error.msg))}{after}", error.lineno or line)
@@ -308,6 +311,7 @@ class OdmParse:
             self.item_column,
             self.findings,
             self.label,
+            self.group_lines,
         )
         if self.findings:
             raise RefusedError
@@ -321,8 +325,10 @@ def _define(
     item_column: dict[str, tuple[DatasetFile, int, bool]],
     findings: list[Finding],
     label: str,
+    lines: dict[str, int | None],
 ) -> None:
-    """The tables and columns of the file's metadata (module docstring)."""
+    """The tables and columns of the file's metadata (module docstring); a finding names the
+    line of its ItemGroupDef."""
     for group, items in group_items.items():
         file = oids.table_of_group(group)
         if file is None:
@@ -332,6 +338,7 @@ def _define(
                     label,
                     f"ItemGroupDef {group} names no table of the dataset "
                     "(expected IG.<table>.<form>)",
+                    line=lines.get(group),
                     value=group,
                     expected=", ".join(f"IG.{f.value}.…" for f in DatasetFile),
                 )
@@ -350,6 +357,7 @@ def _define(
                         f"ItemOID {oid} of ItemGroupDef {group} is not a column of "
                         f"{file.file_name} (expected IT.{file.value}.<column>, defined by an "
                         "ItemDef)",
+                        line=lines.get(group),
                         value=oid,
                     )
                 )
@@ -362,6 +370,7 @@ def _define(
                         Severity.ERROR,
                         label,
                         f"ItemDef {oid} is named {name}, not its column {column}",
+                        line=lines.get(group),
                         value=name,
                         expected=column,
                     )
