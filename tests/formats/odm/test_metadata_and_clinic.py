@@ -104,6 +104,12 @@ def test_every_woman_is_a_subject_with_her_site(cohort: tuple[Dataset, Protocol,
     if "site" in dataset.participants.columns:
         sites = set(dataset.participants.get_column("site").drop_nulls())
         assert set(_xpath(path, "//o:AdminData/o:Location[@LocationType='Site']/@Name")) == sites
+        tree = etree.parse(str(path))
+        for pid, site in dataset.participants.select("participant_id", "site").iter_rows():
+            refs = tree.xpath(
+                f"//o:SubjectData[@SubjectKey='{pid}']/o:SiteRef/@LocationOID", namespaces=ODM
+            )
+            assert refs == ([] if site is None else [f"LOC.{site}"]), pid
 
 
 def _records() -> ClinicRecords:

@@ -1,9 +1,10 @@
 """``--from odm``: a CDISC ODM 1.3.2 file read back into the study dataset and validated as
 ``ovaregen validate`` validates a folder (``io.reader.validate_tables``): all or nothing.
 
-The file is validated against the ODM 1.3.2 XSD while it is parsed (``formats.odm.schema``;
-lxml ``iterparse``, each woman's elements freed once read): a file that is not XML or breaks
-the schema is refused with the parser's or the schema's message and its line, nothing read.
+The file is validated against the ODM 1.3.2 XSD as it is parsed (``formats.odm.parse``: lxml
+``iterparse``, each SubjectData checked as a tree of its own and freed once read, the rest of
+the file checked at the end): a file that is not XML or breaks the schema is refused with the
+parser's or the schema's message and its line, nothing read.
 
 The file's own MetaDataVersion says which columns it holds (ODM 1.3.2 §3.1.1.3): each
 ItemGroupDef ``IG.<table>.<form>`` gives a table of the dataset, its ItemRefs the table's
