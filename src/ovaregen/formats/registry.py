@@ -17,6 +17,7 @@ from pathlib import Path
 from ovaregen.domain.protocols import Protocol
 from ovaregen.formats import redcap
 from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.dataset_json import read_dataset_json, write_dataset_json
 from ovaregen.formats.errors import FormatError
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
@@ -83,6 +84,12 @@ CODECS: dict[Format, Codec] = {
         "a REDCap project: data dictionary, events, instrument designations and records (CSV)",
         write=redcap.write,
         read=redcap.read,
+    ),
+    Format.DATASET_JSON: Codec(
+        Format.DATASET_JSON,
+        "CDISC Dataset-JSON v1.1: a folder of one <table>.json per table",
+        write=write_dataset_json,
+        read=read_dataset_json,
     ),
 }
 
