@@ -1,0 +1,220 @@
+"""Apache Parquet both ways (issue 14 item 5): ``--to parquet`` writes a folder of one
+``<table>.parquet`` per table of the dataset; ``--from parquet`` reads such a folder, or
+Parquet files of the same columns written elsewhere (pandas ``to_parquet``, R ``arrow``).
+
+Written with pyarrow (Parquet format 2.6, snappy), one column per dictionary variable the source
+supplied, then its extra columns (string), in the dictionary's types: number ``double``,
+integer ``int64``, yes/no ``bool``, date ``date32`` (days, no time of day), text and choices
+``string``. Choices are plain strings, not dictionary (categorical) columns: pandas would read
+a categorical column as ``Categorical`` and R as ``factor``, whose levels and comparisons
+surprise an analyst; Parquet's dictionary *encoding* (pyarrow's default) already stores each
+choice once, and the allowed choices are in the field metadata. Every field carries key-value
+metadata (Parquet ``KeyValue``, Arrow field metadata): ``description``, ``unit`` (when the
+dictionary has one), ``kind``, ``choices`` (a JSON list); the file carries ``ovaregen`` (JSON:
+table, label, protocol, ovaregen version).
+
+Reading: pyarrow reads each file, polars takes its columns in their Parquet types and
+``formats.typed.read_tables`` turns them into the interchange text and validates them as
+``ovaregen validate`` does, so a value of the wrong type (text in a number column, a number in
+a date column) is a finding naming file, row, column and value. pandas' conventions are
+undone: its index columns (``__index_level_N__``) are not data, NaN in a float column is a
+missing value; a timestamp column counts as dates when every time of day is midnight, else it
+is read as text (and refused where the dictionary wants a date).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.variables import DatasetFile, Kind
+from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.folder import FileWriter, write_folder
+from ovaregen.formats.tables import TABLE_LABELS, ovaregen_version
+from ovaregen.formats.typed import TypedTable, read_tables, tables_of, variable_of
+from ovaregen.io.dataset import Dataset, Finding, Severity
+from ovaregen.io.reader import ValidationReport
+
+SUFFIX = ".parquet"
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    Kind.TEXT: pa.string(),
+    Kind.CHOICE: pa.string(),
+    Kind.INTEGER: pa.int64(),
+    Kind.NUMBER: pa.float64(),
+    Kind.BOOLEAN: pa.bool_(),
+    Kind.DATE: pa.date32(),
+}
+"""The Arrow (Parquet logical) type of each kind of the dictionary; an extra column is string."""
+_PANDAS_INDEX = "__index_level_"
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def write_parquet(
+    dataset: Dataset, protocol: Protocol, out: Path, records: ClinicRecords
+) -> list[Path]:
+    """Write ``<table>.parquet`` for each table of the dataset into the folder ``out``
+    (module docstring)."""
+    del records  # the audit trail and signatures have no place in a table (ODM holds them)
+    writers: dict[str, FileWriter] = {
+        f"{file.value}{SUFFIX}": _writer(arrow_table(file, frame, protocol))
+        for file, frame in tables_of(dataset).items()
+    }
+    return write_folder(out, writers)
+
+
+def _writer(table: pa.Table) -> FileWriter:
+    def write(path: Path) -> None:
+        pq.write_table(table, path, compression="snappy")
+
+    return write
+
+
+def arrow_schema(file: DatasetFile, columns: list[str], protocol: Protocol) -> pa.Schema:
+    """The Arrow schema a table is written with: types and metadata (module docstring)."""
+    fields = []
+    for name in columns:
+        variable = variable_of(file, name)
+        if variable is None:
+            fields.append(pa.field(name, pa.string(), metadata={b"description": b"extra column"}))
+            continue
+        metadata = {
+            b"description": variable.description.encode(),
+            b"kind": variable.kind.value.encode(),
+        }
+        if variable.unit:
+            metadata[b"unit"] = variable.unit.encode()
+        if variable.choices:
+            metadata[b"choices"] = json.dumps(list(variable.choices)).encode()
+        fields.append(pa.field(name, ARROW_TYPES[variable.kind], metadata=metadata))
+    note = {
+        "table": file.value,
+        "label": TABLE_LABELS[file],
+        "protocol": protocol.name,
+        "ovaregen_version": ovaregen_version(),
+    }
+    return pa.schema(fields, metadata={b"ovaregen": json.dumps(note).encode()})
+
+
+def arrow_table(file: DatasetFile, frame: pl.DataFrame, protocol: Protocol) -> pa.Table:
+    """One table in the dictionary's Arrow types, with its metadata."""
+    extras = [c for c in frame.columns if variable_of(file, c) is None]
+    frame = frame.with_columns(pl.col(c).cast(pl.String) for c in extras)
+    schema = arrow_schema(file, frame.columns, protocol)
+    return frame.to_arrow().cast(schema)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_parquet(source: Path, protocol: Protocol, options: object) -> ValidationReport:
+    """The report on the Parquet folder (or one file) at ``source`` (module docstring); never
+    raises on bad content."""
+    del options
+    source = Path(source)
+    findings: list[Finding] = []
+    tables: dict[DatasetFile, TypedTable] = {}
+    for file, path in _table_files(source, findings).items():
+        frame = read_frame(path, findings)
+        if frame is not None:
+            tables[file] = TypedTable(path.name, frame)
+    if any(f.severity is Severity.ERROR for f in findings):
+        return read_tables(str(source), {}, findings, protocol)
+    return read_tables(str(source), tables, findings, protocol)
+
+
+def _table_files(source: Path, findings: list[Finding]) -> dict[DatasetFile, Path]:
+    """The ``<table>.parquet`` files of the folder, by table (names matched case-insensitively)."""
+    if source.is_file():
+        candidates = [source]
+    elif source.is_dir():
+        candidates = sorted(p for p in source.iterdir() if p.suffix.lower() == SUFFIX)
+    else:
+        findings.append(Finding(Severity.ERROR, source.name, "no such file or folder"))
+        return {}
+    by_name = {file.value: file for file in DatasetFile}
+    found: dict[DatasetFile, Path] = {}
+    for path in candidates:
+        file = by_name.get(path.stem.lower())
+        if file is None or file in found:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    path.name,
+                    "not read: not a table of the dataset",
+                    expected=", ".join(f"{f.value}{SUFFIX}" for f in DatasetFile),
+                )
+            )
+            continue
+        found[file] = path
+    if DatasetFile.PARTICIPANTS not in found:
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                f"participants{SUFFIX}",
+                f"missing: a Parquet dataset has participants{SUFFIX}",
+            )
+        )
+    return found
+
+
+def read_frame(path: Path, findings: list[Finding]) -> pl.DataFrame | None:
+    """One Parquet file as a polars frame of its own types (pandas' conventions undone, module
+    docstring); None, with a finding, for a file that is not Parquet or has a column that holds
+    no single values (a list, a struct, bytes)."""
+    label = path.name
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as error:
+        findings.append(Finding(Severity.ERROR, label, f"not read as Parquet: {error}"))
+        return None
+    keep = [name for name in table.column_names if not name.startswith(_PANDAS_INDEX)]
+    table = table.select(keep)
+    refused = False
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    label,
+                    f"a column of {field.type} is not read: each cell holds one value",
+                    column=field.name,
+                    value=str(field.type),
+                    expected="string, double, int64, bool or date32",
+                )
+            )
+            refused = True
+    if refused:
+        return None
+    try:
+        frame = pl.from_arrow(table)
+    except (pl.exceptions.PolarsError, pa.ArrowException) as error:
+        findings.append(Finding(Severity.ERROR, label, f"not read as Parquet: {error}"))
+        return None
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(_undone(frame.get_column(c)) for c in frame.columns)
+
+
+def _undone(series: pl.Series) -> pl.Series:
+    """pandas' conventions undone (module docstring): NaN as missing, midnight timestamps as
+    dates, other timestamps as ISO 8601 text."""
+    dtype = series.dtype
+    if dtype.is_float():
+        return series.fill_nan(None)
+    if isinstance(dtype, pl.Datetime):
+        times = series.drop_nulls()
+        if (times.dt.truncate("1d") == times).all():
+            return series.dt.date()
+        return series.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        return series.cast(pl.String)
+    return series
