@@ -281,8 +281,8 @@ def read_document(path: Path, findings: list[Finding]) -> pl.DataFrame:
 def _parsed(path: Path, findings: list[Finding]) -> object:
     label = path.name
 
-    def refuse(message: str, line: int | None = None) -> _Refused:
-        findings.append(Finding(Severity.ERROR, label, message, line=line))
+    def refuse(message: str) -> _Refused:
+        findings.append(Finding(Severity.ERROR, label, message))
         return _Refused()
 
     def no_constant(token: str) -> object:
@@ -297,7 +297,8 @@ def _parsed(path: Path, findings: list[Finding]) -> object:
     try:
         return json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as error:
-        raise refuse(f"not JSON: {error.msg} (column {error.colno})", error.lineno) from None
+        where = f"line {error.lineno}, column {error.colno} of the text"
+        raise refuse(f"not JSON: {error.msg} ({where})") from None
     except ValueError as error:
         raise refuse(f"not JSON: {error}") from None
 
