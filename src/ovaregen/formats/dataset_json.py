@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,8 @@ JSON_TYPES: dict[str, tuple[type, ...]] = {
 a date are strings, a float or double any JSON number."""
 _JSON_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _LISTED = 5
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+"""What a JSON string must escape (RFC 8259 §7): a quote, a backslash, a control character."""
 """The values of one kind of problem a finding lists, per column."""
 
 
@@ -147,9 +150,9 @@ def document_text(
         "columns": columns_of(file, frame),
     }
     head = json.dumps(metadata, ensure_ascii=False, indent=2)
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    rows = ",\n    ".join(map(encode, _json_ready(file, frame).iter_rows()))
-    return f'{head[:-2]},\n  "rows": [\n    {rows}\n  ]\n}}\n'
+    rows = json_rows(file, frame)
+    body = rows.str.join(",\n    ").item() if rows.len() else ""
+    return f'{head[:-2]},\n  "rows": [\n    {body}\n  ]\n}}\n'
 
 
 def columns_of(file: DatasetFile, frame: pl.DataFrame) -> list[dict[str, object]]:
@@ -177,17 +180,32 @@ def columns_of(file: DatasetFile, frame: pl.DataFrame) -> list[dict[str, object]
     return columns
 
 
-def _json_ready(file: DatasetFile, frame: pl.DataFrame) -> pl.DataFrame:
-    """Dates as ISO 8601 text, extra columns as text; numbers, integers and booleans as they
-    are (JSON's own)."""
-    return frame.select(
-        pl.col(name).dt.strftime("%Y-%m-%d")
-        if frame.schema[name] == pl.Date
-        else pl.col(name)
-        if variable_of(file, name) is not None
-        else pl.col(name).cast(pl.String)
-        for name in frame.columns
-    )
+def json_rows(file: DatasetFile, frame: pl.DataFrame) -> pl.Series:
+    """Each row as the text of its JSON array, built column by column (no Python per row):
+    numbers by polars' shortest round-trip text (a JSON number that parses back to the same
+    double), integers as digits, booleans ``true``/``false``, dates as quoted ISO 8601, text
+    (and extra columns) quoted, escaped as ``json.dumps`` escapes where it holds a quote, a
+    backslash or a control character (RFC 8259 §7); a missing value ``null``."""
+    if not frame.width:
+        return pl.Series("row", ["[]"] * frame.height, dtype=pl.String)
+    cells = [_json_cells(file, frame.get_column(name)).fill_null("null") for name in frame.columns]
+    joined = pl.concat_str(cells, separator=", ")
+    return pl.select(pl.concat_str(pl.lit("["), joined, pl.lit("]"))).to_series().alias("row")
+
+
+def _json_cells(file: DatasetFile, column: pl.Series) -> pl.Series:
+    variable = variable_of(file, column.name)
+    dtype = column.dtype
+    if variable is not None and dtype == pl.Date:
+        return '"' + column.dt.strftime("%Y-%m-%d") + '"'
+    if variable is not None and (dtype.is_numeric() or dtype == pl.Boolean):
+        return column.cast(pl.String)
+    text = column.cast(pl.String)
+    escaped = text.filter(text.str.contains(_NEEDS_ESCAPE)).unique()
+    if not escaped.len():
+        return '"' + text + '"'
+    encoded = pl.Series(list(map(encode_basestring, escaped.to_list())), dtype=pl.String)
+    return text.replace_strict(escaped, encoded, default='"' + text + '"')
 
 
 def _refuse_non_finite(label: str, frame: pl.DataFrame) -> None:

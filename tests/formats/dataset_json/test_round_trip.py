@@ -21,7 +21,7 @@ from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS, AuditRecord, ClinicRecords
-from ovaregen.formats.dataset_json import read_dataset_json, schema, write_dataset_json
+from ovaregen.formats.dataset_json import json_rows, read_dataset_json, schema, write_dataset_json
 from ovaregen.formats.errors import FormatError
 from ovaregen.formats.typed import tables_of
 from ovaregen.io.dataset import Dataset
@@ -195,3 +195,11 @@ def test_any_valid_dataset_survives_dataset_json(generated: Dataset) -> None:
 def test_the_schema_ships_with_the_package() -> None:
     assert schema()["$schema"] == "https://json-schema.org/draft/2019-09/schema"
     assert DatasetFile.PARTICIPANTS.value == "participants"
+
+
+def test_text_is_escaped_as_the_json_module_escapes_it() -> None:
+    values = ['a"b', "back\\slash", "tab\there", "nl\nx", "é ü 中", "\x01ctl", "plain", None]
+    frame = pl.DataFrame({"participant_id": ["P1"] * len(values), "extra note": values})
+    rows = json_rows(DatasetFile.PARTICIPANTS, frame).to_list()
+    assert [json.loads(row) for row in rows] == [["P1", v] for v in values]
+    assert rows[0] == json.dumps(["P1", 'a"b'], ensure_ascii=False)
