@@ -368,7 +368,9 @@ def _checked_shape(
             Finding(Severity.ERROR, label, "two columns have this name", column=name, value=name)
         )
     width = len(columns)
-    bad = [i for i, row in enumerate(rows) if type(row) is not list or len(row) != width]
+    bad: list[int] = []
+    if set(map(type, rows)) - {list} or set(map(len, rows)) - {width}:
+        bad = [i for i, row in enumerate(rows) if type(row) is not list or len(row) != width]
     for i in bad[:_LISTED]:
         row = rows[i]
         held = f"{len(row)} values" if isinstance(row, list) else "not an array"
@@ -393,7 +395,8 @@ def _series(
     value is not of the JSON type its dataType holds."""
     values = list(values)
     allowed = JSON_TYPES[data_type]
-    if not set(map(type, values)) <= {*allowed, type(None)}:
+    kinds = set(map(type, values))
+    if not kinds <= {*allowed, type(None)}:
         wrong = [(i, v) for i, v in enumerate(values) if v is not None and type(v) not in allowed]
         expected = " or ".join(_JSON_NAMES[t] for t in allowed)
         for i, value in wrong[:_LISTED]:
@@ -420,4 +423,6 @@ def _series(
         except (OverflowError, pl.exceptions.PolarsError):
             # beyond 64 bits: as its digits, for the validator to judge against the dictionary
             return pl.Series(name, [None if v is None else str(v) for v in values], pl.String)
-    return pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64)
+    if int in kinds:  # a JSON integer in a number column is the same number
+        values = [None if v is None else float(v) for v in values]
+    return pl.Series(name, values, dtype=pl.Float64)
