@@ -35,7 +35,7 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile, Kind
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.folder import FileWriter, write_folder
-from ovaregen.formats.tables import TABLE_LABELS, ovaregen_version
+from ovaregen.formats.tables import TABLE_LABELS, ovaregen_version, table_files
 from ovaregen.formats.typed import TypedTable, read_tables, tables_of, variable_of
 from ovaregen.io.dataset import Dataset, Finding, Severity
 from ovaregen.io.reader import ValidationReport
@@ -120,48 +120,13 @@ def read_parquet(source: Path, protocol: Protocol, options: object) -> Validatio
     source = Path(source)
     findings: list[Finding] = []
     tables: dict[DatasetFile, TypedTable] = {}
-    for file, path in _table_files(source, findings).items():
+    for file, path in table_files(source, SUFFIX, "Parquet", findings).items():
         frame = read_frame(path, findings)
         if frame is not None:
             tables[file] = TypedTable(path.name, frame)
     if any(f.severity is Severity.ERROR for f in findings):
         return read_tables(str(source), {}, findings, protocol)
     return read_tables(str(source), tables, findings, protocol)
-
-
-def _table_files(source: Path, findings: list[Finding]) -> dict[DatasetFile, Path]:
-    """The ``<table>.parquet`` files of the folder, by table (names matched case-insensitively)."""
-    if source.is_file():
-        candidates = [source]
-    elif source.is_dir():
-        candidates = sorted(p for p in source.iterdir() if p.suffix.lower() == SUFFIX)
-    else:
-        findings.append(Finding(Severity.ERROR, source.name, "no such file or folder"))
-        return {}
-    by_name = {file.value: file for file in DatasetFile}
-    found: dict[DatasetFile, Path] = {}
-    for path in candidates:
-        file = by_name.get(path.stem.lower())
-        if file is None or file in found:
-            findings.append(
-                Finding(
-                    Severity.WARNING,
-                    path.name,
-                    "not read: not a table of the dataset",
-                    expected=", ".join(f"{f.value}{SUFFIX}" for f in DatasetFile),
-                )
-            )
-            continue
-        found[file] = path
-    if DatasetFile.PARTICIPANTS not in found:
-        findings.append(
-            Finding(
-                Severity.ERROR,
-                f"participants{SUFFIX}",
-                f"missing: a Parquet dataset has participants{SUFFIX}",
-            )
-        )
-    return found
 
 
 def read_frame(path: Path, findings: list[Finding]) -> pl.DataFrame | None:

@@ -1,5 +1,5 @@
-"""What Dataset-JSON and Parquet say about a table beside its columns: its description, its key
-columns, and the version of ovaregen that wrote it.
+"""What Dataset-JSON and Parquet share about tables: a table's description, its key columns,
+the version of ovaregen that wrote it, and how a folder's ``<table>.<suffix>`` files are found.
 
 Keys are the columns that identify a row (INTERCHANGE.md): a woman by ``participant_id``, a
 follow-up visit by woman and ``visit``, a G-CSF day by woman and ``day``; a woman may have
@@ -10,8 +10,10 @@ have no key (Dataset-JSON v1.1 §"Column Metadata", ``keySequence``: optional).
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from ovaregen.domain.variables import DatasetFile
+from ovaregen.io.dataset import PROVENANCE_FILE, Finding, Severity
 
 TABLE_LABELS = {
     DatasetFile.PARTICIPANTS: "Participants: one row per woman",
@@ -34,3 +36,43 @@ def ovaregen_version() -> str:
         return version("ovaregen")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def table_files(
+    source: Path, suffix: str, format_name: str, findings: list[Finding]
+) -> dict[DatasetFile, Path]:
+    """The ``<table><suffix>`` files of the folder ``source`` (or the one file), by table, names
+    matched case-insensitively; another file of the suffix is a warning (not read), a missing
+    ``participants<suffix>`` an error."""
+    if source.is_file():
+        candidates = [source]
+    elif source.is_dir():
+        candidates = sorted(p for p in source.iterdir() if p.suffix.lower() == suffix)
+    else:
+        findings.append(Finding(Severity.ERROR, source.name, "no such file or folder"))
+        return {}
+    by_name = {file.value: file for file in DatasetFile}
+    found: dict[DatasetFile, Path] = {}
+    for path in candidates:
+        file = by_name.get(path.stem.lower())
+        if file is None or file in found:
+            if path.name != PROVENANCE_FILE:
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        path.name,
+                        "not read: not a table of the dataset",
+                        expected=", ".join(f"{f.value}{suffix}" for f in DatasetFile),
+                    )
+                )
+            continue
+        found[file] = path
+    if DatasetFile.PARTICIPANTS not in found:
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                f"participants{suffix}",
+                f"missing: a {format_name} dataset has participants{suffix}",
+            )
+        )
+    return found
