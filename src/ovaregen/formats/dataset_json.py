@@ -363,12 +363,14 @@ def _series(
     if not kinds <= {*allowed, type(None)}:
         wrong = [(i, v) for i, v in enumerate(values) if v is not None and type(v) not in allowed]
         expected = " or ".join(_JSON_NAMES[t] for t in allowed)
+        article = "an" if data_type[0] in "aeio" else "a"
         for i, value in wrong[:_LISTED]:
+            held = _JSON_NAMES.get(type(value), "a value")
             findings.append(
                 Finding(
                     Severity.ERROR,
                     label,
-                    f"a {data_type} column holds {_JSON_NAMES.get(type(value), 'a value')} "
+                    f"{article} {data_type} column holds {held} "
                     f"{json.dumps(value, ensure_ascii=False)}",
                     line=i + 1,
                     column=name,

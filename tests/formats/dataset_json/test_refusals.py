@@ -154,3 +154,15 @@ def test_a_dataset_json_from_elsewhere_with_whole_numbers_reads(
     code, output = _convert(export, ["--from", "dataset-json"], tmp_path / "back")
     assert code == 0, output
     assert_same(read_dataset(tmp_path / "back"), dataset)
+
+
+def test_a_boolean_in_an_integer_column_names_row_column_and_value(
+    export: Path, tmp_path: Path
+) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["rows"][0][_column(document, "afc")] = True
+
+    _edit(export, "participants.json", change)
+    output = _refused(export, tmp_path)
+    assert "participants.json row 1, column afc" in output
+    assert "an integer column holds true or false true" in output
