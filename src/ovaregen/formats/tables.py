@@ -9,6 +9,7 @@ have no key (Dataset-JSON v1.1 §"Column Metadata", ``keySequence``: optional).
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -30,6 +31,7 @@ KEYS: dict[DatasetFile, tuple[str, ...]] = {
 }
 
 
+@cache
 def ovaregen_version() -> str:
     """The installed ovaregen's version (``0+unknown`` when run from a bare source tree)."""
     try:
