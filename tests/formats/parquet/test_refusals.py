@@ -120,3 +120,19 @@ def test_a_choice_not_in_the_dictionary_names_row_column_and_value(
     _replace_column(path, "status", pa.array(status).dictionary_encode())
     output = _refused(export, tmp_path)
     assert "participants.parquet row 1, column status" in output and '"finished"' in output
+
+
+def test_infinity_is_refused_and_nan_is_a_missing_value(export: Path, tmp_path: Path) -> None:
+    """pandas writes a missing float as NaN: read as missing; infinity is no age."""
+    path = export / "participants.parquet"
+    ages = pq.read_table(path).column("age_years").to_pylist()
+    ages[0], ages[1] = float("inf"), float("nan")
+    _replace_column(path, "age_years", pa.array(ages, pa.float64()))
+    output = _refused(export, tmp_path)
+    assert "participants.parquet row 1, column age_years" in output and '"inf"' in output
+    assert "row 2" not in output
+    ages[0] = 30.0
+    _replace_column(path, "age_years", pa.array(ages, pa.float64()))
+    code, output = _convert(export, ["--from", "parquet"], tmp_path / "back")
+    assert code == 0, output
+    assert read_dataset(tmp_path / "back").participants["age_years"][1] is None
