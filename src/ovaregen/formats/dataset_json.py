@@ -18,17 +18,20 @@ and its schema (``formats/schemas/dataset.schema.json``, vendored) say:
   label: ``Anti-Müllerian hormone (ng/mL)``.
 
 JSON has no NaN or infinity: a writer refuses them (``FormatError``), a reader reports them.
-Reading checks what the schema cannot: ``records`` equal to the number of rows, every row an
-array as wide as ``columns``, every value of the JSON type of its column's ``dataType``; the
-metadata (everything but the rows) is checked against the schema itself. Then the tables are
-validated as ``ovaregen validate`` validates a folder (``formats.typed.read_tables``).
+Reading takes ``<table>.json`` and also Dataset-JSON's NDJSON representation ``<table>.ndjson``
+(``doc/dataset-json-ndjson1-1.md``: line 1 the metadata, then one row array a line; read, not
+written). Reading checks what the schema cannot: ``records`` equal to the number of rows,
+every row an array as wide as ``columns``, every value of the JSON type of its column's
+``dataType``; the metadata (everything but the rows) is checked against the schema itself.
+Then the tables are validated as ``ovaregen validate`` validates a folder
+(``formats.typed.read_tables``).
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -52,6 +55,9 @@ from ovaregen.io.reader import ValidationReport
 
 VERSION = "1.1.0"
 SUFFIX = ".json"
+NDJSON_SUFFIX = ".ndjson"
+SUFFIXES = (SUFFIX, NDJSON_SUFFIX)
+"""Dataset-JSON's NDJSON representation (read, not written)."""
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
 DATA_TYPES: dict[Kind, str] = {
     Kind.TEXT: "string",
@@ -236,7 +242,7 @@ def read_dataset_json(source: Path, protocol: Protocol, options: object) -> Vali
     source = Path(source)
     findings: list[Finding] = []
     tables: dict[DatasetFile, TypedTable] = {}
-    for file, path in table_files(source, SUFFIX, "Dataset-JSON", findings).items():
+    for file, path in table_files(source, SUFFIXES, "Dataset-JSON", findings).items():
         try:
             tables[file] = TypedTable(path.name, read_document(path, findings))
         except _Refused:
@@ -298,12 +304,37 @@ def _parsed(path: Path, findings: list[Finding]) -> object:
     except UnicodeDecodeError as error:
         raise refuse(f"not UTF-8 (byte {error.start}): JSON text is UTF-8") from None
     try:
+        if path.suffix.lower() == NDJSON_SUFFIX:
+            return _ndjson_document(text, no_constant)
         return json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno} of the text"
         raise refuse(f"not JSON: {error.msg} ({where})") from None
     except ValueError as error:
         raise refuse(f"not JSON: {error}") from None
+
+
+def _ndjson_document(text: str, no_constant: Callable[[str], object]) -> object:
+    """An NDJSON file (``doc/dataset-json-ndjson1-1.md``: line 1 the metadata object, each
+    further line one row array) as the document of the JSON representation."""
+    lines = text.splitlines()
+    metadata: object = None
+    rows: list[object] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, parse_constant=no_constant)
+        except json.JSONDecodeError as error:
+            where = f"line {number}, column {error.colno} of the text"
+            raise ValueError(f"{error.msg} ({where})") from None
+        if metadata is None:
+            metadata = value
+        else:
+            rows.append(value)
+    if not isinstance(metadata, dict) or "rows" in metadata:
+        raise ValueError("the first line of an NDJSON file is the metadata object, without rows")
+    return {**metadata, "rows": rows}
 
 
 def _checked_shape(

@@ -41,15 +41,19 @@ def ovaregen_version() -> str:
 
 
 def table_files(
-    source: Path, suffix: str, format_name: str, findings: list[Finding]
+    source: Path, suffixes: str | tuple[str, ...], format_name: str, findings: list[Finding]
 ) -> dict[DatasetFile, Path]:
     """The ``<table><suffix>`` files of the folder ``source`` (or the one file), by table, names
-    matched case-insensitively; another file of the suffix is a warning (not read), a missing
+    matched case-insensitively (the first of ``suffixes`` is the one written); another file of
+    a suffix, or a second file of one table, is a warning (not read), a missing
     ``participants<suffix>`` an error."""
+    if isinstance(suffixes, str):
+        suffixes = (suffixes,)
+    suffix = suffixes[0]
     if source.is_file():
         candidates = [source]
     elif source.is_dir():
-        candidates = sorted(p for p in source.iterdir() if p.suffix.lower() == suffix)
+        candidates = sorted(p for p in source.iterdir() if p.suffix.lower() in suffixes)
     else:
         findings.append(Finding(Severity.ERROR, source.name, "no such file or folder"))
         return {}
