@@ -40,7 +40,6 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
 import polars as pl
 
 from ovaregen.domain.protocols import Protocol
@@ -99,6 +98,8 @@ def schema() -> dict[str, Any]:
 
 def schema_errors(document: object) -> list[str]:
     """What the schema's own validator (its declared draft, 2019-09) finds in ``document``."""
+    import jsonschema  # type: ignore[import-untyped]  # noqa: PLC0415 - only when read
+
     validator = jsonschema.validators.validator_for(schema())(schema())
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or 'top level'}: {error.message}"

@@ -25,11 +25,11 @@ is read as text (and refused where the dictionary wants a date).
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile, Kind
@@ -40,16 +40,28 @@ from ovaregen.formats.typed import TypedTable, read_tables, tables_of, variable_
 from ovaregen.io.dataset import Dataset, Finding, Severity
 from ovaregen.io.reader import ValidationReport
 
+if TYPE_CHECKING:  # pyarrow is imported when a file is written, not by every ovaregen command
+    import pyarrow as pa  # type: ignore[import-untyped]
+
 SUFFIX = ".parquet"
-ARROW_TYPES: dict[Kind, pa.DataType] = {
-    Kind.TEXT: pa.string(),
-    Kind.CHOICE: pa.string(),
-    Kind.INTEGER: pa.int64(),
-    Kind.NUMBER: pa.float64(),
-    Kind.BOOLEAN: pa.bool_(),
-    Kind.DATE: pa.date32(),
-}
-"""The Arrow (Parquet logical) type of each kind of the dictionary; an extra column is string."""
+
+
+@cache
+def arrow_types() -> dict[Kind, pa.DataType]:
+    """The Arrow (Parquet logical) type of each kind of the dictionary; an extra column is
+    string."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    return {
+        Kind.TEXT: pa.string(),
+        Kind.CHOICE: pa.string(),
+        Kind.INTEGER: pa.int64(),
+        Kind.NUMBER: pa.float64(),
+        Kind.BOOLEAN: pa.bool_(),
+        Kind.DATE: pa.date32(),
+    }
+
+
 _PANDAS_INDEX = "__index_level_"
 
 
@@ -70,6 +82,8 @@ def write_parquet(
 
 
 def _writer(table: pa.Table) -> FileWriter:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
+
     def write(path: Path) -> None:
         pq.write_table(table, path, compression="snappy")
 
@@ -78,6 +92,8 @@ def _writer(table: pa.Table) -> FileWriter:
 
 def arrow_schema(file: DatasetFile, columns: list[str], protocol: Protocol) -> pa.Schema:
     """The Arrow schema a table is written with: types and metadata (module docstring)."""
+    import pyarrow as pa  # noqa: PLC0415
+
     fields = []
     for name in columns:
         variable = variable_of(file, name)
@@ -92,7 +108,7 @@ def arrow_schema(file: DatasetFile, columns: list[str], protocol: Protocol) -> p
             metadata[b"unit"] = variable.unit.encode()
         if variable.choices:
             metadata[b"choices"] = json.dumps(list(variable.choices)).encode()
-        fields.append(pa.field(name, ARROW_TYPES[variable.kind], metadata=metadata))
+        fields.append(pa.field(name, arrow_types()[variable.kind], metadata=metadata))
     note = {
         "table": file.value,
         "label": TABLE_LABELS[file],
