@@ -17,7 +17,9 @@ from pathlib import Path
 from ovaregen.domain.protocols import Protocol
 from ovaregen.formats import odm, redcap
 from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.dataset_json import read_dataset_json, write_dataset_json
 from ovaregen.formats.errors import FormatError
+from ovaregen.formats.parquet import read_parquet, write_parquet
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
 from ovaregen.io.writer import write_dataset
@@ -89,6 +91,18 @@ CODECS: dict[Format, Codec] = {
         "one CDISC ODM 1.3.2 XML file (metadata, clinical data, audit records, signatures)",
         write=odm.write,
         read=odm.read,
+    ),
+    Format.DATASET_JSON: Codec(
+        Format.DATASET_JSON,
+        "CDISC Dataset-JSON v1.1: a folder of one <table>.json per table",
+        write=write_dataset_json,
+        read=read_dataset_json,
+    ),
+    Format.PARQUET: Codec(
+        Format.PARQUET,
+        "Apache Parquet: a folder of one <table>.parquet per table, the dictionary's types",
+        write=write_parquet,
+        read=read_parquet,
     ),
 }
 
