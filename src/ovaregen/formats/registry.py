@@ -18,6 +18,8 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.formats import redcap
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.errors import FormatError
+from ovaregen.formats.spss import read_spss, write_spss
+from ovaregen.formats.stata import read_stata, write_stata
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
 from ovaregen.io.writer import write_dataset
@@ -66,6 +68,16 @@ def _write_interchange(
     return sorted(p for p in out.iterdir() if p.is_file())
 
 
+def _read_stata(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_stata(source, protocol)
+
+
+def _read_spss(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_spss(source, protocol)
+
+
 def _read_interchange(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
     del options
     return validate_dataset(source, protocol)
@@ -83,6 +95,18 @@ CODECS: dict[Format, Codec] = {
         "a REDCap project: data dictionary, events, instrument designations and records (CSV)",
         write=redcap.write,
         read=redcap.read,
+    ),
+    Format.STATA: Codec(
+        Format.STATA,
+        "Stata .dta files, one per table, with variable and value labels (formats.stata)",
+        write=write_stata,
+        read=_read_stata,
+    ),
+    Format.SPSS: Codec(
+        Format.SPSS,
+        "SPSS .sav files, one per table, with labels and measure levels (formats.spss)",
+        write=write_spss,
+        read=_read_spss,
     ),
 }
 
