@@ -20,6 +20,7 @@ from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.errors import FormatError
 from ovaregen.formats.spss import read_spss, write_spss
 from ovaregen.formats.stata import read_stata, write_stata
+from ovaregen.formats.xpt import read_xpt, write_xpt
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
 from ovaregen.io.writer import write_dataset
@@ -78,6 +79,11 @@ def _read_spss(source: Path, protocol: Protocol, options: ReadOptions) -> Valida
     return read_spss(source, protocol)
 
 
+def _read_xpt(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_xpt(source, protocol)
+
+
 def _read_interchange(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
     del options
     return validate_dataset(source, protocol)
@@ -107,6 +113,12 @@ CODECS: dict[Format, Codec] = {
         "SPSS .sav files, one per table, with labels and measure levels (formats.spss)",
         write=write_spss,
         read=_read_spss,
+    ),
+    Format.XPT: Codec(
+        Format.XPT,
+        "SAS transport v5 files, one per table, with the alias table aliases.csv (formats.xpt)",
+        write=write_xpt,
+        read=_read_xpt,
     ),
 }
 

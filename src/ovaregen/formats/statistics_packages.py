@@ -59,15 +59,22 @@ def shortened(label: str, limit: int) -> str:
 
 
 def encoded(
-    file: DatasetFile, frame: pl.DataFrame, epoch: dt.date, *, seconds: bool, counts: pl.DataType
+    file: DatasetFile,
+    frame: pl.DataFrame,
+    epoch: dt.date,
+    *,
+    seconds: bool,
+    counts: pl.DataType,
+    choice_codes: bool = True,
 ) -> pl.DataFrame:
     """The table's columns as the format stores them (module docstring): dates as numbers
-    from ``epoch`` (in seconds when ``seconds``), counts as ``counts``."""
+    from ``epoch`` (in seconds when ``seconds``), counts as ``counts``, choices as codes (as
+    their words, the text, unless ``choice_codes``)."""
     columns = []
     for name in frame.columns:
         v = variable_of(file, name)
         column = pl.col(name)
-        if v is None or v.kind is Kind.TEXT:
+        if v is None or v.kind is Kind.TEXT or (v.kind is Kind.CHOICE and not choice_codes):
             columns.append(column.cast(pl.String))
         elif v.kind is Kind.CHOICE:
             codes = {word: code for code, word in enumerate(v.choices, start=1)}
@@ -278,12 +285,16 @@ FileReader = Callable[[Path], Decoded]
 """Reads one file with pyreadstat (raises on a file it cannot read)."""
 
 
+NamesOf = Callable[[DatasetFile, Decoded, str, list[Finding]], Mapping[str, str] | None]
+"""A file's stored name → dataset column (file, what was read, its label, the findings)."""
+
+
 def read_folder(
     source: Path,
     protocol: Protocol,
     extension: str,
     read_file: FileReader,
-    names_of: Callable[[DatasetFile, Decoded, str, list[Finding]], Mapping[str, str] | None],
+    names_of: NamesOf,
 ) -> ValidationReport:
     """Read every ``<table>.<extension>`` of the folder ``source`` (participants required)
     and validate them (``typed.read_tables``); ``names_of`` gives each file's stored → column
