@@ -174,17 +174,22 @@ def _base_name(column: str, limit: int) -> str:
 
 def stored_names(file: DatasetFile, columns: list[str], limit: int) -> dict[str, str]:
     """Column → its name in the file. A dictionary name is kept (each is a valid Stata and
-    SPSS name); an extra column's name is kept when it is ASCII letters, digits and ``_``,
-    starts with a letter, is not a reserved word and has at most ``limit`` characters; else
-    every other character becomes ``_`` (``v_`` before a name not starting with a letter or a
-    reserved word), cut to ``limit``, with ``_2``, ``_3``… when the name is taken (without
-    case: SPSS names ignore it). The original name is the column's label, which the reader
-    takes back."""
+    SPSS name), and so is an extra column's name of ASCII letters, digits and ``_`` that
+    starts with a letter, is not a reserved word, has at most ``limit`` characters and is not
+    taken (without case: SPSS names ignore it). Any other name, in column order: every other
+    character becomes ``_`` (``v_`` before a name not starting with a letter, or a reserved
+    word), cut to ``limit``, with ``_2``, ``_3``… while the name is taken. The original name
+    is then the column's label, which the reader takes back (:func:`column_of`)."""
     taken = {v.name.lower() for v in variables_of(file)}
     names: dict[str, str] = {}
     for column in columns:
         if variable_of(file, column) is not None:
             names[column] = column
+        elif _base_name(column, limit) == column and column.lower() not in taken:
+            names[column] = column
+            taken.add(column.lower())
+    for column in columns:
+        if column in names:
             continue
         name, n = _base_name(column, limit), 1
         while name.lower() in taken:
@@ -193,7 +198,7 @@ def stored_names(file: DatasetFile, columns: list[str], limit: int) -> dict[str,
             name = _base_name(column, limit)[: limit - len(suffix)] + suffix
         taken.add(name.lower())
         names[column] = name
-    return names
+    return {column: names[column] for column in columns}
 
 
 def column_of(file: DatasetFile, stored: str, label: str | None, limit: int) -> str:

@@ -1,0 +1,128 @@
+"""Stata .dta folders read back equal by our reader, and by pandas' own ``read_stata`` /
+``StataReader`` as the documented decoding says: values, variable labels, value labels."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+from hypothesis import HealthCheck, assume, given, settings
+
+from ovaregen.domain.protocols import Protocol, load_protocol
+from ovaregen.domain.variables import DatasetFile, Kind
+from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
+from ovaregen.formats.stata import LABEL_LIMIT, read_stata, write_stata
+from ovaregen.formats.statistics_packages import shortened, stored_names, value_labels_of
+from ovaregen.formats.typed import label_of, tables_of, variable_of
+from ovaregen.io.dataset import Dataset
+from ovaregen.io.findings import render_report
+from ovaregen.io.reader import read_dataset, validate_dataset
+from ovaregen.io.writer import write_dataset
+from tests.formats.cohorts import assert_same
+from tests.formats.generated import datasets
+from tests.formats.statistics_packages.independent import expected, found, same
+
+
+def _read(folder: Path, protocol: Protocol) -> Dataset:
+    report = read_stata(folder, protocol)
+    assert report.dataset is not None, render_report(report)
+    return report.dataset
+
+
+def _pandas_agrees(dataset: Dataset, folder: Path) -> None:
+    """pandas' read_stata gives every value, label and value label the docs promise."""
+    for file, frame in tables_of(dataset).items():
+        path = folder / f"{file.value}.dta"
+        names = stored_names(file, list(frame.columns), 32)
+        read = pd.read_stata(path)
+        assert list(read.columns) == [names[c] for c in frame.columns]
+        assert len(read) == frame.height
+        with pd.io.stata.StataReader(path) as reader:
+            labels = reader.variable_labels()
+            value_labels = list(reader.value_labels().values())
+        for column in frame.columns:
+            wanted = expected(file, frame.get_column(column))
+            assert same(found(read[names[column]]), wanted), (file, column)
+            assert labels[names[column]] == shortened(label_of(file, column), LABEL_LIMIT)
+            v = variable_of(file, column)
+            if v is not None and v.kind in (Kind.CHOICE, Kind.BOOLEAN):
+                assert value_labels_of(v) in value_labels, (file, column)
+                labelled = read[names[column]]
+                if isinstance(labelled.dtype, pd.CategoricalDtype):
+                    categories = set(labelled.cat.categories)
+                    assert categories <= set(value_labels_of(v).values()), (file, column)
+                else:  # pandas makes no categories of a column with no values
+                    assert labelled.isna().all(), (file, column)
+
+
+def test_the_synthetic_cohorts_read_back_equal(
+    stata_cohort: tuple[Dataset, Protocol, Path],
+) -> None:
+    dataset, protocol, folder = stata_cohort
+    assert_same(_read(folder, protocol), dataset)
+
+
+def test_pandas_reads_the_values_and_labels_as_written(
+    stata_cohort: tuple[Dataset, Protocol, Path],
+) -> None:
+    dataset, _, folder = stata_cohort
+    _pandas_agrees(dataset, folder)
+
+
+def test_counts_are_long_numbers_double_and_dates_td(
+    stata_cohort: tuple[Dataset, Protocol, Path],
+) -> None:
+    dataset, _, folder = stata_cohort
+    _, meta = pyreadstat.read_dta(folder / "participants.dta", metadataonly=True)
+    for column in tables_of(dataset)[DatasetFile.PARTICIPANTS].columns:
+        v = variable_of(DatasetFile.PARTICIPANTS, column)
+        if v is None:
+            continue
+        if v.kind is Kind.INTEGER:
+            assert meta.readstat_variable_types[column] == "int32", column
+        if v.kind is Kind.NUMBER:
+            assert meta.readstat_variable_types[column] == "double", column
+        if v.kind is Kind.DATE:
+            assert meta.original_variable_types[column] == "%td", column
+
+
+def test_extra_columns_keep_their_names_through_the_label(tmp_path: Path) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "participants.csv").write_text(
+        "participant_id,age_years,Notes here!,notes-here,notes_here,2nd,in\n"
+        'P1,31,=1+1,"two\nlines",a,b,c\nP2,,,x,,,\n'
+    )
+    dataset = read_dataset(source, protocol)
+    write_stata(dataset, protocol, tmp_path / "out", NO_CLINIC_RECORDS)
+    read = pd.read_stata(tmp_path / "out" / "participants.dta")
+    assert list(read.columns) == [
+        "participant_id",
+        "age_years",
+        "Notes_here_",
+        "notes_here_2",
+        "notes_here",
+        "v_2nd",
+        "v_in",
+    ]
+    back = _read(tmp_path / "out", protocol)
+    assert_same(back, dataset)
+    assert back.participants.get_column("notes-here").to_list() == ["two\nlines", "x"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated=datasets())
+def test_any_valid_dataset_survives_stata(generated: Dataset) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset(generated, Path(tmp) / "interchange")
+        report = validate_dataset(Path(tmp) / "interchange", protocol)
+        assume(report.dataset is not None)
+        dataset = report.dataset
+        assert dataset is not None
+        write_stata(dataset, protocol, Path(tmp) / "stata", NO_CLINIC_RECORDS)
+        assert_same(_read(Path(tmp) / "stata", protocol), dataset)
+        _pandas_agrees(dataset, Path(tmp) / "stata")
