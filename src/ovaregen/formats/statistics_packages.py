@@ -53,9 +53,15 @@ def value_labels_of(variable: Variable | None) -> dict[int | float, str] | None:
     return None
 
 
-def shortened(label: str, limit: int) -> str:
-    """A label cut to ``limit`` characters: the first ``limit - 3`` and ``...`` when longer."""
-    return label if len(label) <= limit else label[: limit - 3] + "..."
+def shortened(label: str, limit: int, *, in_bytes: bool = False) -> str:
+    """A label cut to ``limit`` characters (UTF-8 bytes when ``in_bytes``): when longer, the
+    most whole characters that leave room for ``...``, and ``...``."""
+    if not in_bytes:
+        return label if len(label) <= limit else label[: limit - 3] + "..."
+    encoded = label.encode()
+    if len(encoded) <= limit:
+        return label
+    return encoded[: limit - 3].decode(errors="ignore") + "..."
 
 
 def encoded(

@@ -7,7 +7,7 @@ Version 5 (SAS technical note TS-140) holds names of at most 8 characters, label
   name, alias, label: the full label) beside the files says which, and the reader takes the
   names back from it, refusing a file with a column it does not list;
 - the label is the dictionary's description with its unit (``typed.label_of``) cut to 40
-  characters (``statistics_packages.shortened``), in full in ``aliases.csv``;
+  bytes (UTF-8) (``statistics_packages.shortened``), in full in ``aliases.csv``;
 - a text over 200 bytes (UTF-8) is refused (``FormatError`` naming file, column, row, value),
   and so is a number IBM floating point cannot hold (non-zero and under 16⁻⁶⁵, or over
   16⁶³); every other double is held exactly (56 fraction bits against IEEE's 53);
@@ -84,7 +84,7 @@ def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> tuple[FileWrit
     _refuse_outside_ibm(label, values)
     stored = values.rename({c: aliases[c] for c in frame.columns})
     labels: dict[str, str | None] = {
-        aliases[c]: shortened(label_of(file, c), LABEL_LIMIT) for c in frame.columns
+        aliases[c]: shortened(label_of(file, c), LABEL_LIMIT, in_bytes=True) for c in frame.columns
     }
     formats = {
         aliases[c]: DATE_FORMAT
