@@ -28,6 +28,7 @@ from ovaregen.formats.folder import FileWriter, write_folder
 from ovaregen.formats.statistics_packages import (
     SPSS_EPOCH,
     Decoded,
+    blank_unknown_text,
     encoded,
     names_back,
     read_folder,
@@ -85,6 +86,7 @@ def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:
         if found := value_labels_of(v):
             value_labels[name] = dict(found)
     table = encoded(file, frame, SPSS_EPOCH, seconds=True, counts=pl.Float64()).rename(names)
+    table = blank_unknown_text(table)
 
     def write(path: Path) -> None:
         pyreadstat.write_sav(

@@ -32,6 +32,7 @@ from ovaregen.formats.folder import FileWriter, write_folder
 from ovaregen.formats.statistics_packages import (
     SAS_EPOCH,
     Decoded,
+    blank_unknown_text,
     encoded,
     names_back,
     read_folder,
@@ -84,6 +85,7 @@ def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:
     }
     formats = {names[c]: DATE_FORMAT for c in frame.columns if _kind(file, c) is Kind.DATE}
     table = encoded(file, frame, SAS_EPOCH, seconds=False, counts=pl.Int32()).rename(names)
+    table = blank_unknown_text(table)
 
     def write(path: Path) -> None:
         pyreadstat.write_dta(

@@ -98,6 +98,13 @@ def encoded(
     return frame.select(columns)
 
 
+def blank_unknown_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Unknown text as ``""``, what the three formats store for it (module docstring), written
+    so rather than left to pyreadstat, which fails on a missing ``strL`` (a Stata text over
+    2045 bytes: "A registered string reference was never inserted into any row")."""
+    return frame.with_columns(pl.col(pl.String).fill_null(""))
+
+
 def refuse_unmapped_choices(label: str, file: DatasetFile, frame: pl.DataFrame) -> None:
     """``FormatError`` for a choice value that is not one of the dictionary's words (a
     dataset that was validated has none; this keeps the writer from losing one silently)."""

@@ -34,6 +34,7 @@ from ovaregen.formats.statistics_packages import (
     SAS_EPOCH,
     Decoded,
     NamesOf,
+    blank_unknown_text,
     encoded,
     read_folder,
     refuse_long_text,
@@ -82,7 +83,7 @@ def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> tuple[FileWrit
     values = encoded(file, frame, SAS_EPOCH, seconds=False, counts=pl.Float64(), choice_codes=False)
     refuse_long_text(label, values, TEXT_LIMIT, "SAS transport version 5")
     _refuse_outside_ibm(label, values)
-    stored = values.rename({c: aliases[c] for c in frame.columns})
+    stored = blank_unknown_text(values.rename({c: aliases[c] for c in frame.columns}))
     labels: dict[str, str | None] = {
         aliases[c]: shortened(label_of(file, c), LABEL_LIMIT, in_bytes=True) for c in frame.columns
     }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,10 +12,15 @@ import pyreadstat
 from hypothesis import HealthCheck, assume, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
-from ovaregen.domain.variables import DatasetFile, Kind
+from ovaregen.domain.variables import DatasetFile, Kind, variables_of
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
 from ovaregen.formats.stata import LABEL_LIMIT, read_stata, write_stata
-from ovaregen.formats.statistics_packages import shortened, stored_names, value_labels_of
+from ovaregen.formats.statistics_packages import (
+    RESERVED,
+    shortened,
+    stored_names,
+    value_labels_of,
+)
 from ovaregen.formats.typed import label_of, tables_of, variable_of
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
@@ -126,3 +132,23 @@ def test_any_valid_dataset_survives_stata(generated: Dataset) -> None:
         write_stata(dataset, protocol, Path(tmp) / "stata", NO_CLINIC_RECORDS)
         assert_same(_read(Path(tmp) / "stata", protocol), dataset)
         _pandas_agrees(dataset, Path(tmp) / "stata")
+
+
+def test_every_dictionary_name_is_a_stata_and_spss_name() -> None:
+    for file in DatasetFile:
+        names = [v.name for v in variables_of(file)]
+        assert stored_names(file, names, 32) == {n: n for n in names}
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]{0,30}", n) for n in names), file
+        assert not {n.lower() for n in names} & RESERVED
+
+
+def test_a_long_text_is_a_strl_pandas_reads(tmp_path: Path) -> None:
+    protocol = load_protocol("ucmsc-rct")
+    long = "é" * 3000  # 6000 bytes: over str#'s 2045
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "participants.csv").write_text(f"participant_id,note\nP1,{long}\nP2,\n")
+    dataset = read_dataset(source, protocol)
+    write_stata(dataset, protocol, tmp_path / "out", NO_CLINIC_RECORDS)
+    assert pd.read_stata(tmp_path / "out" / "participants.dta")["note"].tolist() == [long, ""]
+    assert_same(_read(tmp_path / "out", protocol), dataset)
