@@ -3,7 +3,8 @@ file per table of the dataset, written and read with pyreadstat (ReadStat).
 
 Encoding (``docs/formats-stata-spss-sas.md``), the same in the three formats:
 - a choice is a number, its code 1..k in the dictionary's order, with a value label whose text
-  is the dictionary's own word (``1 live_birth``); a boolean is 0 (``no``) or 1 (``yes``);
+  is the dictionary's own word (``1 live_birth``; in SAS transport, which carries no value
+  labels, the word itself); a boolean is 0 (``no``) or 1 (``yes``);
 - a date is a day number (Stata and SAS: days since 1960-01-01) or, in SPSS, seconds since
   1582-10-14, under the format's date display format;
 - a number is a double; a count is a Stata ``long`` (a double in SPSS and SAS, which hold
@@ -267,7 +268,12 @@ def _words(series: pl.Series, variable: Variable, labels: Mapping[float, str] | 
     else:
         words = {float(code): word for code, word in enumerate(variable.choices, start=1)}
     as_number = series.cast(pl.Float64)
-    text = as_number.cast(pl.Int64, strict=False).cast(pl.String)
+    whole = as_number.is_finite() & (as_number == as_number.floor())
+    text = pl.select(
+        pl.when(pl.lit(whole))
+        .then(pl.lit(as_number.cast(pl.Int64, strict=False).cast(pl.String)))
+        .otherwise(pl.lit(as_number.cast(pl.String)))
+    ).to_series()
     named = as_number.replace_strict(words, default=None, return_dtype=pl.String)
     return named.fill_null(text)
 

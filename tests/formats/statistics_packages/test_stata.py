@@ -12,7 +12,7 @@ import pyreadstat
 from hypothesis import HealthCheck, assume, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
-from ovaregen.domain.variables import DatasetFile, Kind, variables_of
+from ovaregen.domain.variables import DatasetFile, Kind, variable, variables_of
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
 from ovaregen.formats.stata import LABEL_LIMIT, read_stata, write_stata
 from ovaregen.formats.statistics_packages import (
@@ -152,3 +152,31 @@ def test_a_long_text_is_a_strl_pandas_reads(tmp_path: Path) -> None:
     write_stata(dataset, protocol, tmp_path / "out", NO_CLINIC_RECORDS)
     assert pd.read_stata(tmp_path / "out" / "participants.dta")["note"].tolist() == [long, ""]
     assert_same(_read(tmp_path / "out", protocol), dataset)
+
+
+def test_a_file_pandas_wrote_is_read_through_its_own_value_labels(tmp_path: Path) -> None:
+    """An independent writer: pandas' ``to_stata`` codes categories from 0, labels them with
+    their text; dates as ``%td``. Our reader takes the words through the labels."""
+    folder = tmp_path / "stata"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "participant_id": ["P1", "P2", "P3"],
+            "status": pd.Categorical(["Completed", None, "Lost to follow up"]),
+            "age_years": [31.0, None, 40.0],
+            "screening_date": pd.to_datetime(["2024-01-02", None, "2023-12-31"]),
+        }
+    ).to_stata(
+        folder / "participants.dta", write_index=False, convert_dates={"screening_date": "td"}
+    )
+    report = read_stata(folder, load_protocol("ucmsc-rct"))
+    assert report.dataset is not None, render_report(report)
+    participants = report.dataset.participants
+    statuses = participants.get_column("status").to_list()  # unknown: the default, as in a CSV
+    assert statuses == ["completed", variable("status").default, "lost_to_follow_up"]
+    assert participants.get_column("age_years").to_list() == [31.0, None, 40.0]
+    assert [str(d) for d in participants.get_column("screening_date")] == [
+        "2024-01-02",
+        "None",
+        "2023-12-31",
+    ]
