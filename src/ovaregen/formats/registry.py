@@ -20,6 +20,9 @@ from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.dataset_json import read_dataset_json, write_dataset_json
 from ovaregen.formats.errors import FormatError
 from ovaregen.formats.parquet import read_parquet, write_parquet
+from ovaregen.formats.spss import read_spss, write_spss
+from ovaregen.formats.stata import read_stata, write_stata
+from ovaregen.formats.xpt import read_xpt, write_xpt
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.reader import ValidationReport, validate_dataset
 from ovaregen.io.writer import write_dataset
@@ -68,6 +71,21 @@ def _write_interchange(
     return sorted(p for p in out.iterdir() if p.is_file())
 
 
+def _read_stata(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_stata(source, protocol)
+
+
+def _read_spss(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_spss(source, protocol)
+
+
+def _read_xpt(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+    del options
+    return read_xpt(source, protocol)
+
+
 def _read_interchange(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
     del options
     return validate_dataset(source, protocol)
@@ -103,6 +121,24 @@ CODECS: dict[Format, Codec] = {
         "Apache Parquet: a folder of one <table>.parquet per table, the dictionary's types",
         write=write_parquet,
         read=read_parquet,
+    ),
+    Format.STATA: Codec(
+        Format.STATA,
+        "Stata .dta files, one per table, with variable and value labels (formats.stata)",
+        write=write_stata,
+        read=_read_stata,
+    ),
+    Format.SPSS: Codec(
+        Format.SPSS,
+        "SPSS .sav files, one per table, with labels and measure levels (formats.spss)",
+        write=write_spss,
+        read=_read_spss,
+    ),
+    Format.XPT: Codec(
+        Format.XPT,
+        "SAS transport v5 files, one per table, with the alias table aliases.csv (formats.xpt)",
+        write=write_xpt,
+        read=_read_xpt,
     ),
 }
 
