@@ -30,13 +30,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic.audit_view import audit_filter, changed_values, shown
+from ovaregen.clinic.audit_view import audit_filter, shown
 from ovaregen.clinic.record_hash import ADVERSE_EVENTS, PREGNANCIES
 from ovaregen.clinic.roles import Role, is_blinded
 from ovaregen.clinic.scope import Access, visible
 from ovaregen.clinic.signatures import CASEBOOK, state
 from ovaregen.clinic.studies import protocol_of
-from ovaregen.clinic.views import Reader, hidden_visits
+from ovaregen.clinic.views import Reader, changes_seen, hidden_visits
 from ovaregen.formats.clinic_records import AuditRecord, ClinicRecords, SignatureRecord
 from ovaregen.io.dataset import Dataset
 from ovaregen.store import audit
@@ -62,7 +62,18 @@ def utc(at: datetime) -> datetime:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else shown(value)
+    """A recorded value as the audit view shows it (``audit_view.shown``); None: no value."""
+    if value is None:
+        return None
+    return value if type(value) is str else shown(value)
+
+
+def before_after(change: Any) -> tuple[str | None, str | None]:
+    """A recorded change as ``(before, after)`` text: ``[old, new]``, or a bare new value
+    (recorded without the old one), as ``audit_view.changed_values`` reads it."""
+    if isinstance(change, list) and len(change) == 2:
+        return _text(change[0]), _text(change[1])
+    return None, _text(change)
 
 
 def _visits(study: str) -> frozenset[str]:
@@ -115,8 +126,8 @@ def audit_records(
                 visit=visit,
                 form=form,
                 changes={
-                    name: (_text(old), _text(new))
-                    for name, old, new in changed_values(entry, reader)
+                    name: before_after(change)
+                    for name, change in sorted(changes_seen(entry, reader).items())
                 },
                 reason=entry.reason,
             )
