@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ovaregen.clinic import ecrf, enrolment, signatures
+from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.exchange import study_dataset
 from ovaregen.clinic.exchange_records import clinic_records
 from ovaregen.clinic.followup import add_event, add_pregnancy
@@ -20,6 +21,7 @@ from ovaregen.clinic.record_hash import ADVERSE_EVENTS, PREGNANCIES
 from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import EVERYWHERE, Access, Grant
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
+from ovaregen.clinic.views import Reader
 from ovaregen.formats.clinic_records import AuditRecord, ClinicRecords
 from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, Participant, User, utc_now
@@ -108,6 +110,14 @@ def _clinic(database: Database, cell_arm: int) -> tuple[str, ...]:
                     "outcome": "recovered",
                 },
                 username="coordinator",
+            )
+            raise_query(
+                session,
+                woman,
+                visit="month_3",
+                variable="afc_post",
+                message="AFC after treatment: check against the scan report",
+                reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
             )
             codes.append(woman.code)
         elsewhere = add_participant(session, study, other, username="coordinator")
@@ -232,6 +242,9 @@ def test_the_records_say_who_when_what_why_in_time_order(
     assert (fixed.username, fixed.action, fixed.participant) == ("coordinator", "update", first)
     assert (fixed.visit, fixed.form) == ("month_3", "month_3")
     assert fixed.changes == {"afc_post": ("4", "5")}
+    queried = [r for r in records.audit if r.participant == first and r.username == "monitor"]
+    assert [(r.visit, r.form, r.action) for r in queried] == [("month_3", "month_3", "create")]
+    assert queried[0].changes["field"] == (None, "month_3.afc_post")
     lists = {r.form for r in records.audit if r.participant == first and not r.visit}
     assert {PREGNANCIES, ADVERSE_EVENTS} <= lists
     signed = [(s.participant, s.form, s.intact) for s in records.signatures]

@@ -17,8 +17,9 @@ The rules:
 - ``visit`` and ``form`` say which of her records an entry or signature is about: a visit's
   eCRF (``form:<visit>``) is that visit and its form; a pregnancy or an adverse event is the
   form ``pregnancies`` / ``adverse_events`` (the lists beside the visits, as signatures name
-  them); an entry that names a form in its changes (a verification, a lock) that form; empty
-  when it is about the woman herself (or her casebook, for a signature).
+  them); an entry that names a form, a visit or a visit's field in its changes (a verification,
+  a lock, a deviation, a data query) that form or visit; empty when it is about the woman
+  herself (or her casebook, for a signature).
 """
 
 from __future__ import annotations
@@ -80,18 +81,26 @@ def _visits(study: str) -> frozenset[str]:
     return frozenset(v.id for v in protocol_of(study).schedule)
 
 
+def _named(entry: AuditEntry, key: str) -> str:
+    """The text an entry's changes give ``key`` (the new value of ``[old, new]``), or ""."""
+    value = entry.changes.get(key)
+    value = value[-1] if isinstance(value, list) and value else value
+    return value if isinstance(value, str) else ""
+
+
 def placed(entry: AuditEntry, visits: frozenset[str]) -> tuple[str, str]:
-    """``(visit, form)`` of the record an entry is about (module docstring)."""
+    """``(visit, form)`` of the record an entry is about (module docstring): its entity (a
+    visit's eCRF, a list row), else what its changes name — a ``form`` (verification, lock),
+    a ``visit`` (deviation), a ``field`` ``visit.variable`` (data query)."""
     if entry.entity.startswith(FORM_ENTITY):
         visit = entry.entity.removeprefix(FORM_ENTITY)
         return visit, visit
     if entry.entity in LIST_FORMS:
         return "", LIST_FORMS[entry.entity]
-    named = entry.changes.get("form")
-    form = named[-1] if isinstance(named, list) and named else named
-    if isinstance(form, str) and form:
-        return (form if form in visits else ""), form
-    return "", ""
+    form = _named(entry, "form")
+    visit = _named(entry, "visit") or _named(entry, "field").partition(".")[0] or form
+    visit = visit if visit in visits else ""
+    return visit, form or visit
 
 
 def _scope_place(scope: str, visits: frozenset[str]) -> tuple[str, str]:
