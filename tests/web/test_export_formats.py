@@ -76,6 +76,7 @@ def test_an_export_in_a_format_zips_its_files_with_the_records(  # type: ignore[
     randomised_cohort(clinic_database, tmp_path)
     page = login("investigator").client.get(f"/studies/{STUDY}")
     assert '<option value="odm">' in page.text and '<option value="redcap">' in page.text
+    assert 'href="/studies/ucmsc-rct/export.zip"' in page.text, "the interchange zip stays a link"
     blinded = login("investigator").client.get(URL, params={"format": "odm"})
     assert blinded.status_code == 200, blinded.text
     assert 'filename="ucmsc-rct-odm.zip"' in blinded.headers["content-disposition"]
