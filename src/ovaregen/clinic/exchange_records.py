@@ -1,7 +1,7 @@
 """What a clinic export carries beside the dataset (issue 14 item 3): the audit trail of the
 exported women and their electronic signatures, as the plain records of
-``formats.clinic_records`` that a format writes (ODM 1.3.2 §3.1.4 AuditRecord, §3.1.5
-Signature).
+``formats.clinic_records`` that a format writes (CDISC ODM 1.3.2: the ``AuditRecord`` and
+``Signature`` elements of ClinicalData).
 
 The rules:
 - the entries are those of the audit view (``clinic.audit_view.audit_filter``) of the study
