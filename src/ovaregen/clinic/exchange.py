@@ -16,9 +16,11 @@ only for a reader allowed to see arms. Import: ``clinic.importing``.
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -33,6 +35,8 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.record import day_columns, home_visit, mobilisation_days
 from ovaregen.domain.schema import canonical_schema
 from ovaregen.domain.variables import DatasetFile, Kind, variables_of
+from ovaregen.formats.clinic_records import ClinicRecords
+from ovaregen.formats.registry import Writer
 from ovaregen.io.dataset import PROVENANCE_FILE, ClinicExport, Dataset
 from ovaregen.io.writer import csv_text, interchange_frame
 from ovaregen.store import audit
@@ -336,4 +340,21 @@ def dataset_zip(dataset: Dataset) -> bytes:
             archive.writestr(name, text)
         if provenance is not None:
             archive.writestr(PROVENANCE_FILE, provenance)
+    return buffer.getvalue()
+
+
+def formatted_zip(
+    dataset: Dataset, protocol: Protocol, write: Writer, records: ClinicRecords, name: str
+) -> bytes:
+    """The files a format's writer writes for the dataset (and the clinic's records), zipped
+    under ``name/`` as the writer lays them out: written in a temporary folder, removed
+    afterwards. ``FormatError`` from the writer passes through: nothing is zipped."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="ovaregen-export-") as folder:
+        out = Path(folder) / name
+        write(dataset, protocol, out, records)
+        files = [out] if out.is_file() else sorted(p for p in out.rglob("*") if p.is_file())
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                archive.write(path, path.relative_to(folder).as_posix())
     return buffer.getvalue()

@@ -2,13 +2,23 @@
 
 Rules (issue 13, item 8 and "Security notes"):
 
-- A token is ``ovr_`` and 43 characters of ``secrets.token_urlsafe(32)``: 256 random bits. It is
-  shown once, when created; the database keeps only its SHA-256. A fast hash is the right one
-  here, unlike for passwords: a password is chosen by a person and guessable, so it needs a slow,
-  salted hash (Argon2) against offline guessing; a 256-bit random secret cannot be guessed
-  whatever the hash's speed, and an unsalted SHA-256 lets a request find its token by an indexed
-  lookup instead of running Argon2 on every API call (as the session cookie's hash does,
-  ``web.sessions``; OWASP Session Management Cheat Sheet).
+- A token is of one of two kinds (``Kind``, kept beside it since revision 0016): a *personal*
+  token is ``ovr_`` and 43 characters of ``secrets.token_urlsafe(32)``: 256 random bits; a
+  *REDCap API* token is 32 upper-case hexadecimal characters of ``secrets.token_hex(16)``: 128
+  random bits, the shape of the tokens REDCap issues, so that an unmodified PyCap client
+  (``redcap.Project`` asserts a 32-character token) or REDCapR reads ``/redcap/api/`` with it.
+  Both are accepted wherever a token is, with the same scope, expiry, revocation and audit. The
+  two shapes cannot be taken for each other (``ovr_`` is not hexadecimal, 47 characters are not
+  32): a presented string is of one kind or malformed, and is looked up by the SHA-256 of its
+  exact text among the tokens of that kind.
+- A token is shown once, when created; the database keeps only its SHA-256. A fast hash is the
+  right one here, unlike for passwords: a password is chosen by a person and guessable, so it
+  needs a slow, salted hash (Argon2) against offline guessing; a random secret of 128 or 256
+  bits cannot be guessed whatever the hash's speed, and an unsalted SHA-256 lets a request find
+  its token by an indexed lookup (the database compares hashes, never the secret in Python, in
+  time that does not depend on how much of it is right) instead of running Argon2 on every API
+  call (as the session cookie's hash does, ``web.sessions``; OWASP Session Management Cheat
+  Sheet).
 - A token acts with exactly its user's rights, as they are at each request: the same role,
   the same permissions, the same blind. Its ``scope`` may only narrow them: ``read`` (the
   default, least privilege: a statistician's script reads) allows GET and HEAD only;
@@ -47,7 +57,10 @@ from ovaregen.store.models import ApiToken, User, utc_now
 ENTITY = "api_token"
 TOKEN_PREFIX = "ovr_"
 TOKEN_PATTERN = re.compile(r"ovr_[A-Za-z0-9_-]{43}")
-"""A token as ``new_secret`` makes it; anything else is refused without a lookup."""
+"""A personal token as ``new_secret`` makes it."""
+REDCAP_PATTERN = re.compile(r"[0-9A-F]{32}")
+"""A REDCap API token as ``new_secret`` makes it; anything matching neither is refused without
+a lookup."""
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 365
 MAX_ACTIVE_TOKENS = 20
@@ -61,6 +74,17 @@ class Scope(StrEnum):
     """GET and HEAD only."""
     WRITE = "write"
     """Also the changes the user's role allows."""
+
+
+class Kind(StrEnum):
+    PERSONAL = "personal"
+    """``ovr_`` and 256 random bits (``TOKEN_PATTERN``)."""
+    REDCAP = "redcap"
+    """32 upper-case hexadecimal characters, 128 random bits (``REDCAP_PATTERN``)."""
+
+
+KIND_LABELS = {Kind.PERSONAL: "personal", Kind.REDCAP: "REDCap API"}
+PATTERNS = {Kind.PERSONAL: TOKEN_PATTERN, Kind.REDCAP: REDCAP_PATTERN}
 
 
 class Action:
@@ -87,8 +111,8 @@ class Refused(StrEnum):
 
 
 REFUSAL_TEXT = {
-    Refused.MALFORMED: "the Authorization header is not a token of this server "
-    "(expected: Authorization: Bearer ovr_…)",
+    Refused.MALFORMED: "the token is not a token of this server (expected: Authorization: "
+    "Bearer ovr_… or a REDCap API token of 32 upper-case hexadecimal characters)",
     Refused.UNKNOWN: "the API token is not valid",
     Refused.REVOKED: "the API token was revoked",
     Refused.EXPIRED: "the API token has expired",
@@ -131,9 +155,17 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def new_secret() -> str:
-    """A new token: the prefix and 256 random bits (``secrets.token_urlsafe(32)``)."""
+def new_secret(kind: Kind = Kind.PERSONAL) -> str:
+    """A new token: the prefix and 256 random bits (``secrets.token_urlsafe(32)``), or for a
+    REDCap API token 128 random bits as 32 upper-case hexadecimal characters."""
+    if kind is Kind.REDCAP:
+        return secrets.token_hex(16).upper()
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def kind_of(presented: str) -> Kind | None:
+    """The kind whose shape ``presented`` has (the shapes are disjoint), or None."""
+    return next((k for k, pattern in PATTERNS.items() if pattern.fullmatch(presented)), None)
 
 
 def secret_hash(secret: str) -> str:
@@ -170,6 +202,13 @@ def _check_days(days: int) -> int:
     return days
 
 
+def _check_kind(kind: str) -> Kind:
+    try:
+        return Kind(kind)
+    except ValueError:
+        raise TokenError(f"a token's kind is 'personal' or 'redcap', not {kind!r}") from None
+
+
 def _check_scope(scope: str) -> Scope:
     try:
         return Scope(scope)
@@ -199,6 +238,7 @@ def _described(token: ApiToken) -> dict[str, object]:
     return {
         "owner": token.user.username,
         "name": token.name,
+        "kind": token.kind,
         "scope": token.scope,
         "expires_at": audit.timestamp(_aware(token.expires_at)),
     }
@@ -212,24 +252,27 @@ def create_token(
     by: str,
     scope: str = Scope.READ,
     expires_days: int = DEFAULT_EXPIRY_DAYS,
+    kind: str = Kind.PERSONAL,
     now: datetime | None = None,
 ) -> Created:
     """A new token of ``user`` (created by ``by``: herself on the web, an operator on the
-    command line); audited. The returned ``secret`` is the only copy of the token."""
+    command line) of ``kind``; audited. The returned ``secret`` is the only copy of it."""
     now = now or utc_now()
     name, chosen, days = _check_name(name), _check_scope(scope), _check_days(expires_days)
+    shape = _check_kind(kind)
     if not user.active:
         raise TokenError(f"{user.username} is disabled: no token can be created for her")
     if _active_count(session, user, now) >= MAX_ACTIVE_TOKENS:
         raise TokenError(
             f"{user.username} holds {MAX_ACTIVE_TOKENS} live tokens already: revoke one first"
         )
-    secret = new_secret()
+    secret = new_secret(shape)
     row = ApiToken(
         token_hash=secret_hash(secret),
         user=user,
         name=name,
         scope=chosen.value,
+        kind=shape.value,
         created_at=now,
         created_by=by,
         expires_at=now + timedelta(days=days),
@@ -290,10 +333,13 @@ def revoke_all(session: Session, user: User, *, by: str, reason: str = "") -> in
 def authenticate(session: Session, presented: str, now: datetime | None = None) -> ApiToken:
     """The live token ``presented`` is, or ``TokenRefusedError`` saying why (malformed, unknown,
     revoked, expired, its user disabled). Reads only."""
-    if not TOKEN_PATTERN.fullmatch(presented):
+    kind = kind_of(presented)
+    if kind is None:
         raise TokenRefusedError(Refusal(Refused.MALFORMED))
     found = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == secret_hash(presented))
+        select(ApiToken).where(
+            ApiToken.token_hash == secret_hash(presented), ApiToken.kind == kind.value
+        )
     ).scalar_one_or_none()
     if found is None:
         raise TokenRefusedError(Refusal(Refused.UNKNOWN))

@@ -135,6 +135,7 @@ def export_dataset(
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from ovaregen.clinic.exchange import record_export, study_dataset  # noqa: PLC0415
+    from ovaregen.clinic.exchange_records import clinic_records  # noqa: PLC0415
     from ovaregen.clinic.scope import EVERYWHERE  # noqa: PLC0415
     from ovaregen.clinic.studies import (  # noqa: PLC0415
         NotFoundError,
@@ -142,7 +143,6 @@ def export_dataset(
         study_named,
     )
     from ovaregen.domain.variables import DatasetFile  # noqa: PLC0415
-    from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS  # noqa: PLC0415
     from ovaregen.formats.errors import FormatError  # noqa: PLC0415
     from ovaregen.formats.registry import writer_of  # noqa: PLC0415
     from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
@@ -181,7 +181,8 @@ def export_dataset(
         with database.read() if read_only else database.transaction() as session:
             found = study_named(session, study)
             dataset = study_dataset(session, found, blinded=blinded, access=access)
-            write(dataset, protocol_of(found.name), out_dir, NO_CLINIC_RECORDS)
+            records = clinic_records(session, found, dataset, access, blinded)
+            write(dataset, protocol_of(found.name), out_dir, records)
             if not read_only:
                 assert exporter is not None  # required above unless read-only
                 record_export(

@@ -12,9 +12,10 @@ never the command line (a command line is seen by every user of the machine: ``p
 Refusals (unreachable server, refused token, an answer that is not REDCap's) are one line,
 never a traceback; exit 1, or 2 for a usage error.
 
-REDCap's tokens are 32 hexadecimal characters and PyCap asserts that length; ovaregen's own
-tokens (``ovr_…``, 256 bits) are longer, so the client here checks the address and the token
-itself (``_Client``) and leaves the rest of PyCap as it is.
+REDCap's tokens are 32 hexadecimal characters and PyCap asserts that length; a clinic's REDCap
+API tokens have it too (``clinic.tokens``), but its personal tokens (``ovr_…``, 256 bits) are
+longer, so the client here checks the address and the token itself (``_Client``: either kind)
+and leaves the rest of PyCap as it is.
 """
 
 from __future__ import annotations

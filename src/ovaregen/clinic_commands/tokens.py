@@ -40,6 +40,14 @@ def token_create(
         bool,
         typer.Option("--write", help="Also allow the changes her role may make (default: read)."),
     ] = False,
+    redcap: Annotated[
+        bool,
+        typer.Option(
+            "--redcap",
+            help="A REDCap API token (32 hexadecimal characters) that PyCap and REDCapR "
+            "accept at /redcap/api/ (default: a personal ovr_ token).",
+        ),
+    ] = False,
     database_url: UrlOpt = None,
 ) -> None:
     """Create a token for a user and print it, this once."""
@@ -57,14 +65,16 @@ def token_create(
                 by=getpass.getuser(),
                 scope=tokens.Scope.WRITE if write else tokens.Scope.READ,
                 expires_days=expires_days,
+                kind=tokens.Kind.REDCAP if redcap else tokens.Kind.PERSONAL,
             )
             number, scope, expires = created.row.id, created.row.scope, created.row.expires_at
+            kind = tokens.KIND_LABELS[tokens.Kind(created.row.kind)]
     except (UserError, tokens.TokenError) as error:
         refuse(f"{error}; nothing was saved")
     finally:
         database.dispose()
     err.print(
-        f"token {number} of {user} ({scope}, expires {_when(expires)}): shown this once, "
+        f"{kind} token {number} of {user} ({scope}, expires {_when(expires)}): shown this once, "
         "keep it like a password",
         markup=False,
     )
@@ -73,8 +83,8 @@ def token_create(
 
 @token_app.command("list")
 def token_list(data: DataOpt, user: UserOpt, database_url: UrlOpt = None) -> None:
-    """List a user's tokens, tab-separated: number, name, scope, created, expires, last used,
-    state."""
+    """List a user's tokens, tab-separated: number, name, scope, kind (personal or redcap),
+    created, expires, last used, state."""
     from ovaregen.clinic import tokens  # noqa: PLC0415
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
@@ -88,6 +98,7 @@ def token_list(data: DataOpt, user: UserOpt, database_url: UrlOpt = None) -> Non
                         str(t.id),
                         t.name,
                         t.scope,
+                        t.kind,
                         _when(t.created_at),
                         _when(t.expires_at),
                         _when(t.last_used_at),

@@ -91,6 +91,8 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     scope: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="personal", server_default="personal")
+    """``personal`` (``ovr_…``) or ``redcap`` (32 hexadecimal characters), revision 0016."""
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     created_by: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]

@@ -1,5 +1,6 @@
 """A clinic served over HTTP for REDCap clients: study ucmsc-rct with a synthetic cohort split
-between sites MAD1 and BCN2, and a read token for each reader:
+between sites MAD1 and BCN2, and for each reader a read token of the REDCap API kind (32
+hexadecimal characters, which PyCap accepts unmodified) and a personal one (``ovr_…``):
 
 - ``investigator`` (every site, blinded), ``statistician`` (every site, unblinded);
 - ``inv.mad`` and ``inv.bcn``: investigators of one site each, of ucmsc-rct only;
@@ -27,7 +28,7 @@ from ovaregen.clinic.importing import import_dataset
 from ovaregen.clinic.scope import Grant
 from ovaregen.clinic.site_access import give
 from ovaregen.clinic.studies import add_site, study_named
-from ovaregen.clinic.tokens import create_token
+from ovaregen.clinic.tokens import Kind, create_token
 from ovaregen.clinic.users import add_user
 from ovaregen.domain.protocols import load_protocol
 from ovaregen.io.dataset import Dataset
@@ -51,6 +52,9 @@ class Clinic:
     base: str
     database: Database
     tokens: dict[str, str]
+    """Each reader's REDCap API token."""
+    personal: dict[str, str]
+    """Each reader's personal token (``ovr_…``), accepted at ``/redcap/api/`` too."""
     sites: dict[str, str]
     folder: Path
 
@@ -77,9 +81,10 @@ def _cohort(folder: Path) -> Dataset:
     return report.dataset
 
 
-def _users(database: Database) -> dict[str, str]:
-    """The site-scoped investigators, and a read token for every reader."""
-    tokens = {}
+def _users(database: Database) -> tuple[dict[str, str], dict[str, str]]:
+    """The site-scoped investigators, and a REDCap API and a personal read token for every
+    reader."""
+    tokens, personal = {}, {}
     with database.transaction() as session:
         add_site(session, code=SITES[1], name="Barcelona", username="test")
         for username, site in (("inv.mad", SITES[0]), ("inv.bcn", SITES[1])):
@@ -87,8 +92,11 @@ def _users(database: Database) -> dict[str, str]:
             give(session, user, [Grant(STUDY, site, "investigator")], by="test")
         for username in READERS:
             user = session.execute(select(User).where(User.username == username)).scalar_one()
-            tokens[username] = create_token(session, user, name="redcap", by="test").secret
-    return tokens
+            tokens[username] = create_token(
+                session, user, name="redcap", by="test", kind=Kind.REDCAP
+            ).secret
+            personal[username] = create_token(session, user, name="api", by="test").secret
+    return tokens, personal
 
 
 def _free_port() -> int:
@@ -104,7 +112,7 @@ def clinic(
 ) -> Iterator[Clinic]:
     folder = tmp_path_factory.mktemp("redcap-clinic")
     database = clinic_templates.sqlite(folder)
-    tokens = _users(database)
+    tokens, personal = _users(database)
     cohort = _cohort(folder / "cohort")
     with database.transaction() as session:
         import_dataset(session, study_named(session, STUDY), cohort, username="test")
@@ -125,7 +133,7 @@ def clinic(
             time.sleep(0.1)
     else:
         pytest.fail("the clinic did not start")
-    yield Clinic(base, database, tokens, sites, folder)
+    yield Clinic(base, database, tokens, personal, sites, folder)
     server.should_exit = True
     thread.join(timeout=10)
     database.dispose()

@@ -14,10 +14,12 @@ import sys
 import httpx
 import pandas as pd
 import pytest
+import redcap
 import semantic_version
 from redcap import RedcapError
 from sqlalchemy import func, select
 
+from ovaregen.clinic import tokens
 from ovaregen.clinic.exchange import EXPORT_ACTION, study_dataset
 from ovaregen.clinic.redcap_api import REDCAP_VERSION
 from ovaregen.clinic.roles import Permission
@@ -27,7 +29,6 @@ from ovaregen.formats.redcap.project import Project, dataset_columns, project
 from ovaregen.formats.redcap.records import export_records
 from ovaregen.io.dataset import Dataset
 from ovaregen.store.models import AuditEntry, User
-from tests.formats.redcap_api.clients import Client
 from tests.formats.redcap_api.conftest import SITES, STUDY, Clinic
 
 BLINDED = {"investigator": True, "statistician": False, "inv.mad": True, "inv.bcn": True}
@@ -46,8 +47,9 @@ def _export(clinic: Clinic, username: str) -> tuple[Dataset, Project]:
     return dataset, project(protocol_of(STUDY), dataset_columns(dataset))
 
 
-def _client(clinic: Clinic, username: str = "investigator") -> Client:
-    return Client(clinic.api(), clinic.tokens[username])
+def _client(clinic: Clinic, username: str = "investigator") -> redcap.Project:
+    """PyCap's own ``redcap.Project``, unmodified, with her REDCap API token."""
+    return redcap.Project(clinic.api(), clinic.tokens[username])
 
 
 def _expected_rows(
@@ -176,7 +178,7 @@ def test_every_records_export_is_audited(clinic: Clinic) -> None:
 
 def test_refusals_are_redcaps(clinic: Clinic) -> None:
     with pytest.raises(RedcapError, match="You do not have permissions to use the API"):
-        Client(clinic.api(), "ovr_" + "A" * 43).export_metadata()
+        redcap.Project(clinic.api(), "0123456789ABCDEF" * 2).export_metadata()
     with pytest.raises(RedcapError, match="You do not have API Export privileges"):
         _client(clinic, "monitor").export_records()
     bad = httpx.post(clinic.api(), data={"token": "x", "content": "record", "format": "csv"})
@@ -203,15 +205,19 @@ def test_the_study_by_form_field_or_by_her_one_study(clinic: Clinic) -> None:
     assert "name the study" in several.json()["error"]
 
 
-def test_the_plain_pycap_project_reads_with_assertions_off(clinic: Clinic) -> None:
-    """``redcap.Project`` itself, unmodified, as a user runs it with ``python -O``."""
+def test_a_redcap_token_is_refused_once_revoked_and_a_personal_one_still_reads(
+    clinic: Clinic,
+) -> None:
+    """The plain ``redcap.Project`` with a REDCap API token, as a user runs it: PyCap's own
+    length check passes; the token reads what the personal token of the same reader reads,
+    and once revoked it is refused in REDCap's words."""
     script = (
         "import json, sys, redcap\n"
         "p = redcap.Project(sys.argv[1], sys.argv[2])\n"
         "print(json.dumps([p.def_field, p.is_longitudinal, len(p.export_records())]))\n"
     )
     ran = subprocess.run(
-        [sys.executable, "-O", "-c", script, clinic.api(), clinic.tokens["inv.bcn"]],
+        [sys.executable, "-c", script, clinic.api(), clinic.tokens["inv.bcn"]],
         capture_output=True,
         text=True,
         check=True,
@@ -219,4 +225,19 @@ def test_the_plain_pycap_project_reads_with_assertions_off(clinic: Clinic) -> No
     )
     def_field, longitudinal, rows = json.loads(ran.stdout)
     assert (def_field, longitudinal) == ("participant_id", True)
-    assert rows == len(_client(clinic, "inv.bcn").export_records())
+    fields = {"content": "record", "format": "json"}
+    personal = httpx.post(clinic.api(), data={**fields, "token": clinic.personal["inv.bcn"]})
+    hexadecimal = httpx.post(clinic.api(), data={**fields, "token": clinic.tokens["inv.bcn"]})
+    assert personal.status_code == hexadecimal.status_code == 200
+    assert personal.json() == hexadecimal.json() and len(personal.json()) == rows > 0
+    lower = httpx.post(clinic.api(), data={**fields, "token": clinic.tokens["inv.bcn"].lower()})
+    assert lower.status_code == 403, "one spelling is one token"
+    with clinic.database.transaction() as session:
+        user = session.execute(select(User).where(User.username == "inv.mad")).scalar_one()
+        spare = tokens.create_token(session, user, name="spare", by="test", kind=tokens.Kind.REDCAP)
+    reading = redcap.Project(clinic.api(), spare.secret)
+    assert reading.export_records()
+    with clinic.database.transaction() as session:
+        tokens.revoke(session, tokens.token_numbered(session, spare.row.id), by="test")
+    with pytest.raises(RedcapError, match="You do not have permissions to use the API"):
+        reading.export_records()

@@ -16,8 +16,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from ovaregen.clinic import audit_view, scope
-from ovaregen.clinic.exchange import dataset_zip, record_export, study_dataset
-from ovaregen.clinic.studies import study_named
+from ovaregen.clinic.exchange import dataset_zip, formatted_zip, record_export, study_dataset
+from ovaregen.clinic.exchange_records import clinic_records
+from ovaregen.clinic.studies import protocol_of, study_named
+from ovaregen.formats.errors import FormatError
+from ovaregen.formats.registry import Format, writer_of
 from ovaregen.store import audit
 from ovaregen.web.dependencies import Actor, AuditReader, DatabaseDep, Exporter, SessionDep
 from ovaregen.web.pages import page
@@ -177,14 +180,37 @@ def audit_verify(session: SessionDep, actor: AuditReader) -> dict[str, object]:
     responses={200: {"content": {"application/zip": {}}, "description": "The zipped dataset."}},
 )
 def study_export(
-    study: str, session: SessionDep, database: DatabaseDep, actor: Exporter
+    study: str,
+    session: SessionDep,
+    database: DatabaseDep,
+    actor: Exporter,
+    to_format: Annotated[
+        str, Query(alias="format", max_length=32, description="A format of ovaregen convert")
+    ] = Format.INTERCHANGE.value,
 ) -> Response:
-    """The study in the interchange format, zipped; arms only for an unblinded reader.
+    """The study in the interchange format (or the ``format`` asked for: its files, with the
+    exported women's audit records and signatures), zipped; arms only for an unblinded reader.
 
     Read in the request's read-only session; the export's audit entry is written in a short
-    transaction of its own before the zip is sent."""
+    transaction of its own once the files are made (422, nothing audited, when the format
+    cannot hold the dataset), before the zip is sent."""
+    try:
+        write = writer_of(to_format)
+    except FormatError as error:
+        raise HTTPException(422, f"format: {error}") from None
     found = scope.study_seen(session, study, actor.access)
     dataset = study_dataset(session, found, blinded=actor.blinded, access=actor.access)
+    suffix = "" if actor.blinded else "-unblinded"
+    chosen = Format(to_format.strip().lower())
+    if chosen is Format.INTERCHANGE:
+        content, name = dataset_zip(dataset), f"{found.name}-dataset{suffix}"
+    else:
+        name = f"{found.name}-{chosen.value}{suffix}"
+        records = clinic_records(session, found, dataset, actor.access, actor.blinded)
+        try:
+            content = formatted_zip(dataset, protocol_of(found.name), write, records, name)
+        except FormatError as error:
+            raise HTTPException(422, f"format {chosen.value}: {error}") from None
     with database.transaction() as writing:
         record_export(
             writing,
@@ -193,9 +219,8 @@ def study_export(
             username=actor.username,
             blinded=actor.blinded,
         )
-    suffix = "" if actor.blinded else "-unblinded"
     return Response(
-        dataset_zip(dataset),
+        content,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{found.name}-dataset{suffix}.zip"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
     )

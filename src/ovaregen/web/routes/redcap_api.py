@@ -2,11 +2,12 @@
 (``clinic.redcap_api``), so that REDCap clients (PyCap, REDCapR) read the clinic as they read a
 REDCap project.
 
-- Who: the form field ``token`` is an ovaregen personal API token (``clinic.tokens``), found
-  as the bearer header's is (``web.bearer.live_token``: hashed lookup, last use recorded) and
-  refused the same way, audited (``web.bearer.audit_refused``), answered as REDCap answers a
-  bad token: 403 "You do not have permissions to use the API". No cookie is read, so CSRF does
-  not apply (as for bearer tokens); the route is not a page.
+- Who: the form field ``token`` is an ovaregen API token (``clinic.tokens``): a REDCap API
+  token (32 hexadecimal characters, which PyCap's ``redcap.Project`` accepts unmodified) or a
+  personal one (``ovr_…``), found as the bearer header's is (``web.bearer.live_token``: hashed
+  lookup, last use recorded) and refused the same way, audited (``web.bearer.audit_refused``),
+  answered as REDCap answers a bad token: 403 "You do not have permissions to use the API". No
+  cookie is read, so CSRF does not apply (as for bearer tokens); the route is not a page.
 - Which study: REDCap's tokens are per project, ours per user: the address names it
   (``/redcap/ucmsc-rct/api/``: PyCap sends only REDCap's fields and wants an address ending
   in ``/api/``), or the form field ``study`` (or ``project``); without either, the one study
@@ -101,7 +102,10 @@ async def redcap_api(request: Request, session: ReadSession, database: DatabaseD
 
 def _why(refusal: Refusal) -> str:
     if refusal.why is Refused.MALFORMED:
-        return "the form field token is not a token of this server (expected: ovr_…)"
+        return (
+            "the form field token is not a token of this server (expected a REDCap API token "
+            "of 32 upper-case hexadecimal characters, or ovr_…)"
+        )
     return refusal.text
 
 

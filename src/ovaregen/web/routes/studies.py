@@ -22,6 +22,7 @@ from starlette.responses import Response
 from ovaregen.clinic import locks, participant_search, scope
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
+from ovaregen.formats.registry import CODECS, Format
 from ovaregen.store.audit import timestamp
 from ovaregen.store.models import Participant, Site, Study
 from ovaregen.web.dependencies import Actor, Screener, SessionDep, SetUp, Viewer
@@ -273,6 +274,11 @@ def study_page(study: str, request: Request, session: SessionDep, actor: Viewer)
         eligibilities=participant_search.ELIGIBILITIES,
         allocations=allocations,
         sites=scope.sites_seen(session, actor.access, found.name),
+        export_formats=[
+            f.value
+            for f, c in CODECS.items()
+            if c.write is not None and f is not Format.INTERCHANGE
+        ],
         every_site=actor.access.every_site(found.name),
         study_lock=locks.study_lock(session, found),
     )

@@ -1,4 +1,5 @@
-"""The page where a logged-in user lists, creates and revokes her own personal API tokens.
+"""The page where a logged-in user lists, creates and revokes her own API tokens: personal
+(``ovr_``, for ``/api/``) or REDCap API ones (for PyCap or REDCapR at ``/redcap/api/``).
 
 Every user may hold tokens (``Viewer``: every role may view), and only her own: another
 user's token is answered as an unknown one (404). The page is a page, so it never accepts a
@@ -46,6 +47,7 @@ def _page(
         default_days=tokens.DEFAULT_EXPIRY_DAYS,
         max_days=tokens.MAX_EXPIRY_DAYS,
         name_length=tokens.NAME_LENGTH,
+        kinds=tokens.KIND_LABELS,
     )
 
 
@@ -65,8 +67,9 @@ def create_token_page(
         tokens.DEFAULT_EXPIRY_DAYS
     ),
     write: Annotated[bool, Form()] = False,
+    kind: Annotated[str, Form(max_length=16)] = tokens.Kind.PERSONAL.value,
 ) -> Response:
-    """Create a token of hers and show it, this once."""
+    """Create a token of hers (personal, or the REDCap API kind) and show it, this once."""
     try:
         created = tokens.create_token(
             session,
@@ -75,6 +78,7 @@ def create_token_page(
             by=actor.username,
             scope=tokens.Scope.WRITE if write else tokens.Scope.READ,
             expires_days=expires_days,
+            kind=kind,
         )
     except tokens.TokenError as error:
         return _page(request, session, actor, message=str(error), status_code=422)
