@@ -123,7 +123,11 @@ def write_dataset_json(
         f"{file.value}{SUFFIX}": document_text(file, frame, protocol, created, modified)
         for file, frame in tables_of(dataset).items()
     }
-    return write_folder(out, {name: _text_writer(text) for name, text in texts.items()})
+    return write_folder(
+        out,
+        {name: _text_writer(text) for name, text in texts.items()},
+        provenance=dataset.provenance_json(),
+    )
 
 
 def _utc(moment: datetime) -> datetime:

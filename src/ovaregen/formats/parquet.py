@@ -78,7 +78,7 @@ def write_parquet(
         f"{file.value}{SUFFIX}": _writer(arrow_table(file, frame, protocol))
         for file, frame in tables_of(dataset).items()
     }
-    return write_folder(out, writers)
+    return write_folder(out, writers, provenance=dataset.provenance_json())
 
 
 def _writer(table: pa.Table) -> FileWriter:

@@ -10,7 +10,7 @@ half-written) and/or a reader (files → the :class:`~ovaregen.io.reader.Validat
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from ovaregen.formats.spss import read_spss, write_spss
 from ovaregen.formats.stata import read_stata, write_stata
 from ovaregen.formats.xpt import read_xpt, write_xpt
 from ovaregen.io.dataset import Dataset
-from ovaregen.io.reader import ValidationReport, validate_dataset
+from ovaregen.io.reader import ValidationReport, folder_provenance, validate_dataset
 from ovaregen.io.writer import write_dataset
 
 
@@ -71,6 +71,26 @@ def _write_interchange(
     return sorted(p for p in out.iterdir() if p.is_file())
 
 
+def _with_provenance(read: Reader) -> Reader:
+    """A folder format's reader that also reads the folder's provenance.json, as the
+    interchange reader does (``formats.folder``: written beside the files)."""
+
+    def reading(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+        report = read(source, protocol, options)
+        if report.dataset is None or not source.is_dir():
+            return report
+        provenance, findings = folder_provenance(source)
+        dataset = replace(report.dataset, provenance=provenance)
+        return replace(
+            report,
+            dataset=replace(dataset, warnings=(*dataset.warnings, *findings)),
+            findings=(*report.findings, *findings),
+            warnings=report.warnings + len(findings),
+        )
+
+    return reading
+
+
 def _read_stata(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
     del options
     return read_stata(source, protocol)
@@ -102,7 +122,7 @@ CODECS: dict[Format, Codec] = {
         Format.REDCAP,
         "a REDCap project: data dictionary, events, instrument designations and records (CSV)",
         write=redcap.write,
-        read=redcap.read,
+        read=_with_provenance(redcap.read),
     ),
     Format.ODM: Codec(
         Format.ODM,
@@ -114,31 +134,31 @@ CODECS: dict[Format, Codec] = {
         Format.DATASET_JSON,
         "CDISC Dataset-JSON v1.1: a folder of one <table>.json per table",
         write=write_dataset_json,
-        read=read_dataset_json,
+        read=_with_provenance(read_dataset_json),
     ),
     Format.PARQUET: Codec(
         Format.PARQUET,
         "Apache Parquet: a folder of one <table>.parquet per table, the dictionary's types",
         write=write_parquet,
-        read=read_parquet,
+        read=_with_provenance(read_parquet),
     ),
     Format.STATA: Codec(
         Format.STATA,
         "Stata .dta files, one per table, with variable and value labels (formats.stata)",
         write=write_stata,
-        read=_read_stata,
+        read=_with_provenance(_read_stata),
     ),
     Format.SPSS: Codec(
         Format.SPSS,
         "SPSS .sav files, one per table, with labels and measure levels (formats.spss)",
         write=write_spss,
-        read=_read_spss,
+        read=_with_provenance(_read_spss),
     ),
     Format.XPT: Codec(
         Format.XPT,
         "SAS transport v5 files, one per table, with the alias table aliases.csv (formats.xpt)",
         write=write_xpt,
-        read=_read_xpt,
+        read=_with_provenance(_read_xpt),
     ),
 }
 

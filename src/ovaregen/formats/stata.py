@@ -62,7 +62,7 @@ def write_stata(
         f"{file.value}.{EXTENSION}": _table(f"{file.value}.{EXTENSION}", file, frame)
         for file, frame in tables_of(dataset).items()
     }
-    return write_folder(Path(out), files)
+    return write_folder(Path(out), files, provenance=dataset.provenance_json())
 
 
 def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:

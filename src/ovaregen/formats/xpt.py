@@ -72,7 +72,7 @@ def write_xpt(
         ]
     table = pl.DataFrame(rows, schema=dict.fromkeys(ALIAS_COLUMNS, pl.String))
     files[ALIASES] = lambda path: table.write_csv(path, line_terminator="\n")
-    return write_folder(Path(out), files)
+    return write_folder(Path(out), files, provenance=dataset.provenance_json())
 
 
 def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> tuple[FileWriter, dict[str, str]]:

@@ -133,7 +133,7 @@ def validate_dataset(
     """
     source = str(path)
     tables, findings = load_tables(Path(path), limits)
-    provenance, provenance_findings = _provenance(Path(path))
+    provenance, provenance_findings = folder_provenance(Path(path))
     findings += provenance_findings
     report = validate_tables(source, tables, findings, protocol)
     if report.dataset is None:
@@ -176,7 +176,7 @@ def dataset_checksum(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def _provenance(path: Path) -> tuple[Provenance | None, list[Finding]]:
+def folder_provenance(path: Path) -> tuple[Provenance | None, list[Finding]]:
     """The provenance.json of a dataset folder, if any (a warning when it cannot be read)."""
     file = path / PROVENANCE_FILE
     if not path.is_dir() or not file.is_file():

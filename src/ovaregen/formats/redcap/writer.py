@@ -75,6 +75,7 @@ def write_redcap(
     return write_folder(
         Path(out),
         {file_name(protocol, part): _csv(frame) for part, frame in files.items()},
+        provenance=dataset.provenance_json(),
     )
 
 
