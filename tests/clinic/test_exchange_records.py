@@ -7,9 +7,11 @@ give the same records (the swapped worlds of ``tests/web/test_blinding_twins.py`
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lxml import etree
 from sqlalchemy import select
 
 from ovaregen.clinic import ecrf, enrolment, signatures
@@ -22,10 +24,17 @@ from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import EVERYWHERE, Access, Grant
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
 from ovaregen.clinic.views import Reader
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.formats.clinic_records import AuditRecord, ClinicRecords
+from ovaregen.formats.odm.metadata import NS
+from ovaregen.formats.odm.reader import read_odm
+from ovaregen.formats.odm.schema import odm_schema
+from ovaregen.formats.odm.writer import write_odm
+from ovaregen.io.findings import render_report
 from ovaregen.store.database import Database
 from ovaregen.store.models import AllocationSlot, Participant, User, utc_now
 from tests.clinic_fixtures import PASSWORD, SITE, ClinicTemplates, full_name_of
+from tests.formats.odm.conftest import schema_errors
 from tests.web.test_blinding_twins import INJECTION, MONTH_3, SCREENING, TREATMENT, masked
 
 STUDY = "ucmsc-rct"
@@ -278,3 +287,46 @@ def test_only_the_women_of_the_exporters_sites(
     assert {s.participant for s in home.signatures} == {first, second}
     assert {r.participant for r in away.audit} == {elsewhere}
     assert away.signatures == ()
+
+
+_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?|\d{8}T\d{6}Z"
+)
+"""A moment as ODM writes it (CreationDateTime, DateTimeStamp) or as a FileOID holds it."""
+
+
+def test_the_records_reach_an_odm_file_that_validates_and_keeps_the_blind(
+    tmp_path: Path, clinic_templates: ClinicTemplates
+) -> None:
+    """The clinic's records through the real ODM writer: the file validates against CDISC's
+    XSD (libxml2 and xmlschema), holds one AuditRecord per audit record and one Signature per
+    signature, reads back to the exported dataset, and — blinded — is the same file in two
+    clinics that differ only in the arms (up to the moments it was made)."""
+    protocol = load_protocol(STUDY)
+    texts: dict[bool, list[str]] = {True: [], False: []}
+    for number, database in enumerate(_worlds(tmp_path, clinic_templates)):
+        for blinded in (True, False):
+            out = tmp_path / f"export-{number}-{blinded}.xml"
+            with database.transaction() as session:
+                study = study_named(session, STUDY)
+                dataset = study_dataset(session, study, blinded=blinded, access=EVERYWHERE)
+                records = clinic_records(session, study, dataset, EVERYWHERE, blinded)
+            write_odm(dataset, protocol, out, records)
+            tree = etree.parse(str(out))
+            assert odm_schema().validate(tree), odm_schema().error_log
+            assert schema_errors(out) == []
+            found = {
+                tag: len(tree.findall(f".//{{{NS}}}{tag}")) for tag in ("AuditRecord", "Signature")
+            }
+            assert found == {
+                "AuditRecord": len(records.audit),
+                "Signature": len(records.signatures),
+            }
+            assert records.audit and records.signatures
+            back = read_odm(out, protocol)
+            assert back.dataset is not None, render_report(back)
+            assert back.dataset.participants.equals(dataset.participants, null_equal=True)
+            assert back.dataset.visits.equals(dataset.visits, null_equal=True)
+            texts[blinded].append(_MOMENT.sub("<moment>", masked(out.read_text(encoding="utf-8"))))
+    assert texts[True][0] == texts[True][1]
+    assert texts[False][0] != texts[False][1], "unblinded, the two clinics' files differ"
