@@ -1,6 +1,6 @@
 """What a clinic export carries beyond the dataset (issue 14 item 3: ODM's AuditRecords and
-Signatures): plain records, filled by ``clinic.exchange_records`` so that the writers never import the
-clinic. A file dataset has none (``NO_CLINIC_RECORDS``)."""
+Signatures): plain records, filled by ``clinic.exchange_records`` so that the writers never
+import the clinic. A file dataset has none (``NO_CLINIC_RECORDS``)."""
 
 from __future__ import annotations
 
