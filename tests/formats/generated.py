@@ -4,14 +4,19 @@ missing values anywhere, repeated visits, twins, extra text columns (issue 14 "T
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+from hypothesis import assume
 from hypothesis import strategies as st
 
+from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.schema import conform
 from ovaregen.domain.variables import DatasetFile, Kind, Variable, variable
 from ovaregen.io.dataset import Dataset
+from ovaregen.io.reader import validate_dataset
+from ovaregen.io.writer import write_dataset
 
 TEXT = st.text(
     st.characters(categories=["L", "N", "P", "S", "Zs"], max_codepoint=0x2FFF),
@@ -101,3 +106,14 @@ def datasets(draw: st.DrawFn) -> Dataset:
         "pregnancies": ("participant_id", "outcome", "infants_live_born"),
     }
     return Dataset(participants, pregnancies, "generated", supplied, visits=visits)
+
+
+def validated(generated: Dataset, protocol: Protocol, folder: Path) -> Dataset:
+    """The generated dataset as ``ovaregen validate`` reads it from the interchange folder
+    written at ``folder``: the dataset a format must keep (hypothesis discards a draw the
+    validator refuses)."""
+    write_dataset(generated, folder)
+    report = validate_dataset(folder, protocol)
+    assume(report.dataset is not None)
+    assert report.dataset is not None
+    return report.dataset

@@ -126,7 +126,7 @@ def write_dataset_json(
     return write_folder(
         out,
         {name: _text_writer(text) for name, text in texts.items()},
-        provenance=dataset.provenance_json(),
+        provenance=None,  # a JSON file beside the datasets would be taken for one of them
     )
 
 

@@ -23,21 +23,21 @@ import pyreadstat
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile, Kind
 from ovaregen.formats.clinic_records import ClinicRecords
-from ovaregen.formats.errors import FormatError
-from ovaregen.formats.folder import FileWriter, write_folder
+from ovaregen.formats.folder import FileWriter
 from ovaregen.formats.statistics_packages import (
     SPSS_EPOCH,
     Decoded,
     blank_unknown_text,
+    column_labels,
     encoded,
     names_back,
     read_folder,
     refuse_unmapped_choices,
-    shortened,
     stored_names,
     value_labels_of,
+    write_tables,
 )
-from ovaregen.formats.typed import label_of, tables_of, variable_of
+from ovaregen.formats.typed import variable_of
 from ovaregen.io.dataset import Dataset, Finding
 from ovaregen.io.reader import ValidationReport
 
@@ -54,30 +54,18 @@ def write_spss(
 ) -> list[Path]:
     """Write the ``.sav`` folder at ``out`` (module docstring); the files written."""
     del protocol, records  # a .sav file holds the data and its labels only
-    files = {
-        f"{file.value}.{EXTENSION}": _table(f"{file.value}.{EXTENSION}", file, frame)
-        for file, frame in tables_of(dataset).items()
-    }
-    return write_folder(Path(out), files, provenance=dataset.provenance_json())
+    return write_tables(dataset, Path(out), EXTENSION, _table)
 
 
 def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:
     """Check and encode one table (``FormatError`` before anything is written)."""
     refuse_unmapped_choices(label, file, frame)
     names = stored_names(file, list(frame.columns), NAME_LIMIT)
-    labels: dict[str, str | None] = {}
+    labels = column_labels(label, file, names, "SPSS", (NAME_LIMIT, LABEL_LIMIT))
     formats: dict[str, str] = {}
     measures: dict[str, str] = {}
     value_labels: dict[str, dict[int | float, str]] = {}
     for column, name in names.items():
-        text = label_of(file, column)
-        if name != column and len(text) > LABEL_LIMIT:
-            raise FormatError(
-                f"{label}: column {column!r}: SPSS names hold at most {NAME_LIMIT} letters, "
-                f"digits and _ and labels {LABEL_LIMIT} characters, so a name of "
-                f"{len(column)} characters that is not an SPSS name cannot be kept"
-            )
-        labels[name] = shortened(text, LABEL_LIMIT)
         v = variable_of(file, column)
         kind = None if v is None else v.kind
         measures[name] = MEASURES.get(kind, "nominal") if kind else "nominal"

@@ -28,20 +28,21 @@ from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile, Kind
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.errors import FormatError
-from ovaregen.formats.folder import FileWriter, write_folder
+from ovaregen.formats.folder import FileWriter
 from ovaregen.formats.statistics_packages import (
     SAS_EPOCH,
     Decoded,
     blank_unknown_text,
+    column_labels,
     encoded,
     names_back,
     read_folder,
     refuse_unmapped_choices,
-    shortened,
     stored_names,
     value_labels_of,
+    write_tables,
 )
-from ovaregen.formats.typed import label_of, tables_of, variable_of
+from ovaregen.formats.typed import variable_of
 from ovaregen.io.dataset import Dataset, Finding
 from ovaregen.io.reader import ValidationReport
 
@@ -58,11 +59,7 @@ def write_stata(
 ) -> list[Path]:
     """Write the ``.dta`` folder at ``out`` (module docstring); the files written."""
     del protocol, records  # a .dta file holds the data and its labels only
-    files = {
-        f"{file.value}.{EXTENSION}": _table(f"{file.value}.{EXTENSION}", file, frame)
-        for file, frame in tables_of(dataset).items()
-    }
-    return write_folder(Path(out), files, provenance=dataset.provenance_json())
+    return write_tables(dataset, Path(out), EXTENSION, _table)
 
 
 def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:
@@ -70,16 +67,7 @@ def _table(label: str, file: DatasetFile, frame: pl.DataFrame) -> FileWriter:
     refuse_unmapped_choices(label, file, frame)
     _refuse_outside_long(label, file, frame)
     names = stored_names(file, list(frame.columns), NAME_LIMIT)
-    labels: dict[str, str | None] = {}
-    for column, name in names.items():
-        text = label_of(file, column)
-        if name != column and len(text) > LABEL_LIMIT:
-            raise FormatError(
-                f"{label}: column {column!r}: Stata names hold at most {NAME_LIMIT} letters, "
-                f"digits and _ and labels {LABEL_LIMIT} characters, so a name of "
-                f"{len(column)} characters that is not a Stata name cannot be kept"
-            )
-        labels[name] = shortened(text, LABEL_LIMIT)
+    labels = column_labels(label, file, names, "Stata", (NAME_LIMIT, LABEL_LIMIT))
     value_labels = {
         names[c]: found for c in frame.columns if (found := value_labels_of(variable_of(file, c)))
     }

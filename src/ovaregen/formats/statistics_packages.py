@@ -30,8 +30,9 @@ import polars as pl
 from ovaregen.domain.protocols import Protocol
 from ovaregen.domain.variables import DatasetFile, Kind, Variable, variables_of
 from ovaregen.formats.errors import FormatError
-from ovaregen.formats.typed import TypedTable, read_tables, variable_of
-from ovaregen.io.dataset import Finding, Severity
+from ovaregen.formats.folder import FileWriter, write_folder
+from ovaregen.formats.typed import TypedTable, label_of, read_tables, tables_of, variable_of
+from ovaregen.io.dataset import Dataset, Finding, Severity
 from ovaregen.io.reader import ValidationReport
 
 BOOLEAN_LABELS: dict[int | float, str] = {0: "no", 1: "yes"}
@@ -213,6 +214,45 @@ def stored_names(file: DatasetFile, columns: list[str], limit: int) -> dict[str,
         taken.add(name.lower())
         names[column] = name
     return {column: names[column] for column in columns}
+
+
+def column_labels(
+    label: str,
+    file: DatasetFile,
+    names: Mapping[str, str],
+    package: str,
+    limits: tuple[int, int],
+) -> dict[str, str | None]:
+    """Each stored name's variable label (``typed.label_of``, shortened to the package's
+    limit); ``FormatError`` for a column renamed to fit (``stored_names``) whose own name the
+    label could not keep. ``limits``: the package's (name, label) lengths."""
+    name_limit, label_limit = limits
+    labels: dict[str, str | None] = {}
+    for column, name in names.items():
+        text = label_of(file, column)
+        if name != column and len(text) > label_limit:
+            raise FormatError(
+                f"{label}: column {column!r}: {package} names hold at most {name_limit} "
+                f"letters, digits and _ and labels {label_limit} characters, so a name of "
+                f"{len(column)} characters that is not a {package} name cannot be kept"
+            )
+        labels[name] = shortened(text, label_limit)
+    return labels
+
+
+def write_tables(
+    dataset: Dataset,
+    out: Path,
+    extension: str,
+    table: Callable[[str, DatasetFile, pl.DataFrame], FileWriter],
+) -> list[Path]:
+    """Write ``<table>.<extension>`` for each table of the dataset into the folder ``out``,
+    each encoded by ``table`` (label, file, frame) before anything is written."""
+    files = {
+        f"{file.value}.{extension}": table(f"{file.value}.{extension}", file, frame)
+        for file, frame in tables_of(dataset).items()
+    }
+    return write_folder(Path(out), files, provenance=dataset.provenance_json())
 
 
 def column_of(file: DatasetFile, stored: str, label: str | None, limit: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.schema import conform
@@ -26,10 +26,8 @@ from ovaregen.formats.errors import FormatError
 from ovaregen.formats.typed import tables_of
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import validate_dataset
-from ovaregen.io.writer import write_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 
 
 def _read(folder: Path, protocol: Protocol) -> Dataset:
@@ -182,11 +180,7 @@ def test_an_empty_table_is_a_valid_file(tmp_path: Path) -> None:
 def test_any_valid_dataset_survives_dataset_json(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         write_dataset_json(dataset, protocol, Path(tmp) / "out", NO_CLINIC_RECORDS)
         _check_against_the_standard(Path(tmp) / "out")
         assert_same(_read(Path(tmp) / "out", protocol), dataset)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
@@ -16,10 +16,9 @@ from ovaregen.formats.odm.writer import write_odm
 from ovaregen.formats.registry import CODECS, Format
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
-from ovaregen.io.writer import write_dataset
+from ovaregen.io.reader import read_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 from tests.formats.odm.conftest import schema_errors
 
 
@@ -67,11 +66,7 @@ def test_extra_columns_line_breaks_and_markup_survive(tmp_path: Path) -> None:
 def test_any_valid_dataset_survives_odm(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         out = Path(tmp) / "study.xml"
         write_odm(dataset, protocol, out, NO_CLINIC_RECORDS)
         assert schema_errors(out) == []

@@ -13,7 +13,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.schema import conform
@@ -21,12 +21,12 @@ from ovaregen.domain.variables import DatasetFile
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
 from ovaregen.formats.parquet import read_parquet, write_parquet
 from ovaregen.formats.typed import tables_of
-from ovaregen.io.dataset import Dataset
+from ovaregen.io.dataset import PROVENANCE_FILE, Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
+from ovaregen.io.reader import read_dataset
 from ovaregen.io.writer import write_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 
 EXPECTED_TYPES = {
     pl.Float64: pa.float64(),
@@ -53,7 +53,8 @@ def test_pyarrow_reads_the_source_values_in_the_dictionarys_types(
 ) -> None:
     dataset, protocol, folder = cohort
     tables = tables_of(dataset)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{f.value}.parquet" for f in tables)
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == sorted([PROVENANCE_FILE, *(f"{f.value}.parquet" for f in tables)])
     for file, frame in tables.items():
         table = pq.read_table(folder / f"{file.value}.parquet")
         assert table.column_names == frame.columns
@@ -129,11 +130,7 @@ def test_floats_keep_every_bit_and_extras_are_text(tmp_path: Path) -> None:
 def test_any_valid_dataset_survives_parquet(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         write_parquet(dataset, protocol, Path(tmp) / "out", NO_CLINIC_RECORDS)
         for file, frame in tables_of(dataset).items():
             table = pq.read_table(Path(tmp) / "out" / f"{file.value}.parquet")

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.formats.clinic_records import NO_CLINIC_RECORDS
@@ -18,10 +18,9 @@ from ovaregen.formats.redcap.records import export_records
 from ovaregen.formats.redcap.writer import write_redcap
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
-from ovaregen.io.writer import write_dataset
+from ovaregen.io.reader import read_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 
 
 def _read(folder: Path, protocol: Protocol) -> Dataset:
@@ -97,10 +96,6 @@ def test_extra_columns_and_formula_like_text_survive(tmp_path: Path) -> None:
 def test_any_valid_dataset_survives_redcap(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         write_redcap(dataset, protocol, Path(tmp) / "redcap", NO_CLINIC_RECORDS)
         assert_same(_read(Path(tmp) / "redcap", protocol), dataset)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.variables import Kind
@@ -20,10 +20,9 @@ from ovaregen.formats.statistics_packages import shortened, stored_names, value_
 from ovaregen.formats.typed import label_of, tables_of, variable_of
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
-from ovaregen.io.writer import write_dataset
+from ovaregen.io.reader import read_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 from tests.formats.statistics_packages.independent import expected, found, same
 
 MEASURES = {Kind.NUMBER: "scale", Kind.INTEGER: "scale", Kind.DATE: "scale"}
@@ -101,11 +100,7 @@ def test_extra_columns_keep_their_names_through_the_label(tmp_path: Path) -> Non
 def test_any_valid_dataset_survives_spss(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         write_spss(dataset, protocol, Path(tmp) / "spss", NO_CLINIC_RECORDS)
         assert_same(_read(Path(tmp) / "spss", protocol), dataset)
         _readers_agree(dataset, Path(tmp) / "spss")

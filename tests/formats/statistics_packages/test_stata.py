@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.variables import DatasetFile, Kind, variable, variables_of
@@ -24,10 +24,9 @@ from ovaregen.formats.statistics_packages import (
 from ovaregen.formats.typed import label_of, tables_of, variable_of
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
-from ovaregen.io.writer import write_dataset
+from ovaregen.io.reader import read_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 from tests.formats.statistics_packages.independent import expected, found, same
 
 
@@ -124,11 +123,7 @@ def test_extra_columns_keep_their_names_through_the_label(tmp_path: Path) -> Non
 def test_any_valid_dataset_survives_stata(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         write_stata(dataset, protocol, Path(tmp) / "stata", NO_CLINIC_RECORDS)
         assert_same(_read(Path(tmp) / "stata", protocol), dataset)
         _pandas_agrees(dataset, Path(tmp) / "stata")

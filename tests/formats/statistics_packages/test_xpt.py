@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
-from hypothesis import HealthCheck, assume, given, reject, settings
+from hypothesis import HealthCheck, given, reject, settings
 
 from ovaregen.domain.protocols import Protocol, load_protocol
 from ovaregen.domain.variables import DatasetFile, Kind
@@ -23,10 +23,9 @@ from ovaregen.formats.xpt import LABEL_LIMIT, read_xpt, write_xpt
 from ovaregen.formats.xpt_aliases import aliases_of, member_name
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.findings import render_report
-from ovaregen.io.reader import read_dataset, validate_dataset
-from ovaregen.io.writer import write_dataset
+from ovaregen.io.reader import read_dataset
 from tests.formats.cohorts import assert_same
-from tests.formats.generated import datasets
+from tests.formats.generated import datasets, validated
 from tests.formats.statistics_packages.independent import expected, found, same
 
 DOCS = Path(__file__).parents[3] / "docs" / "formats-xpt.md"
@@ -53,7 +52,13 @@ def _pandas_agrees(dataset: Dataset, folder: Path) -> None:
             assert list(empty.columns) == [alias[c] for c in frame.columns]
             assert len(empty) == 0
             continue
-        read = pd.read_sas(path, format="xport", encoding="utf-8")
+        try:
+            read = pd.read_sas(path, format="xport", encoding="utf-8")
+        except StopIteration:  # pandas counted no row: its short-record count (docs, "Traps")
+            with pd.read_sas(path, format="xport", iterator=True) as reader:
+                assert reader.record_length <= 80
+            assert len(pyreadstat.read_xport(path)[0]) == frame.height
+            continue
         assert list(read.columns) == [alias[c] for c in frame.columns]
         read = _rows_pandas_counts(read, path, frame.height)
         for column in frame.columns:
@@ -148,11 +153,7 @@ def test_extra_columns_get_aliases_after_the_dictionary(tmp_path: Path) -> None:
 def test_any_valid_dataset_survives_xpt(generated: Dataset) -> None:
     protocol = load_protocol("ucmsc-rct")
     with tempfile.TemporaryDirectory() as tmp:
-        write_dataset(generated, Path(tmp) / "interchange")
-        report = validate_dataset(Path(tmp) / "interchange", protocol)
-        assume(report.dataset is not None)
-        dataset = report.dataset
-        assert dataset is not None
+        dataset = validated(generated, protocol, Path(tmp) / "interchange")
         try:
             write_xpt(dataset, protocol, Path(tmp) / "xpt", NO_CLINIC_RECORDS)
         except FormatError as refused:  # a number under 16^-65: a refusal, nothing written
