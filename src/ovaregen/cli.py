@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ovaregen.clinic_commands import register as register_clinic_commands
 from ovaregen.convert_command import register as register_convert_command
+from ovaregen.ctgov_command import register as register_ctgov_command
 from ovaregen.demo import demo_steps
 from ovaregen.domain import screening
 from ovaregen.domain.derivation import derive_table
@@ -58,6 +59,7 @@ gcsf_app = typer.Typer(help="G-CSF mobilisation support (Study A).", no_args_is_
 app.add_typer(gcsf_app, name="gcsf")
 register_clinic_commands(app)
 register_convert_command(app)
+register_ctgov_command(app)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

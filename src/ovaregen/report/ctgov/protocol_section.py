@@ -41,7 +41,7 @@ def nct_id(protocol: Protocol) -> str | None:
 
 
 def _masking(design: str) -> Json:
-    blind = re.search(r"(single|double|triple|quadruple)-blind(?:\s*\(([^)]*)\))?", design)
+    blind = re.search(r"(single|double|triple|quadruple)-blind(?:[^(,]*\(([^)]*)\))?", design)
     if blind is None:
         return {"masking": "NONE"}
     roles = [r.strip() for r in (blind.group(2) or "").split(",")]
@@ -119,6 +119,14 @@ def _ages(protocol: Protocol) -> Json:
     return ages
 
 
+def _words(name: str) -> str:
+    """A variable's dictionary description (a derived one has none: its name in words)."""
+    try:
+        return variable(name).description
+    except KeyError:
+        return name.replace("_", " ")
+
+
 def eligibility_text(protocol: Protocol) -> str:
     """The registry's criteria text: inclusion, then exclusion, one bullet each."""
     inclusion = "\n".join(f"* {c.description}" for c in protocol.inclusion)
@@ -147,7 +155,7 @@ def _outcomes(protocol: Protocol) -> Json:
     primary: list[Json] = []
     if protocol.primary_outcome is not None:
         chosen = protocol.primary_outcome
-        measure = variable(chosen.measure).description
+        measure = _words(chosen.measure)
         adjusted = f", adjusted for baseline {chosen.baseline}" if chosen.baseline else ""
         primary.append(
             {

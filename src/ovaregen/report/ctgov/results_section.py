@@ -1,0 +1,336 @@
+"""``resultsSection`` of a ClinicalTrials.gov API v2 study from ``ovaregen analyze``'s analysis.
+
+Every number is the analysis's own (the ``consort``, ``table1_baseline_by_arm`` and
+``adverse_events_by_arm`` tables and the between-arm results); nothing is re-estimated. The
+adverse events by term are counted from the dataset's adverse-events table, serious and other
+(non-serious) apart, as the registry asks (42 CFR 11.48(a)(4)). Counts in flow, denominators
+and measurements are strings, event counts integers, as the OpenAPI ``Study`` schema types them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import polars as pl
+
+from ovaregen.analysis.result import Analysis, Result
+from ovaregen.io.dataset import Dataset
+
+Json = dict[str, Any]
+
+
+def _text(value: float | int | None) -> str:
+    """A number as the registry's string: integers plain, others to 4 significant digits."""
+    if value is None:
+        return "NA"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def arm_labels(analysis: Analysis) -> list[str]:
+    """The arms in the analysis' order (the ``consort`` table's allocated rows)."""
+    frame = analysis.table("consort").frame.filter(pl.col("stage") == "allocated")
+    return [str(arm) for arm in frame["arm"].to_list()]
+
+
+def _groups(prefix: str, arms: list[str]) -> list[Json]:
+    return [{"id": f"{prefix}{i:03d}", "title": arm} for i, arm in enumerate(arms)]
+
+
+def _ids(prefix: str, arms: list[str]) -> dict[str, str]:
+    return {arm: f"{prefix}{i:03d}" for i, arm in enumerate(arms)}
+
+
+def participant_flow(analysis: Analysis) -> Json:
+    """Groups FG…, one period: STARTED = allocated, COMPLETED = completed follow-up, NOT
+    COMPLETED the rest; drop-outs by the consort table's reasons (withdrew, lost)."""
+    arms = arm_labels(analysis)
+    ids = _ids("FG", arms)
+    consort = analysis.table("consort").frame.filter(pl.col("arm").is_not_null())
+    count = {(r["stage"], r["arm"]): int(r["n"]) for r in consort.iter_rows(named=True)}
+
+    def stats(stage: str) -> list[Json]:
+        return [{"groupId": ids[a], "numSubjects": str(count.get((stage, a), 0))} for a in arms]
+
+    not_completed = [
+        {
+            "groupId": ids[a],
+            "numSubjects": str(count.get(("allocated", a), 0) - count.get(("analysed", a), 0)),
+        }
+        for a in arms
+    ]
+    milestones = [
+        {"type": "STARTED", "achievements": stats("allocated")},
+        {"type": "COMPLETED", "achievements": stats("analysed")},
+        {"type": "NOT COMPLETED", "achievements": not_completed},
+    ]
+    drops = [
+        {"type": "Withdrawal by Subject", "reasons": stats("withdrawn")},
+        {"type": "Lost to Follow-up", "reasons": stats("lost_to_follow_up")},
+    ]
+    period = {"title": "Overall Study", "milestones": milestones, "dropWithdraws": drops}
+    return {"groups": _groups("FG", arms), "periods": [period]}
+
+
+def _unit(label: str) -> str:
+    found = re.search(r"\(([^)]*)\)\s*$", label)
+    return found.group(1) if found else "participants"
+
+
+def _prefix(arm: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", arm.lower()).strip("_")
+
+
+def baseline_characteristics(analysis: Analysis) -> Json:
+    """Groups BG…, the overall denominators, then one measure per Table 1 variable: mean and
+    SD of a continuous one, the number of women per level of a categorical one."""
+    arms = arm_labels(analysis)
+    ids = _ids("BG", arms)
+    table = analysis.table("table1_baseline_by_arm").frame
+    columns = {arm: _prefix(arm) for arm in arms}
+    first = table.row(0, named=True)
+    denoms = [
+        {
+            "units": "Participants",
+            "counts": [
+                {"groupId": ids[a], "value": str(first[f"{columns[a]}_size"])} for a in arms
+            ],
+        }
+    ]
+    measures: list[Json] = []
+    for (name,), rows in table.group_by("variable", maintain_order=True):
+        head = rows.row(0, named=True)
+        denom = [
+            {
+                "units": "Participants",
+                "counts": [
+                    {"groupId": ids[a], "value": str(head[f"{columns[a]}_n"])} for a in arms
+                ],
+            }
+        ]
+        if head["type"] == "continuous":
+            measurement = [
+                {
+                    "groupId": ids[a],
+                    "value": _text(head[f"{columns[a]}_mean"]),
+                    "spread": _text(head[f"{columns[a]}_sd"]),
+                }
+                for a in arms
+            ]
+            measures.append(
+                {
+                    "title": str(head["label"]),
+                    "paramType": "MEAN",
+                    "dispersionType": "STANDARD_DEVIATION",
+                    "unitOfMeasure": _unit(str(head["label"])),
+                    "denoms": denom,
+                    "classes": [{"categories": [{"measurements": measurement}]}],
+                }
+            )
+            continue
+        categories = [
+            {
+                "title": str(row["level"]),
+                "measurements": [
+                    {"groupId": ids[a], "value": str(row[f"{columns[a]}_count"])} for a in arms
+                ],
+            }
+            for row in rows.iter_rows(named=True)
+        ]
+        measures.append(
+            {
+                "title": str(head["label"]),
+                "paramType": "COUNT_OF_PARTICIPANTS",
+                "unitOfMeasure": "Participants",
+                "denoms": denom,
+                "classes": [{"categories": categories}],
+            }
+        )
+        del name
+    return {"groups": _groups("BG", arms), "denoms": denoms, "measures": measures}
+
+
+_PARAMETER = {
+    "mean difference": "Mean Difference (Net)",
+    "risk difference": "Risk Difference (RD)",
+    "relative risk": "Risk Ratio (RR)",
+}
+
+
+def _analysis(result: Result, ids: dict[str, str]) -> Json:
+    """One statistical analysis of an outcome (the result's estimate, CI and p as computed)."""
+    found: Json = {
+        "groupIds": list(ids.values()),
+        "statisticalMethod": result.method,
+        "paramType": _PARAMETER.get(str(result.extra.get("effect")), "Other"),
+        "paramValue": _text(result.estimate),
+        "ciNumSides": "TWO_SIDED",
+        "ciPctValue": _text((result.conf_level or 0.95) * 100),
+        "ciLowerLimit": _text(result.ci_low),
+        "ciUpperLimit": _text(result.ci_high),
+        "nonInferiorityType": "SUPERIORITY",
+        "estimateComment": str(result.extra.get("estimate_label", "")),
+    }
+    if result.p_value is not None:
+        found["pValue"] = _text(result.p_value)
+    return found
+
+
+def outcome_results(analysis: Analysis) -> list[Result]:
+    """The between-arm results reported as outcome measures: each ``arm_difference_…`` once
+    (its per-visit results when it has them), the primary ANCOVA first."""
+    ids = {r.id for r in analysis.results}
+    chosen = [r for r in analysis.results if r.id == "primary_outcome_ancova"]
+    for result in analysis.results:
+        if not result.id.startswith("arm_difference_"):
+            continue
+        if any(other.startswith(result.id + "_month") for other in ids):
+            continue
+        chosen.append(result)
+    return chosen
+
+
+def _matching(analysis: Analysis, result: Result) -> Result | None:
+    """The unadjusted by-arm result of an ANCOVA (same outcome and visit), for its means."""
+    wanted = f"arm_difference_{result.extra.get('outcome')}_{result.extra.get('visit')}"
+    return next((r for r in analysis.results if r.id == wanted), None)
+
+
+def _measure(analysis: Analysis, result: Result, arms: list[str]) -> Json:
+    ids = _ids("OG", arms)
+    groups_of = _matching(analysis, result) if result.id == "primary_outcome_ancova" else result
+    by_arm = {g["group"]: g for g in (groups_of.extra.get("groups", []) if groups_of else [])}
+    denoms = [
+        {
+            "units": "Participants",
+            "counts": [{"groupId": ids[a], "value": str(by_arm[a]["n"])} for a in arms],
+        }
+    ]
+    continuous = result.extra.get("kind") in ("continuous", "adjusted")
+    if continuous:
+        measurements = [
+            {
+                "groupId": ids[a],
+                "value": _text(by_arm[a]["mean"]),
+                "spread": _text(by_arm[a]["sd"]),
+            }
+            for a in arms
+        ]
+    else:
+        measurements = [{"groupId": ids[a], "value": str(by_arm[a]["events"])} for a in arms]
+    analyses = [_analysis(result, ids)]
+    ratio = next(
+        (
+            r
+            for r in analysis.results
+            if r.extra.get("risk_difference_id") == result.id and r.estimate is not None
+        ),
+        None,
+    )
+    if ratio is not None:
+        analyses.append(_analysis(ratio, ids))
+    return {
+        "type": "PRIMARY" if str(result.extra.get("role")) == "primary" else "SECONDARY",
+        "title": result.title,
+        "populationDescription": f"{result.population} (n = {result.n})",
+        "paramType": "MEAN" if continuous else "COUNT_OF_PARTICIPANTS",
+        **({"dispersionType": "STANDARD_DEVIATION"} if continuous else {}),
+        "unitOfMeasure": str(result.extra.get("effect_unit", "")) if continuous else "Participants",
+        "groups": _groups("OG", arms),
+        "denoms": denoms,
+        "classes": [{"categories": [{"measurements": measurements}]}],
+        "analyses": analyses,
+    }
+
+
+def outcome_measures(analysis: Analysis) -> Json:
+    arms = arm_labels(analysis)
+    measures = [_measure(analysis, r, arms) for r in outcome_results(analysis)]
+    return {"outcomeMeasures": measures}
+
+
+def _event_counts(dataset: Dataset, arms: dict[str, str]) -> pl.DataFrame:
+    """Women and events per term, seriousness and arm label (the randomised women)."""
+    allocated = dataset.participants.select("participant_id", "arm").filter(
+        pl.col("arm").is_in(list(arms))
+    )
+    events = dataset.adverse_events.join(allocated, on="participant_id", how="inner")
+    return events.group_by("term", "serious", "arm").agg(
+        pl.len().alias("events"), pl.col("participant_id").n_unique().alias("women")
+    )
+
+
+def adverse_events(analysis: Analysis, dataset: Dataset, arm_ids: dict[str, str]) -> Json:
+    """Event groups EG… (numbers at risk = the randomised women of each arm), then serious and
+    other events by term, with women affected and events per group."""
+    arms = arm_labels(analysis)
+    ids = _ids("EG", arms)
+    table = analysis.table("adverse_events_by_arm").frame
+    any_row = table.filter(pl.col("measure") == "any").row(0, named=True)
+    at_risk = {any_row["first_arm"]: any_row["first_n"], any_row["second_arm"]: any_row["second_n"]}
+    label_of = {arm_id: label for arm_id, label in arm_ids.items()}
+    counts = _event_counts(dataset, label_of).with_columns(
+        pl.col("arm").replace_strict(label_of).alias("group")
+    )
+    women = (
+        dataset.adverse_events.join(
+            dataset.participants.select("participant_id", "arm"), on="participant_id"
+        )
+        .filter(pl.col("arm").is_in(list(label_of)))
+        .with_columns(pl.col("arm").replace_strict(label_of).alias("group"))
+        .group_by("group", "serious")
+        .agg(pl.col("participant_id").n_unique().alias("women"))
+    )
+    affected = {(r["group"], r["serious"]): r["women"] for r in women.iter_rows(named=True)}
+    groups = [
+        {
+            "id": ids[a],
+            "title": a,
+            "seriousNumAffected": int(affected.get((a, True), 0)),
+            "seriousNumAtRisk": int(at_risk[a]),
+            "otherNumAffected": int(affected.get((a, False), 0)),
+            "otherNumAtRisk": int(at_risk[a]),
+        }
+        for a in arms
+    ]
+
+    def events(serious: bool) -> list[Json]:
+        chosen = counts.filter(pl.col("serious") == serious)
+        by = {(r["term"], r["group"]): r for r in chosen.iter_rows(named=True)}
+        terms = sorted({str(t) for t in chosen["term"].to_list()})
+        return [
+            {
+                "term": term,
+                "assessmentType": "SYSTEMATIC_ASSESSMENT",
+                "stats": [
+                    {
+                        "groupId": ids[a],
+                        "numEvents": int(by[(term, a)]["events"]) if (term, a) in by else 0,
+                        "numAffected": int(by[(term, a)]["women"]) if (term, a) in by else 0,
+                        "numAtRisk": int(at_risk[a]),
+                    }
+                    for a in arms
+                ],
+            }
+            for term in terms
+        ]
+
+    return {
+        "frequencyThreshold": "0",
+        "eventGroups": groups,
+        "seriousEvents": events(True),
+        "otherEvents": events(False),
+    }
+
+
+def results_section(analysis: Analysis, dataset: Dataset, arm_ids: dict[str, str]) -> Json:
+    """``resultsSection``: flow, baseline, outcome measures and adverse events.
+    ``arm_ids`` maps the dataset's arm ids to the arm labels the analysis uses."""
+    return {
+        "participantFlowModule": participant_flow(analysis),
+        "baselineCharacteristicsModule": baseline_characteristics(analysis),
+        "outcomeMeasuresModule": outcome_measures(analysis),
+        "adverseEventsModule": adverse_events(analysis, dataset, arm_ids),
+    }
