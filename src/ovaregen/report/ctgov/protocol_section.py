@@ -156,7 +156,7 @@ def _outcomes(protocol: Protocol) -> Json:
     if protocol.primary_outcome is not None:
         chosen = protocol.primary_outcome
         measure = _words(chosen.measure)
-        adjusted = f", adjusted for baseline {chosen.baseline}" if chosen.baseline else ""
+        adjusted = f", adjusted for baseline {_words(chosen.baseline)}" if chosen.baseline else ""
         primary.append(
             {
                 "measure": measure,

@@ -100,7 +100,7 @@ def baseline_characteristics(analysis: Analysis) -> Json:
         }
     ]
     measures: list[Json] = []
-    for (name,), rows in table.group_by("variable", maintain_order=True):
+    for _, rows in table.group_by("variable", maintain_order=True):
         head = rows.row(0, named=True)
         denom = [
             {
@@ -148,7 +148,6 @@ def baseline_characteristics(analysis: Analysis) -> Json:
                 "classes": [{"categories": categories}],
             }
         )
-        del name
     return {"groups": _groups("BG", arms), "denoms": denoms, "measures": measures}
 
 
@@ -251,37 +250,31 @@ def outcome_measures(analysis: Analysis) -> Json:
     return {"outcomeMeasures": measures}
 
 
-def _event_counts(dataset: Dataset, arms: dict[str, str]) -> pl.DataFrame:
-    """Women and events per term, seriousness and arm label (the randomised women)."""
+def _allocated_events(dataset: Dataset, label_of: dict[str, str]) -> pl.DataFrame:
+    """The adverse events of the allocated women, each with her arm's label as ``group``."""
     allocated = dataset.participants.select("participant_id", "arm").filter(
-        pl.col("arm").is_in(list(arms))
+        pl.col("arm").is_in(list(label_of))
     )
-    events = dataset.adverse_events.join(allocated, on="participant_id", how="inner")
-    return events.group_by("term", "serious", "arm").agg(
-        pl.len().alias("events"), pl.col("participant_id").n_unique().alias("women")
+    return dataset.adverse_events.join(allocated, on="participant_id", how="inner").with_columns(
+        pl.col("arm").replace_strict(label_of).alias("group")
     )
 
 
-def adverse_events(analysis: Analysis, dataset: Dataset, arm_ids: dict[str, str]) -> Json:
-    """Event groups EG… (numbers at risk = the randomised women of each arm), then serious and
-    other events by term, with women affected and events per group."""
+def adverse_events(analysis: Analysis, dataset: Dataset, label_of: dict[str, str]) -> Json:
+    """Event groups EG… (numbers at risk = the randomised women of each arm, from the
+    analysis), women with a serious and with an other (non-serious) event, then serious and
+    other events by term: events and women affected per group."""
     arms = arm_labels(analysis)
     ids = _ids("EG", arms)
     table = analysis.table("adverse_events_by_arm").frame
     any_row = table.filter(pl.col("measure") == "any").row(0, named=True)
     at_risk = {any_row["first_arm"]: any_row["first_n"], any_row["second_arm"]: any_row["second_n"]}
-    label_of = {arm_id: label for arm_id, label in arm_ids.items()}
-    counts = _event_counts(dataset, label_of).with_columns(
-        pl.col("arm").replace_strict(label_of).alias("group")
+    events_of = _allocated_events(dataset, label_of)
+    counts = events_of.group_by("term", "serious", "group").agg(
+        pl.len().alias("events"), pl.col("participant_id").n_unique().alias("women")
     )
-    women = (
-        dataset.adverse_events.join(
-            dataset.participants.select("participant_id", "arm"), on="participant_id"
-        )
-        .filter(pl.col("arm").is_in(list(label_of)))
-        .with_columns(pl.col("arm").replace_strict(label_of).alias("group"))
-        .group_by("group", "serious")
-        .agg(pl.col("participant_id").n_unique().alias("women"))
+    women = events_of.group_by("group", "serious").agg(
+        pl.col("participant_id").n_unique().alias("women")
     )
     affected = {(r["group"], r["serious"]): r["women"] for r in women.iter_rows(named=True)}
     groups = [
