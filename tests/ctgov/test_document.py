@@ -225,3 +225,37 @@ def test_command_refuses_an_unknown_plan(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert not (tmp_path / "x.json").exists()
+
+
+def test_cohort_study_by_the_command_has_no_results(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = tmp_path / "a"
+    made = runner.invoke(app, ["synth", "--study", "regenera", "--seed", "1", "--out", str(data)])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "a.json"
+    result = runner.invoke(app, ["ctgov", str(data), "--plan", "regenera", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    _validate(document)
+    assert document["hasResults"] is False and "resultsSection" not in document
+
+
+def test_command_refuses_a_bad_dataset_and_writes_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = tmp_path / "c"
+    runner.invoke(
+        app, ["synth", "--study", "ucmsc-rct", "--n", "66", "--seed", "1", "--out", str(data)]
+    )
+    participants = data / "participants.csv"
+    lines = participants.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("age_years")] = "forty"
+    participants.write_text(
+        "\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "study.json"
+    result = runner.invoke(app, ["ctgov", str(data), "--plan", "ucmsc-rct", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "age_years" in result.output and "forty" in result.output
+    assert not out.exists()

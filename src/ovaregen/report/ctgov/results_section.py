@@ -21,12 +21,12 @@ Json = dict[str, Any]
 
 
 def _text(value: float | int | None) -> str:
-    """A number as the registry's string: integers plain, others to 4 significant digits."""
+    """A number as the registry's string: integers plain, others to 6 significant digits."""
     if value is None:
         return "NA"
     if isinstance(value, int) or float(value).is_integer():
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.6g}"
 
 
 def arm_labels(analysis: Analysis) -> list[str]:
@@ -45,7 +45,8 @@ def _ids(prefix: str, arms: list[str]) -> dict[str, str]:
 
 def participant_flow(analysis: Analysis) -> Json:
     """Groups FG…, one period: STARTED = allocated, COMPLETED = completed follow-up, NOT
-    COMPLETED the rest; drop-outs by the consort table's reasons (withdrew, lost)."""
+    COMPLETED the rest; drop-outs by the consort table's reasons (withdrew, lost), and
+    "Other" for women not completed for neither reason, so that the reasons add up."""
     arms = arm_labels(analysis)
     ids = _ids("FG", arms)
     consort = analysis.table("consort").frame.filter(pl.col("arm").is_not_null())
@@ -70,6 +71,18 @@ def participant_flow(analysis: Analysis) -> Json:
         {"type": "Withdrawal by Subject", "reasons": stats("withdrawn")},
         {"type": "Lost to Follow-up", "reasons": stats("lost_to_follow_up")},
     ]
+    other = [
+        count.get(("allocated", a), 0)
+        - count.get(("analysed", a), 0)
+        - count.get(("withdrawn", a), 0)
+        - count.get(("lost_to_follow_up", a), 0)
+        for a in arms
+    ]
+    if any(other):
+        reasons = [
+            {"groupId": ids[a], "numSubjects": str(n)} for a, n in zip(arms, other, strict=True)
+        ]
+        drops.append({"type": "Other", "reasons": reasons})
     period = {"title": "Overall Study", "milestones": milestones, "dropWithdraws": drops}
     return {"groups": _groups("FG", arms), "periods": [period]}
 
