@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,20 @@ def test_command_refuses_a_bad_dataset_and_writes_nothing(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "age_years" in result.output and "forty" in result.output
     assert not out.exists()
+
+
+def test_flow_with_drop_outs_adds_up() -> None:
+    dataset = synthesize("ucmsc-rct", 66, 1)
+    status = ["withdrawn", "withdrawn", "lost_to_follow_up"] + ["completed"] * 63
+    participants = dataset.participants.with_columns(pl.Series("status", status))
+    changed = replace(dataset, participants=participants)
+    protocol = load_protocol("ucmsc-rct")
+    analysis = run_plan("ucmsc-rct", changed, protocol)
+    document = study_document(protocol, changed, analysis)
+    _validate(document)
+    period = document["resultsSection"]["participantFlowModule"]["periods"][0]
+    milestones = {m["type"]: _by_group(m["achievements"]) for m in period["milestones"]}
+    drops = {d["type"]: _by_group(d["reasons"]) for d in period["dropWithdraws"]}
+    assert sum(milestones["NOT COMPLETED"]) == 3
+    assert sum(drops["Withdrawal by Subject"]) == 2 and sum(drops["Lost to Follow-up"]) == 1
+    assert [sum(x) for x in zip(*drops.values(), strict=True)] == milestones["NOT COMPLETED"]
