@@ -19,7 +19,7 @@ from ovaregen.analysis.result import Analysis
 from ovaregen.cli import app
 from ovaregen.domain.protocols import load_protocol
 from ovaregen.io.dataset import Dataset
-from ovaregen.report.ctgov.document import study_document
+from ovaregen.report.ctgov.document import overall_status, study_document
 from ovaregen.synth import synthesize
 
 from .schema import openapi, study_schema
@@ -277,3 +277,26 @@ def test_flow_with_drop_outs_adds_up() -> None:
     assert sum(milestones["NOT COMPLETED"]) == 3
     assert sum(drops["Withdrawal by Subject"]) == 2 and sum(drops["Lost to Follow-up"]) == 1
     assert [sum(x) for x in zip(*drops.values(), strict=True)] == milestones["NOT COMPLETED"]
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("completed", "COMPLETED"),
+        ("withdrawn", "COMPLETED"),
+        ("ongoing", "ACTIVE_NOT_RECRUITING"),
+        ("screening", "RECRUITING"),
+        (None, "UNKNOWN"),
+    ],
+)
+def test_the_overall_status_follows_the_womens_flow(first: str | None, expected: str) -> None:
+    dataset = synthesize("ucmsc-rct", 66, 1)
+    status = [first] + ["completed"] * 65
+    participants = dataset.participants.with_columns(pl.Series("status", status, pl.String))
+    document = study_document(
+        load_protocol("ucmsc-rct"), replace(dataset, participants=participants), None
+    )
+    assert document["protocolSection"]["statusModule"]["overallStatus"] == expected
+    _validate(document)
+    empty = replace(dataset, participants=dataset.participants.clear())
+    assert overall_status(empty) == "NOT_YET_RECRUITING"

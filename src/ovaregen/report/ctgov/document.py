@@ -25,12 +25,32 @@ def study_document(
     if with_results and analysis is not None:
         population = next(p for p in analysis.populations if p.id == "randomised")
         enrolled = population.n
-    document: dict[str, Any] = {"protocolSection": protocol_section(protocol, enrolled)}
+    document: dict[str, Any] = {
+        "protocolSection": protocol_section(protocol, enrolled, overall_status(dataset))
+    }
     if with_results and analysis is not None:
         arm_ids = {arm.id: arm.label for arm in protocol.arms}
         document["resultsSection"] = results_section(analysis, dataset, arm_ids)
     document["hasResults"] = with_results
     return document
+
+
+def overall_status(dataset: Dataset) -> str:
+    """The record's ``overallStatus`` from the women's flow (INTERCHANGE.md ``status``): none
+    yet → NOT_YET_RECRUITING; a woman still in screening → RECRUITING; one enrolled and still
+    followed → ACTIVE_NOT_RECRUITING; every woman at the end of her flow (completed, withdrawn,
+    lost, screen-failed) → COMPLETED; statuses not known → UNKNOWN."""
+    women = dataset.participants
+    if women.is_empty():
+        return "NOT_YET_RECRUITING"
+    if "status" not in women.columns or women.get_column("status").null_count():
+        return "UNKNOWN"
+    statuses = set(women.get_column("status").to_list())
+    if "screening" in statuses:
+        return "RECRUITING"
+    if "ongoing" in statuses:
+        return "ACTIVE_NOT_RECRUITING"
+    return "COMPLETED"
 
 
 def write_study_document(document: dict[str, Any], out: Path) -> Path:

@@ -173,8 +173,11 @@ def _outcomes(protocol: Protocol) -> Json:
     return {"primaryOutcomes": primary, "secondaryOutcomes": listed}
 
 
-def protocol_section(protocol: Protocol, enrolled: int | None = None) -> Json:
-    """``protocolSection`` of the study; ``enrolled`` the women actually enrolled (or None)."""
+def protocol_section(
+    protocol: Protocol, enrolled: int | None = None, status: str = "NOT_YET_RECRUITING"
+) -> Json:
+    """``protocolSection`` of the study; ``enrolled`` the women actually enrolled (or None),
+    ``status`` its ``overallStatus`` (``document.overall_status``)."""
     identification: Json = {
         "orgStudyIdInfo": {"id": protocol.name},
         "briefTitle": protocol.title,
@@ -183,10 +186,9 @@ def protocol_section(protocol: Protocol, enrolled: int | None = None) -> Json:
     number = nct_id(protocol)
     if number is not None:
         identification = {"nctId": number, **identification}
-    status: Json = {"overallStatus": "COMPLETED" if enrolled is not None else "UNKNOWN"}
     section: Json = {
         "identificationModule": identification,
-        "statusModule": status,
+        "statusModule": {"overallStatus": status},
         "designModule": _design(protocol, enrolled),
         "armsInterventionsModule": _arms(protocol),
         "eligibilityModule": _eligibility(protocol),
