@@ -158,10 +158,14 @@ def test_blinded_export_does_not_depend_on_the_arms(tmp_path: Path) -> None:
     assert b"assignedArm" not in blind_a
     unblinded = json.loads(a)
     subjects = [
-        e["resource"] for e in unblinded["entry"] if e["resource"]["resourceType"] == "ResearchSubject"
+        e["resource"]
+        for e in unblinded["entry"]
+        if e["resource"]["resourceType"] == "ResearchSubject"
     ]
     arms = dict(dataset.participants.select("participant_id", "arm").iter_rows())
-    assert [s["assignedArm"] for s in subjects] == [arms[s["identifier"][0]["value"]] for s in subjects]
+    assert [s["assignedArm"] for s in subjects] == [
+        arms[s["identifier"][0]["value"]] for s in subjects
+    ]
 
 
 def test_convert_to_fhir_writes_one_valid_bundle(tmp_path: Path) -> None:
@@ -181,7 +185,8 @@ def test_convert_to_fhir_writes_one_valid_bundle(tmp_path: Path) -> None:
 
 def test_fhir_is_write_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["convert", str(tmp_path), "-p", "mensc", "--from", "fhir", "--out", str(tmp_path / "x")]
+        app,
+        ["convert", str(tmp_path), "-p", "mensc", "--from", "fhir", "--out", str(tmp_path / "x")],
     )
     assert result.exit_code != 0
     assert "does not read" in result.output

@@ -204,12 +204,14 @@ def _observations(protocol: Protocol, measure: Measure, frame: pl.DataFrame) -> 
     date = measure.date if measure.date in frame.columns else None
     columns = ["participant_id", measure.column, *([key] if key else []), *([date] if date else [])]
     rows = frame.select(columns).filter(pl.col(measure.column).is_not_null())
-    category = [
-        {"coding": [{"system": _CATEGORY_SYSTEM, "code": measure.category}]}
-    ]
+    category = [{"coding": [{"system": _CATEGORY_SYSTEM, "code": measure.category}]}]
     code = {
         "coding": [
-            {"system": measure.code.system, "code": measure.code.code, "display": measure.code.display}
+            {
+                "system": measure.code.system,
+                "code": measure.code.code,
+                "display": measure.code.display,
+            }
         ],
         "text": variable.description,
     }

@@ -70,6 +70,10 @@ def check_digit(number: str) -> int:
 def is_valid_loinc(code: str) -> bool:
     """Whether ``code`` is ``digits-digit`` with the right check digit."""
     number, dash, digit = code.partition("-")
-    return bool(dash) and number.isdigit() and digit.isdigit() and len(digit) == 1 and (
-        check_digit(number) == int(digit)
+    return (
+        bool(dash)
+        and number.isdigit()
+        and digit.isdigit()
+        and len(digit) == 1
+        and (check_digit(number) == int(digit))
     )

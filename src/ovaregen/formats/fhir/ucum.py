@@ -26,4 +26,6 @@ def ucum_of(unit: str) -> str:
     try:
         return UCUM[unit]
     except KeyError:
-        raise KeyError(f"the dictionary unit {unit!r} has no UCUM code in formats.fhir.ucum") from None
+        raise KeyError(
+            f"the dictionary unit {unit!r} has no UCUM code in formats.fhir.ucum"
+        ) from None
