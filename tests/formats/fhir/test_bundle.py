@@ -190,3 +190,17 @@ def test_fhir_is_write_only(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "does not read" in result.output
+
+
+def test_the_schema_refuses_what_r4_does_not_allow() -> None:
+    """The validator is not vacuous: an Observation status outside R4's codes, or a
+    ResearchSubject without its study, is refused."""
+    bad_status = {"resourceType": "Observation", "status": "done", "code": {"text": "AMH"}}
+    no_study = {
+        "resourceType": "ResearchSubject",
+        "status": "on-study",
+        "individual": {"reference": "urn:uuid:0"},
+    }
+    for resource in (bad_status, no_study):
+        bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+        assert list(_validator().iter_errors(bundle)), resource
