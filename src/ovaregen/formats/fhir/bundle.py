@@ -95,15 +95,17 @@ _REGISTRY_SYSTEMS = {"NCT": "https://clinicaltrials.gov"}
 
 
 def write(dataset: Dataset, protocol: Protocol, out: Path, records: ClinicRecords) -> list[Path]:
-    """Write the Bundle to the one file ``out`` (atomically, ``formats.folder.write_file``)."""
+    """Write the Bundle to the one file ``out`` (atomically, ``formats.folder.write_file``),
+    entry by entry: the Bundle is never held whole in memory."""
     del records  # audit trail and signatures have no place in a collection of results
-    entries = list(bundle_entries(dataset, protocol))
 
     def writing(path: Path) -> None:
         with path.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write('{"resourceType":"Bundle","type":"collection","entry":[')
-            for i, entry in enumerate(entries):
-                handle.write(("," if i else "") + _json(entry))
+            first = True
+            for chunk in bundle_entries(dataset, protocol):
+                handle.write(("" if first else ",") + chunk)
+                first = False
             handle.write("]}\n")
 
     return write_file(out, writing)
@@ -117,51 +119,85 @@ def _url(*parts: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join(parts))}"
 
 
-def _entry(url: str, resource: Resource) -> Resource:
-    return {"fullUrl": url, "resource": resource}
+def _entry(url: str, resource: Resource) -> str:
+    return _json({"fullUrl": url, "resource": resource})
 
 
-def bundle_entries(dataset: Dataset, protocol: Protocol) -> Iterator[Resource]:
-    """The Bundle's entries: the study, then per participant Patient and ResearchSubject,
-    then the Observations."""
+def _entries(urls: pl.Expr, resources: pl.Expr) -> pl.Expr:
+    """Each row's entry as JSON text: its full URL and its resource (a struct, encoded)."""
+    return pl.concat_str(
+        pl.lit('{"fullUrl":"'),
+        urls,
+        pl.lit('","resource":'),
+        resources.struct.json_encode(),
+        pl.lit("}"),
+    )
+
+
+def _urls(protocol: Protocol, kind: str, keys: pl.Series) -> pl.Series:
+    """The ``urn:uuid`` full URL of each key (UUID v5: module docstring)."""
+    return pl.Series([_url(protocol.name, kind, key) for key in keys], dtype=pl.String)
+
+
+def bundle_entries(dataset: Dataset, protocol: Protocol) -> Iterator[str]:
+    """The Bundle's entries as JSON text: the study, then per participant Patient and
+    ResearchSubject, then the Observations, measure by measure."""
     tables = tables_of(dataset)
     participants = tables[DatasetFile.PARTICIPANTS]
     study_url = _url(protocol.name, "study")
     yield _entry(study_url, research_study(protocol, participants))
-    with_arm = "arm" in participants.columns
-    columns = ["participant_id", "status", *(["arm"] if with_arm else [])]
-    for row in participants.select(c for c in columns if c in participants.columns).iter_rows(
-        named=True
-    ):
-        pid = str(row["participant_id"])
-        patient_url = _url(protocol.name, "patient", pid)
-        yield _entry(patient_url, _patient(protocol, pid))
-        subject: Resource = {
-            "resourceType": "ResearchSubject",
-            "identifier": [{"system": _id_system(protocol), "value": pid}],
-            "status": SUBJECT_STATUS.get(str(row.get("status")), "candidate"),
-            "study": {"reference": study_url},
-            "individual": {"reference": patient_url},
-        }
-        if with_arm and row.get("arm") is not None:
-            subject["assignedArm"] = str(row["arm"])
-        yield _entry(_url(protocol.name, "subject", pid), subject)
+    yield from _people(protocol, participants, study_url)
     for measure in MEASURES:
         frame = tables.get(measure.file)
         if frame is not None and measure.column in frame.columns:
             yield from _observations(protocol, measure, frame)
 
 
+def _people(protocol: Protocol, participants: pl.DataFrame, study_url: str) -> Iterator[str]:
+    """Per participant her Patient, then her ResearchSubject (``assignedArm`` only when the
+    dataset carries ``arm``)."""
+    ids = participants["participant_id"].cast(pl.String)
+    identifier = pl.concat_list(
+        pl.struct(pl.lit(_id_system(protocol)).alias("system"), pl.col("pid").alias("value"))
+    )
+    patient = pl.struct(
+        pl.lit("Patient").alias("resourceType"),
+        identifier.alias("identifier"),
+        pl.lit("female").alias("gender"),
+    )
+    status = (
+        pl.col("status")
+        .cast(pl.String)
+        .replace_strict(SUBJECT_STATUS, default="candidate", return_dtype=pl.String)
+        if "status" in participants.columns
+        else pl.lit("candidate")
+    )
+    subject_fields = [
+        pl.lit("ResearchSubject").alias("resourceType"),
+        identifier.alias("identifier"),
+        status.alias("status"),
+        pl.struct(pl.lit(study_url).alias("reference")).alias("study"),
+        pl.struct(pl.col("patient_url").alias("reference")).alias("individual"),
+    ]
+    subject = _entries(pl.col("subject_url"), pl.struct(subject_fields))
+    if "arm" in participants.columns:
+        armed = _entries(
+            pl.col("subject_url"),
+            pl.struct(*subject_fields, pl.col("arm").cast(pl.String).alias("assignedArm")),
+        )
+        subject = pl.when(pl.col("arm").is_null()).then(subject).otherwise(armed)
+    frame = participants.with_columns(
+        pid=ids,
+        patient_url=_urls(protocol, "patient", ids),
+        subject_url=_urls(protocol, "subject", ids),
+    ).select(_entries(pl.col("patient_url"), patient).alias("patient"), subject.alias("subject"))
+    for patient_entry, subject_entry in frame.iter_rows():
+        yield patient_entry
+        yield subject_entry
+
+
 def _id_system(protocol: Protocol) -> str:
     return f"urn:ovaregen:study:{protocol.name}:participant"
-
-
-def _patient(protocol: Protocol, pid: str) -> Resource:
-    return {
-        "resourceType": "Patient",
-        "identifier": [{"system": _id_system(protocol), "value": pid}],
-        "gender": "female",
-    }
 
 
 def research_study(protocol: Protocol, participants: pl.DataFrame) -> Resource:
@@ -194,51 +230,77 @@ def research_study(protocol: Protocol, participants: pl.DataFrame) -> Resource:
     return study
 
 
-def _observations(protocol: Protocol, measure: Measure, frame: pl.DataFrame) -> Iterator[Resource]:
+def _observations(protocol: Protocol, measure: Measure, frame: pl.DataFrame) -> Iterator[str]:
+    """One Observation per non-null value of the measure's column (module docstring)."""
     variable = variable_of(measure.file, measure.column)
     if variable is None or variable.unit is None:
         raise ValueError(f"{measure.column} is not a dictionary measure with a unit")
-    unit, ucum = variable.unit, ucum_of(variable.unit)
-    integer = variable.kind is Kind.INTEGER
     key = {_V: "visit", _M: "day"}.get(measure.file)
     date = measure.date if measure.date in frame.columns else None
-    columns = ["participant_id", measure.column, *([key] if key else []), *([date] if date else [])]
-    rows = frame.select(columns).filter(pl.col(measure.column).is_not_null())
-    category = [{"coding": [{"system": _CATEGORY_SYSTEM, "code": measure.category}]}]
-    code = {
-        "coding": [
-            {
-                "system": measure.code.system,
-                "code": measure.code.code,
-                "display": measure.code.display,
-            }
-        ],
-        "text": variable.description,
-    }
-    for row in rows.iter_rows(named=True):
-        pid = str(row["participant_id"])
-        where = str(row[key]) if key else "baseline"
-        value = row[measure.column]
-        observation: Resource = {
-            "resourceType": "Observation",
-            "identifier": [
-                {
-                    "system": f"urn:ovaregen:study:{protocol.name}:observation",
-                    "value": f"{pid}/{measure.file.value}/{where}/{measure.column}",
-                }
-            ],
-            "status": "final",
-            "category": category,
-            "code": code,
-            "subject": {"reference": _url(protocol.name, "patient", pid)},
-        }
-        if date and row[date] is not None:
-            observation["effectiveDateTime"] = row[date].isoformat()
-        observation["valueQuantity"] = {
-            "value": int(value) if integer else float(value),
-            "unit": unit,
-            "system": UCUM_SYSTEM,
-            "code": ucum,
-        }
-        url = _url(protocol.name, "observation", pid, measure.file.value, where, measure.column)
-        yield _entry(url, observation)
+    rows = frame.filter(pl.col(measure.column).is_not_null())
+    if rows.is_empty():
+        return
+    pid = pl.col("participant_id").cast(pl.String)
+    where = pl.col(key).cast(pl.String) if key else pl.lit("baseline")
+    value_id = pl.concat_str(
+        pid, pl.lit(f"/{measure.file.value}/"), where, pl.lit(f"/{measure.column}")
+    )
+    value_ids = rows.select(value_id).to_series()
+    patients = rows["participant_id"].cast(pl.String)
+    rows = rows.with_columns(
+        value_id=value_ids,
+        url=_urls(protocol, "observation", value_ids),
+        patient_url=_urls(protocol, "patient", patients),
+    )
+    value = pl.col(measure.column)
+    fields = [
+        pl.lit("Observation").alias("resourceType"),
+        pl.concat_list(
+            pl.struct(
+                pl.lit(f"urn:ovaregen:study:{protocol.name}:observation").alias("system"),
+                pl.col("value_id").alias("value"),
+            )
+        ).alias("identifier"),
+        pl.lit("final").alias("status"),
+        pl.concat_list(
+            pl.struct(
+                pl.concat_list(
+                    pl.struct(
+                        pl.lit(_CATEGORY_SYSTEM).alias("system"),
+                        pl.lit(measure.category).alias("code"),
+                    )
+                ).alias("coding")
+            )
+        ).alias("category"),
+        pl.struct(
+            pl.concat_list(
+                pl.struct(
+                    pl.lit(measure.code.system).alias("system"),
+                    pl.lit(measure.code.code).alias("code"),
+                    pl.lit(measure.code.display).alias("display"),
+                )
+            ).alias("coding"),
+            pl.lit(variable.description).alias("text"),
+        ).alias("code"),
+        pl.struct(pl.col("patient_url").alias("reference")).alias("subject"),
+    ]
+    quantity = pl.struct(
+        (value.cast(pl.Int64) if variable.kind is Kind.INTEGER else value.cast(pl.Float64)).alias(
+            "value"
+        ),
+        pl.lit(variable.unit).alias("unit"),
+        pl.lit(UCUM_SYSTEM).alias("system"),
+        pl.lit(ucum_of(variable.unit)).alias("code"),
+    ).alias("valueQuantity")
+    entry = _entries(pl.col("url"), pl.struct(*fields, quantity))
+    if date:
+        dated = _entries(
+            pl.col("url"),
+            pl.struct(
+                *fields,
+                pl.col(date).dt.strftime("%Y-%m-%d").alias("effectiveDateTime"),
+                quantity,
+            ),
+        )
+        entry = pl.when(pl.col(date).is_null()).then(entry).otherwise(dated)
+    yield from rows.select(entry).to_series()
