@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ovaregen.domain.protocols import Protocol
-from ovaregen.formats import odm, redcap
+from ovaregen.formats import fhir, odm, redcap
 from ovaregen.formats.clinic_records import ClinicRecords
 from ovaregen.formats.dataset_json import read_dataset_json, write_dataset_json
 from ovaregen.formats.errors import FormatError
@@ -37,6 +37,7 @@ class Format(StrEnum):
     SPSS = "spss"
     XPT = "xpt"
     PARQUET = "parquet"
+    FHIR = "fhir"
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,11 @@ CODECS: dict[Format, Codec] = {
         "SAS transport v5 files, one per table, with the alias table aliases.csv (formats.xpt)",
         write=write_xpt,
         read=_with_provenance(_read_xpt),
+    ),
+    Format.FHIR: Codec(
+        Format.FHIR,
+        "one FHIR R4 Bundle (collection): ResearchStudy, Patient, ResearchSubject, Observations",
+        write=fhir.write,
     ),
 }
 
