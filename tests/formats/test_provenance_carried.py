@@ -16,10 +16,15 @@ from ovaregen.io.findings import render_report
 from tests.formats.cohorts import synthetic_cohort
 
 FOLDER_FORMATS = [
-    f for f in CODECS if f not in (Format.INTERCHANGE, Format.ODM, Format.DATASET_JSON)
+    f
+    for f, c in CODECS.items()
+    if c.read is not None
+    and c.write is not None
+    and f not in (Format.INTERCHANGE, Format.ODM, Format.DATASET_JSON)
 ]
-"""ODM is one file; a Dataset-JSON folder holds nothing but its datasets (a provenance.json
-beside them would be taken for one)."""
+"""The folder formats read and written. ODM is one file (and FHIR, written only); a
+Dataset-JSON folder holds nothing but its datasets (a provenance.json beside them would be
+taken for one)."""
 
 
 @pytest.mark.parametrize("name", FOLDER_FORMATS, ids=str)
