@@ -92,24 +92,14 @@ def _with_provenance(read: Reader) -> Reader:
     return reading
 
 
-def _read_stata(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
-    del options
-    return read_stata(source, protocol)
+def _without_options(read: Callable[[Path, Protocol], ValidationReport]) -> Reader:
+    """A reader that needs no options (only REDCap takes a mapping file)."""
 
+    def reading(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
+        del options
+        return read(source, protocol)
 
-def _read_spss(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
-    del options
-    return read_spss(source, protocol)
-
-
-def _read_xpt(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
-    del options
-    return read_xpt(source, protocol)
-
-
-def _read_interchange(source: Path, protocol: Protocol, options: ReadOptions) -> ValidationReport:
-    del options
-    return validate_dataset(source, protocol)
+    return reading
 
 
 CODECS: dict[Format, Codec] = {
@@ -117,7 +107,7 @@ CODECS: dict[Format, Codec] = {
         Format.INTERCHANGE,
         "ovaregen's folder of CSV files (INTERCHANGE.md)",
         write=_write_interchange,
-        read=_read_interchange,
+        read=_without_options(validate_dataset),
     ),
     Format.REDCAP: Codec(
         Format.REDCAP,
@@ -147,19 +137,19 @@ CODECS: dict[Format, Codec] = {
         Format.STATA,
         "Stata .dta files, one per table, with variable and value labels (formats.stata)",
         write=write_stata,
-        read=_with_provenance(_read_stata),
+        read=_with_provenance(_without_options(read_stata)),
     ),
     Format.SPSS: Codec(
         Format.SPSS,
         "SPSS .sav files, one per table, with labels and measure levels (formats.spss)",
         write=write_spss,
-        read=_with_provenance(_read_spss),
+        read=_with_provenance(_without_options(read_spss)),
     ),
     Format.XPT: Codec(
         Format.XPT,
         "SAS transport v5 files, one per table, with the alias table aliases.csv (formats.xpt)",
         write=write_xpt,
-        read=_with_provenance(_read_xpt),
+        read=_with_provenance(_without_options(read_xpt)),
     ),
     Format.FHIR: Codec(
         Format.FHIR,
