@@ -15,15 +15,12 @@ from lxml import etree
 from sqlalchemy import select
 
 from ovaregen.clinic import ecrf, enrolment, signatures
-from ovaregen.clinic.data_queries import raise_query
 from ovaregen.clinic.exchange import study_dataset
 from ovaregen.clinic.exchange_records import clinic_records
-from ovaregen.clinic.followup import add_event, add_pregnancy
 from ovaregen.clinic.record_hash import ADVERSE_EVENTS, PREGNANCIES
 from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import EVERYWHERE, Access, Grant
 from ovaregen.clinic.studies import add_participant, add_site, site_coded, study_named
-from ovaregen.clinic.views import Reader
 from ovaregen.domain.protocols import load_protocol
 from ovaregen.formats.clinic_records import AuditRecord, ClinicRecords
 from ovaregen.formats.odm.metadata import NS
@@ -32,10 +29,10 @@ from ovaregen.formats.odm.schema import odm_schema
 from ovaregen.formats.odm.writer import write_odm
 from ovaregen.io.findings import render_report
 from ovaregen.store.database import Database
-from ovaregen.store.models import AllocationSlot, Participant, User, utc_now
+from ovaregen.store.models import Participant, User
 from tests.clinic_fixtures import PASSWORD, SITE, ClinicTemplates, full_name_of
 from tests.formats.odm.conftest import schema_errors
-from tests.web.test_blinding_twins import INJECTION, MONTH_3, SCREENING, TREATMENT, masked
+from tests.web.test_blinding_twins import INJECTION, SCREENING, add_twin, masked
 
 STUDY = "ucmsc-rct"
 OTHER_SITE = "BCN2"
@@ -75,60 +72,7 @@ def _clinic(database: Database, cell_arm: int) -> tuple[str, ...]:
         site = site_coded(session, SITE)
         other = add_site(session, code=OTHER_SITE, name="Other clinic", username="test")
         for i in range(2):
-            woman = add_participant(session, study, site, username="coordinator")
-            enrolment.save_visit(
-                session,
-                woman,
-                "screening",
-                SCREENING,
-                username="coordinator",
-                expected_version=None,
-            )
-            enrolment.enrol(session, woman, username="coordinator")
-            session.add(
-                AllocationSlot(
-                    study_id=study.id,
-                    stratum="imported",
-                    sequence=i + 1,
-                    block=0,
-                    arm="ucmsc_hrt" if i == cell_arm else "hrt",
-                    code=CODES[i],
-                    participant_id=woman.id,
-                    allocated_at=utc_now(),
-                    allocated_by="coordinator",
-                )
-            )
-            for visit, values in (("treatment", TREATMENT), ("month_3", MONTH_3)):
-                ecrf.save_form(
-                    session, woman, visit, values, username="coordinator", expected_version=None
-                )
-            add_pregnancy(
-                session,
-                woman,
-                {"conception": "spontaneous", "months_after_treatment": "2", "outcome": "ongoing"},
-                username="coordinator",
-            )
-            add_event(
-                session,
-                woman,
-                {
-                    "term": "headache",
-                    "grade": "1",
-                    "serious": "no",
-                    "related": "possible",
-                    "outcome": "recovered",
-                },
-                username="coordinator",
-            )
-            raise_query(
-                session,
-                woman,
-                visit="month_3",
-                variable="afc_post",
-                message="AFC after treatment: check against the scan report",
-                reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
-            )
-            codes.append(woman.code)
+            codes.append(add_twin(session, study, site, i, cell_arm).code)
         elsewhere = add_participant(session, study, other, username="coordinator")
         enrolment.save_visit(
             session,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from ovaregen.clinic import ecrf, enrolment
 from ovaregen.clinic.data_queries import raise_query
@@ -36,7 +37,7 @@ from ovaregen.clinic.scope import EVERYWHERE
 from ovaregen.clinic.studies import add_participant, site_coded, study_named
 from ovaregen.clinic.views import Reader
 from ovaregen.store.database import Database
-from ovaregen.store.models import AllocationSlot, utc_now
+from ovaregen.store.models import AllocationSlot, Participant, Site, Study, utc_now
 from tests.clinic_fixtures import SITE, Browser, ClinicTemplates, Postgres, app_for
 from tests.web.route_walk import application_routes
 
@@ -91,66 +92,69 @@ class Clinic:
 
 def _women(database: Database, cell_arm: int) -> tuple[str, str]:
     """Two women with the same data; woman ``cell_arm`` (0 or 1) is in the cell arm."""
-    codes = []
     with database.transaction() as session:
         study = study_named(session, STUDY)
         site = site_coded(session, SITE)
-        for i in range(2):
-            woman = add_participant(session, study, site, username="coordinator")
-            enrolment.save_visit(
-                session,
-                woman,
-                "screening",
-                SCREENING,
-                username="coordinator",
-                expected_version=None,
-            )
-            enrolment.enrol(session, woman, username="coordinator")
-            session.add(
-                AllocationSlot(
-                    study_id=study.id,
-                    stratum="imported",
-                    sequence=i + 1,
-                    block=0,
-                    arm="ucmsc_hrt" if i == cell_arm else "hrt",
-                    code=CODES[i],
-                    participant_id=woman.id,
-                    allocated_at=utc_now(),
-                    allocated_by="coordinator",
-                )
-            )
-            for visit, values in (("treatment", TREATMENT), ("month_3", MONTH_3)):
-                ecrf.save_form(
-                    session, woman, visit, values, username="coordinator", expected_version=None
-                )
-            add_pregnancy(
-                session,
-                woman,
-                {"conception": "spontaneous", "months_after_treatment": "2", "outcome": "ongoing"},
-                username="coordinator",
-            )
-            add_event(
-                session,
-                woman,
-                {
-                    "term": "headache",
-                    "grade": "1",
-                    "serious": "no",
-                    "related": "possible",
-                    "outcome": "recovered",
-                },
-                username="coordinator",
-            )
-            raise_query(  # the same query on both: its list, count, age and marker alike
-                session,
-                woman,
-                visit="month_3",
-                variable="afc_post",
-                message="AFC after treatment: check against the scan report",
-                reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
-            )
-            codes.append(woman.code)
-    return codes[0], codes[1]
+        first, second = (add_twin(session, study, site, i, cell_arm) for i in range(2))
+        return first.code, second.code
+
+
+def add_twin(session: Session, study: Study, site: Site, index: int, cell_arm: int) -> Participant:
+    """Twin ``index`` (0 or 1) of the swapped worlds: screened, enrolled, allocated by
+    ``CODES[index]`` (the cell arm when ``index == cell_arm``), treatment and month-3 forms, a
+    pregnancy, an adverse event and a data query, all alike for both."""
+    woman = add_participant(session, study, site, username="coordinator")
+    enrolment.save_visit(
+        session,
+        woman,
+        "screening",
+        SCREENING,
+        username="coordinator",
+        expected_version=None,
+    )
+    enrolment.enrol(session, woman, username="coordinator")
+    session.add(
+        AllocationSlot(
+            study_id=study.id,
+            stratum="imported",
+            sequence=index + 1,
+            block=0,
+            arm="ucmsc_hrt" if index == cell_arm else "hrt",
+            code=CODES[index],
+            participant_id=woman.id,
+            allocated_at=utc_now(),
+            allocated_by="coordinator",
+        )
+    )
+    for visit, values in (("treatment", TREATMENT), ("month_3", MONTH_3)):
+        ecrf.save_form(session, woman, visit, values, username="coordinator", expected_version=None)
+    add_pregnancy(
+        session,
+        woman,
+        {"conception": "spontaneous", "months_after_treatment": "2", "outcome": "ongoing"},
+        username="coordinator",
+    )
+    add_event(
+        session,
+        woman,
+        {
+            "term": "headache",
+            "grade": "1",
+            "serious": "no",
+            "related": "possible",
+            "outcome": "recovered",
+        },
+        username="coordinator",
+    )
+    raise_query(  # the same query on both: its list, count, age and marker alike
+        session,
+        woman,
+        visit="month_3",
+        variable="afc_post",
+        message="AFC after treatment: check against the scan report",
+        reader=Reader("monitor", Role.MONITOR.value, EVERYWHERE),
+    )
+    return woman
 
 
 def _inject(app: object, code: str) -> None:
