@@ -10,14 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
-from ovaregen.cli import app
 from ovaregen.io.reader import read_dataset
 from ovaregen.io.writer import write_dataset
 from tests.formats.cohorts import assert_same, synthetic_cohort
+from tests.formats.convert_cli import convert, refused_reading
 
-runner = CliRunner()
 STUDY = "ucmsc-rct"
 
 
@@ -33,17 +31,11 @@ def export(tmp_path: Path) -> Path:
 
 
 def _convert(source: Path, options: list[str], out: Path) -> tuple[int, str]:
-    result = runner.invoke(app, ["convert", str(source), "-p", STUDY, "--out", str(out), *options])
-    return result.exit_code, result.output
+    return convert(source, STUDY, out, *options)
 
 
 def _refused(source: Path, tmp_path: Path) -> str:
-    out = tmp_path / "back"
-    code, output = _convert(source, ["--from", "parquet"], out)
-    assert code == 1, output
-    assert not out.exists()
-    assert "Traceback" not in output
-    return " ".join(output.split())
+    return refused_reading(source, STUDY, "parquet", tmp_path)
 
 
 def _replace_column(path: Path, name: str, values: pa.Array) -> None:

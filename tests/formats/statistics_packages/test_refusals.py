@@ -9,20 +9,14 @@ from pathlib import Path
 
 import polars as pl
 import pyreadstat
-from typer.testing import CliRunner
 
-from ovaregen.cli import app
 from ovaregen.domain.protocols import Protocol
 from ovaregen.io.dataset import Dataset
 from ovaregen.io.writer import write_dataset
 from tests.formats.cohorts import synthetic_cohort
+from tests.formats.convert_cli import convert
 
-runner = CliRunner()
-
-
-def _convert(source: Path, study: str, out: Path, *options: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["convert", str(source), "-p", study, "--out", str(out), *options])
-    return result.exit_code, result.output
+_convert = convert
 
 
 def _participants(tmp_path: Path, text: str) -> Path:
