@@ -1,5 +1,5 @@
 """Command-line wiring of the clinic application: serve, db, user, token, site, export, import,
-audit, randomisation, lock, unlock, redcap (pull).
+audit, randomisation, lock, unlock, redcap (pull), fhir (laboratory results).
 
 Registered on the main ``ovaregen`` app by ``cli.py``. The data folder holds the embedded
 SQLite database; ``--database-url`` points at PostgreSQL instead. Heavy modules (FastAPI,
@@ -12,6 +12,7 @@ import typer
 
 from ovaregen.clinic_commands.accounts import user_app
 from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
+from ovaregen.clinic_commands.fhir import fhir_app
 from ovaregen.clinic_commands.locking import lock_app, unlock_app
 from ovaregen.clinic_commands.randomisation_list import randomisation_app
 from ovaregen.clinic_commands.redcap import redcap_app
@@ -34,3 +35,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(lock_app, name="lock")
     app.add_typer(unlock_app, name="unlock")
     app.add_typer(redcap_app, name="redcap")
+    app.add_typer(fhir_app, name="fhir")

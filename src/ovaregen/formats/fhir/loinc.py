@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ovaregen.domain.laboratory import Analyte
+
 LOINC_SYSTEM = "http://loinc.org"
 """LOINC's code system URI (FHIR R4 terminologies-systems)."""
 LOCAL_SYSTEM = "urn:ovaregen:fhir:measure"
@@ -50,7 +52,7 @@ LOINC_CODES = (
     PLATELETS,
     BODY_WEIGHT,
 )
-"""Every LOINC code the project uses (out here, in with ``fhir import``)."""
+"""Every LOINC code the project uses (out in ``--format fhir``, in with ``fhir import``)."""
 
 
 def check_digit(number: str) -> int:
@@ -77,3 +79,38 @@ def is_valid_loinc(code: str) -> bool:
         and len(digit) == 1
         and (check_digit(number) == int(digit))
     )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A code ``fhir import`` takes: what it measures and the UCUM units of its property
+    (a mass code takes mass units, a molar code molar ones: LOINC's property axis)."""
+
+    code: Code
+    analyte: Analyte
+    units: frozenset[str]
+
+
+_MASS_AMH = frozenset({"ng/mL", "ug/L"})
+_MOLAR = frozenset({"pmol/L"})
+_FSH_UNITS = frozenset({"[IU]/L", "m[IU]/mL"})
+_MASS_E2 = frozenset({"pg/mL", "ng/L"})
+_COUNT_BLOOD = frozenset({"10*9/L", "10*3/uL", "/nL", "/uL", "/mm3"})
+_COUNT = frozenset({"{follicles}", "1", "{count}"})
+
+INCOMING: tuple[Incoming, ...] = (
+    Incoming(AMH, Analyte.AMH, _MASS_AMH),
+    Incoming(AMH_PMOL, Analyte.AMH, _MOLAR),
+    Incoming(FSH, Analyte.FSH, _FSH_UNITS),
+    Incoming(OESTRADIOL, Analyte.OESTRADIOL, _MASS_E2),
+    Incoming(OESTRADIOL_PMOL, Analyte.OESTRADIOL, _MOLAR),
+    Incoming(LEUKOCYTES, Analyte.LEUKOCYTES, _COUNT_BLOOD),
+    Incoming(AFC, Analyte.AFC, _COUNT),
+)
+"""The results ``ovaregen fhir import`` takes (issue 15): LOINC terms, and AFC's local code
+(no LOINC term exists for an antral follicle count)."""
+
+
+def incoming(system: str | None, code: str | None) -> Incoming | None:
+    """The incoming code ``system|code`` names, if ovaregen takes it."""
+    return next((i for i in INCOMING if i.code.system == system and i.code.code == code), None)

@@ -1,0 +1,133 @@
+"""Laboratory results into the clinic's forms: review, then accept (issue 15).
+
+Rules:
+- nothing is stored before a person accepts it: ``review_results`` only reads; ``accept``
+  stores the placements accepted, each through the form's own save (``enrolment.save_visit``:
+  locks, enrolment, version, eligibility, visit-window deviations), in one transaction;
+- every accepted value is audited with its source as the reason (the Observation's id, its
+  issued time, the server or file);
+- a woman's identifier systems are the study's pseudonym system (``--format fhir``) and the one
+  the administrator configured with its FHIR server (``clinic.fhir_settings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ovaregen.clinic import ecrf, enrolment, flow, locks
+from ovaregen.clinic.deviations import treatment_date
+from ovaregen.clinic.studies import protocol_of
+from ovaregen.domain.laboratory import Casebook, Placement, Review
+from ovaregen.domain.laboratory_placement import place
+from ovaregen.formats.fhir.observations import Results, participant_system
+from ovaregen.store.models import FormEntry, Participant, Study
+
+
+def casebook_of(session: Session, participant: Participant) -> Casebook:
+    """Her saved forms, treatment date, enrolment and locked forms, as placing needs them."""
+    protocol = protocol_of(participant.study.name)
+    entries = session.execute(
+        select(FormEntry).where(FormEntry.participant_id == participant.id)
+    ).scalars()
+    forms = {entry.visit: dict(entry.data) for entry in entries}
+    locked: set[str] = set()
+    for visit in protocol.schedule:
+        try:
+            locks.refuse_form_change(session, participant, visit.id)
+        except locks.LockedError:
+            locked.add(visit.id)
+    return Casebook(
+        code=participant.code,
+        treated=treatment_date(session, protocol, participant),
+        enrolled=participant.status not in flow.NOT_ENROLLED,
+        forms=forms,
+        locked=frozenset(locked),
+    )
+
+
+def identifier_systems(study: Study, configured: str | None) -> frozenset[str]:
+    """The identifier systems whose values are this study's participant ids."""
+    systems = {participant_system(study.name)}
+    if configured:
+        systems.add(configured)
+    return frozenset(systems)
+
+
+def review_results(
+    session: Session,
+    study: Study,
+    read: Results,
+    women: Sequence[Participant],
+    *,
+    configured_system: str | None,
+    today: date,
+) -> Review:
+    """Where each result would go among ``women`` (the women the reader may enter data for),
+    and what is refused; nothing is stored."""
+    protocol = protocol_of(study.name)
+    books = {woman.code: casebook_of(session, woman) for woman in women}
+    placed = place(
+        read.results,
+        protocol,
+        books,
+        screening=enrolment.screening_visit(protocol).id,
+        identifier_systems=identifier_systems(study, configured_system),
+        today=today,
+    )
+    refusals = tuple(
+        sorted(
+            (*read.refusals, *placed.refusals),
+            key=lambda r: (r.source.entry or 0, r.source.observation),
+        )
+    )
+    return Review(placed.placements, refusals)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What ``accept`` stored, and the placements it was asked for that no longer exist."""
+
+    stored: tuple[Placement, ...]
+    missing: tuple[str, ...]
+
+
+def accept(
+    session: Session,
+    study: Study,
+    review: Review,
+    *,
+    keys: Collection[str] | None,
+    username: str,
+) -> Accepted:
+    """Store the accepted placements (``keys``; None: every placement to store) through each
+    form's save, audited with their sources. Raises what the form's save raises
+    (``locks.LockedError``, ``ecrf.VersionConflictError``, ``StudyError``): the caller rolls the
+    whole acceptance back."""
+    wanted = review.to_store if keys is None else tuple(p for p in review.to_store if p.key in keys)
+    known = {p.key for p in review.to_store}
+    missing = tuple(sorted(set(keys or ()) - known))
+    codes = {p.participant for p in wanted}
+    women = {
+        w.code: w
+        for w in session.execute(
+            select(Participant).where(Participant.study_id == study.id, Participant.code.in_(codes))
+        ).scalars()
+    }
+    for placement in wanted:
+        woman = women[placement.participant]
+        entry = ecrf.form_entry(session, woman, placement.visit)
+        enrolment.save_visit(
+            session,
+            woman,
+            placement.visit,
+            placement.values(),
+            username=username,
+            expected_version=entry.version if entry else None,
+            reason=placement.reason(),
+        )
+    return Accepted(wanted, missing)
