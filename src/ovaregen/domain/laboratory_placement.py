@@ -309,6 +309,7 @@ def _fill_dated(
     free = [
         s for s in slots if form.get(s.variable) is None and form.get(s.date_variable or "") is None
     ]
+    filled: dict[str, str] = {}
     for taken in sorted(by_date):
         group = by_date[taken]
         kept = _merged(group)
@@ -321,14 +322,17 @@ def _fill_dated(
         if holding is not None:
             outcome = _against_saved(group, kept, holding, form.get(holding.variable))
         elif free:
-            outcome = _placement(group, kept, free.pop(0), saved=False)
+            slot = free.pop(0)
+            filled[slot.variable] = taken.isoformat()
+            outcome = _placement(group, kept, slot, saved=False)
         else:
             names = ", ".join(
-                f"{s.variable} ({form.get(s.date_variable or '') or 'no date'})" for s in slots
+                f"{s.variable} of {form.get(s.date_variable or '') or filled.get(s.variable)}"
+                for s in slots
             )
             reason = (
                 f"the {group[0].visit.id} form holds {len(slots)} {kept.result.analyte.label} "
-                f"results ({names}) and has no place for one of {taken}"
+                f"results ({names}, saved or placed now) and has no place for one of {taken}"
             )
             outcome = [_refuse(i.result, reason, i.participant) for i in group]
         if isinstance(outcome, Placement):
