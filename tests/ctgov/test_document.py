@@ -150,9 +150,14 @@ def test_baseline_equals_table_one(study_c: Any) -> None:
     age = next(m for m in baseline["measures"] if m["title"] == "Age (years)")
     row = table.filter(pl.col("variable") == "age_years").row(0, named=True)
     values = [float(m["value"]) for m in age["classes"][0]["categories"][0]["measurements"]]
-    assert values == pytest.approx([row["uc_msc_hrt_mean"], row["hrt_alone_mean"]], rel=1e-3)
+    assert values[:2] == pytest.approx([row["uc_msc_hrt_mean"], row["hrt_alone_mean"]], rel=1e-3)
     denoms = [int(c["value"]) for c in age["denoms"][0]["counts"]]
-    assert denoms == [row["uc_msc_hrt_n"], row["hrt_alone_n"]]
+    assert denoms == [
+        row["uc_msc_hrt_n"],
+        row["hrt_alone_n"],
+        row["uc_msc_hrt_n"] + row["hrt_alone_n"],
+    ]
+    assert [g["title"] for g in baseline["groups"]][-1] == "Total"
     titles = {m["title"] for m in baseline["measures"]}
     assert {"AMH (ng/mL)", "FSH, first measurement (IU/L)"} <= titles
 
@@ -300,3 +305,53 @@ def test_the_overall_status_follows_the_womens_flow(first: str | None, expected:
     _validate(document)
     empty = replace(dataset, participants=dataset.participants.clear())
     assert overall_status(empty) == "NOT_YET_RECRUITING"
+
+
+def test_the_total_baseline_group_is_every_randomised_woman(study_c: Any) -> None:
+    """The registry's Total column: the arms' counts summed, and the mean and SD of all the
+    randomised women, which the pooled formula must give exactly (checked against the data)."""
+    dataset, _, document = study_c
+    baseline = document["resultsSection"]["baselineCharacteristicsModule"]
+    total_id = baseline["groups"][-1]["id"]
+    women = dataset.participants.filter(pl.col("arm").is_not_null())
+    age = next(m for m in baseline["measures"] if m["title"] == "Age (years)")
+    (total,) = [
+        m for m in age["classes"][0]["categories"][0]["measurements"] if m["groupId"] == total_id
+    ]
+    ages = women["age_years"].drop_nulls()
+    assert float(total["value"]) == pytest.approx(ages.mean(), rel=1e-5)
+    assert float(total["spread"]) == pytest.approx(ages.std(ddof=1), rel=1e-5)
+    assert int(baseline["denoms"][0]["counts"][-1]["value"]) == women.height
+    for measure in baseline["measures"]:
+        if measure["paramType"] != "COUNT_OF_PARTICIPANTS":
+            continue
+        for category in measure["classes"][0]["categories"]:
+            by_group = {m["groupId"]: int(m["value"]) for m in category["measurements"]}
+            arms = sum(v for k, v in by_group.items() if k != total_id)
+            assert by_group[total_id] == arms, (measure["title"], category["title"])
+
+
+def test_deaths_are_the_women_with_a_fatal_event(study_c: Any) -> None:
+    """A fatal event added to one woman of the first arm: one death in that group only."""
+    dataset, analysis, _ = study_c
+    protocol = load_protocol("ucmsc-rct")
+    woman = dataset.participants.filter(pl.col("arm") == "ucmsc_hrt")["participant_id"][0]
+    events = dataset.adverse_events
+    fatal = events.head(1).with_columns(
+        pl.lit(woman).alias("participant_id"),
+        pl.lit(5, events.schema["grade"]).alias("grade"),
+        pl.lit(True).alias("serious"),
+        pl.lit("fatal", events.schema["outcome"]).alias("outcome"),
+    )
+    changed = replace(dataset, adverse_events=pl.concat([events, fatal]))
+    groups = study_document(protocol, changed, analysis)["resultsSection"]["adverseEventsModule"][
+        "eventGroups"
+    ]
+    before = study_document(protocol, dataset, analysis)["resultsSection"]["adverseEventsModule"][
+        "eventGroups"
+    ]
+    assert [g["deathsNumAffected"] for g in groups] == [
+        before[0]["deathsNumAffected"] + 1,
+        before[1]["deathsNumAffected"],
+    ]
+    assert [g["deathsNumAtRisk"] for g in groups] == [g["seriousNumAtRisk"] for g in groups]

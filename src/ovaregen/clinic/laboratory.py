@@ -70,7 +70,8 @@ def review_results(
     """Where each result would go among ``women`` (the women the reader may enter data for),
     and what is refused; nothing is stored."""
     protocol = protocol_of(study.name)
-    books = {woman.code: casebook_of(session, woman) for woman in women}
+    named = {i.value for result in read.results for i in result.patient}
+    books = {w.code: casebook_of(session, w) for w in women if w.code in named}
     placed = place(
         read.results,
         protocol,

@@ -9,6 +9,7 @@ and measurements are strings, event counts integers, as the OpenAPI ``Study`` sc
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -96,33 +97,55 @@ def _prefix(arm: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", arm.lower()).strip("_")
 
 
+TOTAL = "Total"
+"""The registry's total baseline group, beside the arms (42 CFR 11.48(a)(2))."""
+
+
+def pooled(sizes: list[int], means: list[float], sds: list[float]) -> tuple[float, float]:
+    """Mean and SD of the groups taken together, exactly from each group's n, mean and SD:
+    ``M = Σ nᵢmᵢ / N`` and ``S² = (Σ (nᵢ−1)sᵢ² + Σ nᵢ(mᵢ−M)²) / (N−1)`` (the sums of squares
+    about the total mean split within and between groups): no value is re-estimated."""
+    total = sum(sizes)
+    mean = sum(n * m for n, m in zip(sizes, means, strict=True)) / total
+    within = sum((n - 1) * sd * sd for n, sd in zip(sizes, sds, strict=True) if n > 1)
+    between = sum(n * (m - mean) ** 2 for n, m in zip(sizes, means, strict=True))
+    return mean, ((within + between) / (total - 1)) ** 0.5 if total > 1 else float("nan")
+
+
+def _continuous_total(head: dict[str, Any], columns: dict[str, str]) -> Json:
+    """The Total group's mean and SD of a continuous variable (:func:`pooled`)."""
+    present = [c for c in columns.values() if int(head[f"{c}_n"] or 0) > 0]
+    sizes = [int(head[f"{c}_n"]) for c in present]
+    means = [head[f"{c}_mean"] for c in present]
+    sds = [head[f"{c}_sd"] if head[f"{c}_sd"] is not None else 0.0 for c in present]
+    if not present or any(m is None for m in means):
+        return {"value": "NA", "spread": "NA"}
+    mean, sd = pooled(sizes, [float(m) for m in means], [float(x) for x in sds])
+    return {"value": _text(mean), "spread": "NA" if math.isnan(sd) else _text(sd)}
+
+
 def baseline_characteristics(analysis: Analysis) -> Json:
-    """Groups BG…, the overall denominators, then one measure per Table 1 variable: mean and
-    SD of a continuous one, the number of women per level of a categorical one."""
+    """Groups BG… (the arms, then the registry's Total), the overall denominators, then one
+    measure per Table 1 variable: mean and SD of a continuous one (the Total's pooled exactly
+    from the arms', :func:`pooled`), the number of women per level of a categorical one (the
+    Total's the arms' sum)."""
     arms = arm_labels(analysis)
     ids = _ids("BG", arms)
+    total_id = f"BG{len(arms):03d}"
     table = analysis.table("table1_baseline_by_arm").frame
     columns = {arm: _prefix(arm) for arm in arms}
     first = table.row(0, named=True)
-    denoms = [
-        {
-            "units": "Participants",
-            "counts": [
-                {"groupId": ids[a], "value": str(first[f"{columns[a]}_size"])} for a in arms
-            ],
-        }
-    ]
+
+    def counts(row: dict[str, Any], suffix: str) -> list[Json]:
+        values = [int(row[f"{columns[a]}_{suffix}"] or 0) for a in arms]
+        found = [{"groupId": ids[a], "value": str(v)} for a, v in zip(arms, values, strict=True)]
+        return [*found, {"groupId": total_id, "value": str(sum(values))}]
+
+    denoms = [{"units": "Participants", "counts": counts(first, "size")}]
     measures: list[Json] = []
     for _, rows in table.group_by("variable", maintain_order=True):
         head = rows.row(0, named=True)
-        denom = [
-            {
-                "units": "Participants",
-                "counts": [
-                    {"groupId": ids[a], "value": str(head[f"{columns[a]}_n"])} for a in arms
-                ],
-            }
-        ]
+        denom = [{"units": "Participants", "counts": counts(head, "n")}]
         if head["type"] == "continuous":
             measurement = [
                 {
@@ -132,6 +155,7 @@ def baseline_characteristics(analysis: Analysis) -> Json:
                 }
                 for a in arms
             ]
+            measurement.append({"groupId": total_id, **_continuous_total(head, columns)})
             measures.append(
                 {
                     "title": str(head["label"]),
@@ -144,12 +168,7 @@ def baseline_characteristics(analysis: Analysis) -> Json:
             )
             continue
         categories = [
-            {
-                "title": str(row["level"]),
-                "measurements": [
-                    {"groupId": ids[a], "value": str(row[f"{columns[a]}_count"])} for a in arms
-                ],
-            }
+            {"title": str(row["level"]), "measurements": counts(row, "count")}
             for row in rows.iter_rows(named=True)
         ]
         measures.append(
@@ -161,7 +180,11 @@ def baseline_characteristics(analysis: Analysis) -> Json:
                 "classes": [{"categories": categories}],
             }
         )
-    return {"groups": _groups("BG", arms), "denoms": denoms, "measures": measures}
+    groups = [
+        *_groups("BG", arms),
+        {"id": total_id, "title": TOTAL, "description": "All randomised participants"},
+    ]
+    return {"groups": groups, "denoms": denoms, "measures": measures}
 
 
 _PARAMETER = {
@@ -275,8 +298,9 @@ def _allocated_events(dataset: Dataset, label_of: dict[str, str]) -> pl.DataFram
 
 def adverse_events(analysis: Analysis, dataset: Dataset, label_of: dict[str, str]) -> Json:
     """Event groups EG… (numbers at risk = the randomised women of each arm, from the
-    analysis), women with a serious and with an other (non-serious) event, then serious and
-    other events by term: events and women affected per group."""
+    analysis), women with a serious and with an other (non-serious) event, women who died (an
+    event with outcome fatal or CTCAE grade 5: the deaths the dataset records), then serious
+    and other events by term: events and women affected per group."""
     arms = arm_labels(analysis)
     ids = _ids("EG", arms)
     table = analysis.table("adverse_events_by_arm").frame
@@ -290,6 +314,9 @@ def adverse_events(analysis: Analysis, dataset: Dataset, label_of: dict[str, str
         pl.col("participant_id").n_unique().alias("women")
     )
     affected = {(r["group"], r["serious"]): r["women"] for r in women.iter_rows(named=True)}
+    fatal = events_of.filter((pl.col("outcome") == "fatal") | (pl.col("grade") == 5))
+    deaths = fatal.group_by("group").agg(pl.col("participant_id").n_unique().alias("women"))
+    died = {r["group"]: r["women"] for r in deaths.iter_rows(named=True)}
     groups = [
         {
             "id": ids[a],
@@ -298,6 +325,8 @@ def adverse_events(analysis: Analysis, dataset: Dataset, label_of: dict[str, str
             "seriousNumAtRisk": int(at_risk[a]),
             "otherNumAffected": int(affected.get((a, False), 0)),
             "otherNumAtRisk": int(at_risk[a]),
+            "deathsNumAffected": int(died.get(a, 0)),
+            "deathsNumAtRisk": int(at_risk[a]),
         }
         for a in arms
     ]
