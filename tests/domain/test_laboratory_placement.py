@@ -16,6 +16,7 @@ from ovaregen.domain.laboratory import (
     Casebook,
     LabResult,
     PatientIdentifier,
+    PreTreatment,
     Review,
     Source,
 )
@@ -60,8 +61,9 @@ def book(
     enrolled: bool = True,
     forms: Mapping[str, Mapping[str, Any]] | None = None,
     locked: frozenset[str] = frozenset(),
+    course: PreTreatment | None = None,
 ) -> Casebook:
-    return Casebook(code, treated, enrolled, forms or {}, locked)
+    return Casebook(code, treated, enrolled, forms or {}, locked, course)
 
 
 def review(*results: LabResult, books: tuple[Casebook, ...] = (), study: str = STUDY) -> Review:
@@ -292,3 +294,29 @@ def test_results_of_several_women_go_to_their_own_forms() -> None:
         ("UC-002", 2.0),
     ]
     assert len({p.key for p in found.placements}) == 2
+
+
+def test_a_result_of_the_g_csf_mobilisation_belongs_to_the_day_s_form() -> None:
+    """Study A: G-CSF days 1–4 and the injection on day 5 (day 0). A count of day 2 is not a
+    screening value; one before day 1 is."""
+    course = PreTreatment(5, "G-CSF mobilisation", "enter it on the day's mobilisation form")
+    regenera = "urn:ovaregen:study:regenera:participant"
+
+    def count(taken: date) -> LabResult:
+        return replace(
+            result(Analyte.LEUKOCYTES, 9.0, "10⁹/L", taken),
+            patient=(PatientIdentifier(regenera, "UC-001"),),
+        )
+
+    found = review(count(day(-3)), count(day(-6)), study="regenera", books=(book(course=course),))
+    (refusal,) = found.refusals
+    assert refusal.reason.startswith(
+        f"the specimen date {day(-3)} is day 2 of the G-CSF mobilisation"
+    )
+    assert "enter it on the day's mobilisation form" in refusal.reason
+    (placed,) = found.placements
+    assert (placed.visit, placed.slot.variable, placed.specimen_date) == (
+        "screening",
+        "wbc_10e9_l",
+        day(-6),
+    )

@@ -19,11 +19,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ovaregen.clinic import ecrf, enrolment, flow, locks
+from ovaregen.clinic import ecrf, enrolment, flow, locks, mobilisation
 from ovaregen.clinic.deviations import treatment_date
 from ovaregen.clinic.studies import protocol_of
-from ovaregen.domain.laboratory import Casebook, Placement, Review
+from ovaregen.domain.laboratory import Casebook, Placement, PreTreatment, Review
 from ovaregen.domain.laboratory_placement import place
+from ovaregen.domain.protocols import Protocol
 from ovaregen.formats.fhir.observations import Results, participant_system
 from ovaregen.store.models import FormEntry, Participant, Study
 
@@ -47,6 +48,19 @@ def casebook_of(session: Session, participant: Participant) -> Casebook:
         enrolled=participant.status not in flow.NOT_ENROLLED,
         forms=forms,
         locked=frozenset(locked),
+        course=_mobilisation(protocol),
+    )
+
+
+def _mobilisation(protocol: Protocol) -> PreTreatment | None:
+    """Study A's G-CSF mobilisation before the injection (``clinic.mobilisation``)."""
+    if not any(v.id in mobilisation.DAY_VISITS.values() for v in protocol.schedule):
+        return None
+    return PreTreatment(
+        days=mobilisation.INJECTION_DAY,
+        label="G-CSF mobilisation",
+        where="leukocytes of a G-CSF day are entered on that day's mobilisation form, which "
+        "proposes the next dose (and day 5's with the CD34+ count)",
     )
 
 

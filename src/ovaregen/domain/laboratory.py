@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -203,3 +203,21 @@ class Casebook:
     enrolled: bool
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     locked: frozenset[str] = frozenset()
+    course: PreTreatment | None = None
+    """A course of days before day 0 (Study A's G-CSF mobilisation), if her protocol has one."""
+
+
+@dataclass(frozen=True)
+class PreTreatment:
+    """Days before day 0 that are neither screening nor a visit with a window: Study A's G-CSF
+    mobilisation, days 1–5, the injection on day 5 = day 0 (STUDIES.md Study A). A result of
+    those days belongs to the day's own form, where it drives the dose decision."""
+
+    days: int
+    """How many days the course lasts, day 0 included (5: G-CSF days 1–4 and the injection)."""
+    label: str
+    where: str
+    """Where its results are entered instead, in words."""
+
+    def first_day(self, treated: date) -> date:
+        return treated - timedelta(days=self.days - 1)

@@ -6,7 +6,9 @@ Rules (issue 15; ``domain.visit_windows``; INTERCHANGE.md "Conventions"):
   is her participant id; any other identifier matches nobody;
 - a specimen taken on or before day 0 (the treatment date), or while she has no treatment date,
   belongs to the screening form; a later one to the follow-up visit whose window holds its
-  date; a date in no window, in two windows or after today is refused;
+  date; a date in no window, in two windows or after today is refused; where the protocol has
+  a course of days before day 0 (Study A's G-CSF mobilisation, ``PreTreatment``), screening
+  ends the day before it, and a result of its days is refused: it belongs to the day's form;
 - the visit must record the analyte (its schedule lists a slot of it), take data (she is
   enrolled, for every visit after screening) and not be locked;
 - the value is converted to the dictionary's unit (``canonical = value × factor``) and must lie
@@ -123,6 +125,17 @@ def match_participant(
 def _visit_of(result: LabResult, book: Casebook, protocol: Protocol, screening: str) -> Visit | str:
     """The visit holding the specimen date, or why there is none."""
     taken = result.specimen_date
+    course = book.course
+    if book.treated is not None and course is not None:
+        first = course.first_day(book.treated)
+        if first <= taken <= book.treated:
+            day = (taken - first).days + 1
+            return (
+                f"the specimen date {taken} is day {day} of the {course.label} "
+                f"({first} to {book.treated}): {course.where}"
+            )
+        if taken < first:
+            return next(v for v in protocol.schedule if v.id == screening)
     if book.treated is None or taken <= book.treated:
         return next(v for v in protocol.schedule if v.id == screening)
     day = (taken - book.treated).days
