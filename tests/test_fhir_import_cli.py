@@ -270,3 +270,41 @@ def test_the_study_s_own_fhir_export_reads_back_as_saved(clinic: Path, tmp_path:
     assert all(
         ("no specimen date" in line) or ("none that ovaregen takes" in line) for line in refused
     )
+
+
+def test_by_names_the_person_and_matches_only_the_women_of_her_sites(
+    clinic: Path, dataset: Path, tmp_path: Path
+) -> None:
+    ok("site", "add", "--data", clinic, "--code", "BCN2", "--name", "Barcelona")
+    for name, role, site in (
+        ("ana", "coordinator", "MAD1"),
+        ("bea", "coordinator", "BCN2"),
+        ("mon", "monitor", "all"),
+    ):
+        ok(
+            "user", "add", "--data", clinic, "--username", name, "--role", role,
+            "--site", site, "--password-stdin", input=PASSWORD + "\n",
+        )  # fmt: skip
+    day0 = treated(dataset, "UC-005")
+    bundle = LabBundle()
+    her = bundle.patient("UC-005", system=SYSTEM)
+    bundle.result(her, "38476-8", 1.25, "ng/mL", str(day0 + timedelta(days=91)))
+    labs = write(bundle, tmp_path / "labs.json")
+    before = audit_rows(clinic)
+
+    monitor = invoke("fhir", "import", labs, "--data", clinic, "--study", STUDY, "--by", "mon")
+    assert monitor.exit_code == 1
+    assert (
+        "--by: mon holds" in monitor.stderr and "no role that may enter data in" in monitor.stderr
+    )
+    elsewhere = invoke("fhir", "import", labs, "--data", clinic, "--study", STUDY, "--by", "bea")
+    assert elsewhere.exit_code == 1
+    assert "no participant of this study has the id of" in elsewhere.stderr
+    assert audit_rows(clinic) == before
+
+    ok("fhir", "import", labs, "--data", clinic, "--study", STUDY, "--by", "ana")
+    with sqlite3.connect(clinic / SQLITE_FILE) as connection:
+        (who,) = connection.execute(
+            "SELECT username FROM audit_entry WHERE entity LIKE 'form:%' ORDER BY id DESC"
+        ).fetchone()
+    assert who == "ana"

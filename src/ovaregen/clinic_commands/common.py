@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from ovaregen.clinic.roles import Permission
+    from ovaregen.clinic.scope import Access
     from ovaregen.store.database import Database
 
 out = Console(highlight=False, soft_wrap=True)
@@ -87,3 +89,37 @@ def read_password(from_stdin: bool) -> str:
     if getpass.getpass("Repeat password: ") != first:
         refuse("the two passwords differ; nothing was saved")
     return first
+
+
+def named_holder(
+    database: Database,
+    username: str,
+    study: str,
+    permission: Permission,
+    what: str,
+    roles: str,
+    outcome: str,
+) -> Access:
+    """The grants with which the person named by ``--by`` does ``what`` in ``study``: refused
+    unless she is an active user whose role there holds ``permission``. A recorded action names
+    the person who did it, not the operating-system account (21 CFR 11.10(e), attributable
+    audit trail; ICH E6(R3) §3.16)."""
+    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
+    from ovaregen.clinic.users import UserError  # noqa: PLC0415
+
+    with database.read() as session:
+        try:
+            user = user_named(session, username)
+        except UserError as error:
+            refuse(f"--by: {error}; {outcome}", EXIT_USAGE)
+        active, held = user.active, access_of(session, user.id)
+    if not active:
+        refuse(f"--by: {username} is deactivated; expected an active user; {outcome}")
+    access = held.holding(permission)
+    if not access.studies([study]):
+        refuse(
+            f"--by: {username} holds {held.describe()}, no role that may {what} {study}; "
+            f"expected a user allowed to {what} ({roles}) there; {outcome}"
+        )
+    return access

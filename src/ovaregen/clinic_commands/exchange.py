@@ -21,6 +21,7 @@ from ovaregen.clinic_commands.common import (
     StudyOpt,
     UrlOpt,
     err,
+    named_holder,
     open_database,
     out,
     refuse,
@@ -62,31 +63,20 @@ def _unblinded_reader(
 
 
 def _named_exporter(database: Database, username: str, study: str) -> Access:
-    """The grants with which ``username`` exports ``study``: refused unless she is an active
-    user whose role there may export. A recorded export names the person who made it, not the
-    operating-system account (21 CFR 11.10(e), attributable audit trail; ICH E6(R3) §3.16),
-    and holds the women of the sites where she may export, as on the web (``clinic.scope``)."""
-    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
+    """The grants with which ``username`` exports ``study`` (``common.named_holder``): a
+    recorded export names the person who made it, and holds the women of the sites where she
+    may export, as on the web (``clinic.scope``)."""
     from ovaregen.clinic.roles import Permission  # noqa: PLC0415
-    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
-    from ovaregen.clinic.users import UserError  # noqa: PLC0415
 
-    with database.read() as session:
-        try:
-            user = user_named(session, username)
-        except UserError as error:
-            refuse(f"--by: {error}; nothing was written", EXIT_USAGE)
-        active, held = user.active, access_of(session, user.id)
-    if not active:
-        refuse(f"--by: {username} is deactivated; expected an active user; nothing was written")
-    access = held.holding(Permission.EXPORT)
-    if not access.studies([study]):
-        refuse(
-            f"--by: {username} holds {held.describe()}, no role that may export {study}; "
-            "expected a user allowed to export (investigator, statistician, data manager) "
-            "there; nothing was written"
-        )
-    return access
+    return named_holder(
+        database,
+        username,
+        study,
+        Permission.EXPORT,
+        "export",
+        "investigator, statistician, data manager",
+        "nothing was written",
+    )
 
 
 def export_dataset(

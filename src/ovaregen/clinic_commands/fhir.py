@@ -19,6 +19,7 @@ from ovaregen.clinic_commands.common import (
     StudyOpt,
     UrlOpt,
     err,
+    named_holder,
     open_database,
     out,
     refuse,
@@ -86,6 +87,15 @@ def import_results(
             "id (default: the study's own, and the one of its configured FHIR server).",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Who accepts the results: an active user who may enter data in the study, "
+            "named in the audit trail; only the women of her sites are matched (default: the "
+            "operating-system account, for every site, as ovaregen import).",
+        ),
+    ] = None,
     database_url: UrlOpt = None,
 ) -> None:
     """Place a Bundle's laboratory results on the women's visits and store them, audited with
@@ -94,15 +104,15 @@ def import_results(
     import getpass  # noqa: PLC0415
     from datetime import date  # noqa: PLC0415
 
-    from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from ovaregen.clinic.laboratory import accept, review_results  # noqa: PLC0415
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
+    from ovaregen.clinic.scope import EVERYWHERE, participants_seen  # noqa: PLC0415
     from ovaregen.clinic.studies import NotFoundError, StudyError, study_named  # noqa: PLC0415
     from ovaregen.formats.errors import FormatError  # noqa: PLC0415
     from ovaregen.formats.fhir.observations import read_bundle_file  # noqa: PLC0415
     from ovaregen.store.db_refusal import refusal_text  # noqa: PLC0415
-    from ovaregen.store.models import Participant  # noqa: PLC0415
 
     try:
         read = read_bundle_file(bundle)
@@ -110,13 +120,20 @@ def import_results(
         refuse(f"{error}; nothing was stored")
     database = open_database(data, database_url)
     try:
+        access = EVERYWHERE  # the data folder's holder, as ovaregen import
+        if by is not None:
+            access = named_holder(
+                database,
+                by,
+                study,
+                Permission.ENTER_DATA,
+                "enter data in",
+                "investigator, coordinator",
+                "nothing was stored",
+            )
         with database.transaction() as session:
             found = study_named(session, study)
-            women = (
-                session.execute(select(Participant).where(Participant.study_id == found.id))
-                .scalars()
-                .all()
-            )
+            women = participants_seen(session, found, access)
             review = review_results(
                 session,
                 found,
@@ -126,7 +143,7 @@ def import_results(
                 today=date.today(),
             )
             if not review_only:
-                accept(session, found, review, keys=None, username=getpass.getuser())
+                accept(session, found, review, keys=None, username=by or getpass.getuser())
     except NotFoundError as error:
         refuse(str(error.args[0] if error.args else error))
     except StudyError as error:
