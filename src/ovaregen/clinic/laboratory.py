@@ -15,41 +15,53 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ovaregen.clinic import ecrf, enrolment, flow, locks, mobilisation
-from ovaregen.clinic.deviations import treatment_date
+from ovaregen.clinic.deviations import as_date
 from ovaregen.clinic.studies import protocol_of
 from ovaregen.domain.laboratory import Casebook, Placement, PreTreatment, Review
 from ovaregen.domain.laboratory_placement import place
 from ovaregen.domain.protocols import Protocol
+from ovaregen.domain.record import home_visit
+from ovaregen.domain.visit_windows import ANCHOR
 from ovaregen.formats.fhir.observations import Results, participant_system
 from ovaregen.store.models import FormEntry, Participant, Study
 
 
-def casebook_of(session: Session, participant: Participant) -> Casebook:
-    """Her saved forms, treatment date, enrolment and locked forms, as placing needs them."""
-    protocol = protocol_of(participant.study.name)
-    entries = session.execute(
-        select(FormEntry).where(FormEntry.participant_id == participant.id)
-    ).scalars()
-    forms = {entry.visit: dict(entry.data) for entry in entries}
-    locked: set[str] = set()
-    for visit in protocol.schedule:
-        try:
-            locks.refuse_form_change(session, participant, visit.id)
-        except locks.LockedError:
-            locked.add(visit.id)
-    return Casebook(
-        code=participant.code,
-        treated=treatment_date(session, protocol, participant),
-        enrolled=participant.status not in flow.NOT_ENROLLED,
-        forms=forms,
-        locked=frozenset(locked),
-        course=_mobilisation(protocol),
-    )
+def casebooks_of(
+    session: Session, study: Study, women: Sequence[Participant]
+) -> dict[str, Casebook]:
+    """Their saved forms, treatment dates, enrolment and locked forms, as placing needs them,
+    in two look-ups for any number of women (a laboratory's Bundle may hold a whole study)."""
+    protocol = protocol_of(study.name)
+    forms: dict[int, dict[str, dict[str, Any]]] = {w.id: {} for w in women}
+    for chunk in range(0, len(women), _CHUNK):
+        ids = [w.id for w in women[chunk : chunk + _CHUNK]]
+        entries = session.execute(select(FormEntry).where(FormEntry.participant_id.in_(ids)))
+        for entry in entries.scalars():
+            forms[entry.participant_id][entry.visit] = dict(entry.data)
+    locked = locks.locked_forms(session, study, women)
+    home = home_visit(protocol, ANCHOR)
+    course = _mobilisation(protocol)
+    return {
+        w.code: Casebook(
+            code=w.code,
+            treated=as_date(forms[w.id].get(home, {}).get(ANCHOR)),
+            enrolled=w.status not in flow.NOT_ENROLLED,
+            forms=forms[w.id],
+            locked=locked[w.id],
+            course=course,
+        )
+        for w in women
+    }
+
+
+_CHUNK = 500
+"""Women per look-up of their forms (a bound on the statement's parameters)."""
 
 
 def _mobilisation(protocol: Protocol) -> PreTreatment | None:
@@ -85,7 +97,7 @@ def review_results(
     and what is refused; nothing is stored."""
     protocol = protocol_of(study.name)
     named = {i.value for result in read.results for i in result.patient}
-    books = {w.code: casebook_of(session, w) for w in women if w.code in named}
+    books = casebooks_of(session, study, [w for w in women if w.code in named])
     placed = place(
         read.results,
         protocol,

@@ -147,6 +147,27 @@ def locks_holding(
     return {form: own.get(form) for form in forms}
 
 
+def locked_forms(
+    session: Session, study: Study, participants: Sequence[Participant]
+) -> dict[int, frozenset[str]]:
+    """Each woman's forms that refuse changes (as ``lock_holding``: the study's lock, then
+    hers, then the form's), in one look-up for any number of women: the forms a lock may name
+    (``form_names``) when the study or her casebook is locked."""
+    every = frozenset(form_names(study))
+    ids = {p.id for p in participants}
+    held: dict[int, set[str]] = {i: set() for i in ids}
+    for lock in session.execute(_open(study)).scalars():
+        if lock.scope == STUDY:
+            return dict.fromkeys(ids, every)
+        if lock.participant_id not in ids:
+            continue
+        if lock.scope == PARTICIPANT:
+            held[lock.participant_id] |= every
+        elif lock.scope == FORM and lock.visit:
+            held[lock.participant_id].add(lock.visit)
+    return {i: frozenset(forms) for i, forms in held.items()}
+
+
 def refuse_study_change(session: Session, study: Study) -> None:
     """``LockedError`` when the study database is locked (new participants, imports, the
     allocation list)."""
