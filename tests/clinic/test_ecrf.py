@@ -20,6 +20,29 @@ def test_a_value_in_an_alternative_unit_is_stored_in_the_canonical_one() -> None
     assert [u.unit for u in AMH.units] == ["ng/mL", "pmol/L"]
 
 
+@pytest.mark.parametrize(
+    ("protocol", "visit", "name"),
+    [
+        ("ucmsc-rct", "screening", "oestradiol_pg_ml"),
+        ("mensc", "baseline", "oestradiol_pg_ml"),
+        ("regenera", "followup", "oestradiol_post_pg_ml"),
+        ("ucmsc-rct", "month_12", "oestradiol_post_pg_ml"),
+    ],
+)
+def test_oestradiol_forms_take_pmol_l_and_store_pg_ml(protocol: str, visit: str, name: str) -> None:
+    fields = {f.name: f for f in ecrf.visit_fields(ecrf.visit_of(protocol_of(protocol), visit))}
+    field = fields[name]
+    assert [u.unit for u in field.units] == ["pg/mL", "pmol/L"]
+    value, warning = ecrf.parse_value(field, "100", "pmol/L")
+    assert value == pytest.approx(27.24, abs=0.005) and warning is None
+    with pytest.raises(ValueError, match=r"outside the accepted range 0–10000 pg/mL"):
+        ecrf.parse_value(field, "12000")
+    _, warning = ecrf.parse_value(field, "5000")
+    assert warning is not None and "usual range 0–4000 pg/mL" in warning
+    if visit not in ("screening", "baseline"):
+        assert fields["fsh_post_iu_l"].units[0].unit == "IU/L"
+
+
 def test_empty_is_unknown_and_words_are_parsed() -> None:
     assert ecrf.parse_value(AMH, "  ") == (None, None)
     consent = ecrf.Field(variable("consent"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ovaregen.domain.protocols import load_protocol
 from ovaregen.domain.variables import (
     AMH_PMOL_L_PER_NG_ML,
+    OESTRADIOL_PMOL_L_PER_PG_ML,
     VARIABLES,
     DatasetFile,
     Kind,
@@ -135,7 +137,14 @@ INTERCHANGE_MOBILISATION = [
     "decided_by",
 ]
 OVAREGEN_ADDITIONS = {
-    DatasetFile.PARTICIPANTS: ["screening_date", "hrt_regimen", "prp_platelets_10e9_l"],
+    DatasetFile.PARTICIPANTS: [
+        "screening_date",
+        "oestradiol_pg_ml",
+        "hrt_regimen",
+        "prp_platelets_10e9_l",
+        "fsh_post_iu_l",
+        "oestradiol_post_pg_ml",
+    ],
     DatasetFile.MOBILISATION: ["proposal_reason"],
 }
 """Columns ovaregen's record holds beyond INTERCHANGE.md (captured, so exported)."""
@@ -209,3 +218,59 @@ def test_soft_limits_lie_inside_hard_limits_and_choices_are_lower_case() -> None
         assert (v.kind is Kind.CHOICE) == bool(v.choices), v.name
         assert all(c == c.lower() for c in v.choices)
         assert v.description, v.name
+
+
+def test_oestradiol_and_follow_up_fsh_units_limits_and_conversion() -> None:
+    """Issue 15: oestradiol in pg/mL (pmol/L accepted: 1 pg/mL = 3.671 pmol/L, molar mass
+    272.38 g/mol), hard 0–10000 and soft 0–4000 pg/mL; follow-up FSH as FSH, in IU/L."""
+    assert OESTRADIOL_PMOL_L_PER_PG_ML == 3.671
+    assert pytest.approx(1000 / 272.38, abs=5e-4) == OESTRADIOL_PMOL_L_PER_PG_ML
+    for name, pmol, file in [
+        ("oestradiol_pg_ml", "oestradiol_pmol_l", DatasetFile.PARTICIPANTS),
+        ("oestradiol_post_pg_ml", "oestradiol_post_pmol_l", DatasetFile.PARTICIPANTS),
+        ("oestradiol_post_pg_ml", "oestradiol_post_pmol_l", DatasetFile.VISITS),
+    ]:
+        v = variable(name, file)
+        assert (v.kind, v.unit) == (Kind.NUMBER, "pg/mL")
+        assert v.hard is not None and (v.hard.low, v.hard.high) == (0, 10000)
+        assert v.soft is not None and (v.soft.low, v.soft.high) == (0, 4000)
+        alternative = v.alternative_for(pmol)
+        assert alternative is not None and alternative.unit == "pmol/L"
+        assert 100 * alternative.factor == pytest.approx(27.24, abs=0.005)
+    fsh_post, fsh_1 = variable("fsh_post_iu_l"), variable("fsh_1_iu_l")
+    assert (fsh_post.kind, fsh_post.unit) == (Kind.NUMBER, "IU/L")
+    assert (fsh_post.hard, fsh_post.soft) == (fsh_1.hard, fsh_1.soft)
+    assert variable("fsh_post_iu_l", DatasetFile.VISITS).unit == "IU/L"
+    assert variable("oestradiol_pg_ml").group == variable("amh_ng_ml").group
+    assert not variable("oestradiol_pg_ml").repeated
+    for name in ("fsh_post_iu_l", "oestradiol_post_pg_ml"):
+        assert variable(name).repeated
+        assert variable(name).group == variable("amh_post_ng_ml").group
+
+
+def test_oestradiol_and_follow_up_fsh_in_file_order() -> None:
+    names = [v.name for v in variables_of(DatasetFile.PARTICIPANTS)]
+    assert names[names.index("fsh_2_date") + 1] == "oestradiol_pg_ml"
+    after = names.index("amh_post_ng_ml")
+    assert names[after + 1 : after + 3] == ["fsh_post_iu_l", "oestradiol_post_pg_ml"]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "baseline", "followup"),
+    [
+        ("regenera", "screening", ["followup"]),
+        ("mensc", "baseline", ["month_3", "month_6"]),
+        ("ucmsc-rct", "screening", ["month_3", "month_6", "month_12"]),
+    ],
+)
+def test_schedules_record_oestradiol_and_follow_up_fsh(
+    protocol: str, baseline: str, followup: list[str]
+) -> None:
+    """Oestradiol at the first visit; FSH and oestradiol after treatment at every visit that
+    records AMH after treatment, and at no other."""
+    schedule = load_protocol(protocol).schedule
+    assert [v.id for v in schedule if "oestradiol_pg_ml" in v.records] == [baseline]
+    with_amh = [v.id for v in schedule if "amh_post_ng_ml" in v.records]
+    assert with_amh == followup
+    for name in ("fsh_post_iu_l", "oestradiol_post_pg_ml"):
+        assert [v.id for v in schedule if name in v.records] == followup, name

@@ -30,17 +30,19 @@ PARTICIPANT_COLUMNS = [
     "amh_ng_ml",
     "afc",
     "fsh_1_date",
+    "oestradiol_pg_ml",
     "menses",
     "married",
     "hemoglobin_g_dl",
     "injections",
     "hrt_regimen",
 ]
-VISIT_COLUMNS = ["visit_date", "afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"]
+_MEASURES = ["afc_post", "amh_post_ng_ml", "fsh_post_iu_l", "oestradiol_post_pg_ml"]
+VISIT_COLUMNS = ["visit_date", *_MEASURES, "menses_followup", "comp_ovarian_cyst"]
 FOLLOW_UP = {
-    "month_3": ["afc_post", "amh_post_ng_ml", "menses_followup"],
-    "month_6": ["afc_post", "amh_post_ng_ml", "menses_followup"],
-    "month_12": ["afc_post", "amh_post_ng_ml", "menses_followup", "comp_ovarian_cyst"],
+    "month_3": [*_MEASURES, "menses_followup"],
+    "month_6": [*_MEASURES, "menses_followup"],
+    "month_12": [*_MEASURES, "menses_followup", "comp_ovarian_cyst"],
 }
 
 

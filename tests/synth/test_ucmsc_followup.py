@@ -21,7 +21,7 @@ from ovaregen.io.dataset import Dataset
 from ovaregen.stats.adverse_events import adverse_events_by_arm
 from ovaregen.synth.ucmsc_rct import ARMS, EFFECT, HRT_REGIMEN
 from ovaregen.synth.ucmsc_safety import ADVERSE_EVENTS, expected_counts
-from ovaregen.synth.ucmsc_visits import BETA, JITTER_DAYS, VISIT_DAYS
+from ovaregen.synth.ucmsc_visits import BETA, JITTER_DAYS, NOT_SYNTHESISED, VISIT_DAYS
 from tests.synth.conftest import written
 
 PROTOCOL = load_protocol("ucmsc-rct")
@@ -55,7 +55,15 @@ def test_every_woman_has_every_follow_up_visit_in_order(dataset: Dataset) -> Non
 
 
 def test_visits_hold_exactly_what_each_visit_records(dataset: Dataset) -> None:
-    recorded = {v.id: set(v.records) for v in PROTOCOL.followup_visits}
+    """Every recorded measure but those left unsynthesised (follow-up FSH and oestradiol,
+    recorded at every visit but not generated: supplied by no row, so empty throughout)."""
+    everything = set().union(*(v.records for v in PROTOCOL.followup_visits))
+    assert everything >= NOT_SYNTHESISED
+    assert not NOT_SYNTHESISED & set(dataset.supplied["visits"])
+    for name in sorted(NOT_SYNTHESISED):
+        assert dataset.visits[name].null_count() == dataset.visits.height, name
+        assert dataset.participants[name].null_count() == dataset.participants.height, name
+    recorded = {v.id: set(v.records) - NOT_SYNTHESISED for v in PROTOCOL.followup_visits}
     measures = [
         v.name for v in variables_of(DatasetFile.VISITS) if v.name in dataset.supplied["visits"]
     ]

@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from ovaregen.domain.hormone_variables import (
+    AMH_PMOL_L_PER_NG_ML,
+    OESTRADIOL_PMOL_L_PER_PG_ML,
+    RESERVE,
+    amh,
+    fsh,
+    fsh_after_treatment,
+    oestradiol,
+)
 from ovaregen.domain.record_variables import (
     adverse_event_variables,
     mobilisation_variables,
@@ -25,7 +34,9 @@ from ovaregen.domain.variable import (
     Variable,
 )
 
-__all__ = [  # the types are defined in domain.variable and re-exported here
+__all__ = [  # defined in domain.variable and domain.hormone_variables, re-exported here
+    "AMH_PMOL_L_PER_NG_ML",
+    "OESTRADIOL_PMOL_L_PER_PG_ML",
     "AlternativeUnit",
     "DatasetFile",
     "Kind",
@@ -33,9 +44,8 @@ __all__ = [  # the types are defined in domain.variable and re-exported here
     "Variable",
 ]
 
-# Conversions (CRITERIA.md "Units and plausibility").
-AMH_PMOL_L_PER_NG_ML = 7.14
-"""AMH: ng/mL × 7.14 = pmol/L."""
+# Conversions (CRITERIA.md "Units and plausibility"); the hormones' are in
+# domain.hormone_variables (AMH_PMOL_L_PER_NG_ML, OESTRADIOL_PMOL_L_PER_PG_ML).
 PER_MM3_TO_10E9_L = 1e-3
 """Leukocytes and platelets: count/mm³ = count/µL; × 10⁻³ gives 10⁹/L."""
 
@@ -100,47 +110,9 @@ WBC_DAYS = (1, 2, 3, 4, 5)
 _P = DatasetFile.PARTICIPANTS
 
 AGE = Limits(10, 60)
-AMH_HARD, AMH_SOFT = Limits(0, 30), Limits(0, 15)
 AFC_HARD, AFC_SOFT = Limits(0, 80), Limits(0, 50)
-FSH_HARD, FSH_SOFT = Limits(0, 250), Limits(0, 150)
 WBC_HARD = Limits(0.1, 150)
 FOLLOWUP_HARD, FOLLOWUP_SOFT = Limits(0, 240), Limits(0, 120)
-
-
-def _amh(name: str, pmol_column: str, description: str, group: str) -> Variable:
-    return Variable(
-        name,
-        _P,
-        Kind.NUMBER,
-        description,
-        "ng/mL",
-        AMH_HARD,
-        AMH_SOFT,
-        alternatives=(AlternativeUnit(pmol_column, "pmol/L", 1 / AMH_PMOL_L_PER_NG_ML),),
-        group=group,
-    )
-
-
-def _fsh(n: int) -> tuple[Variable, Variable]:
-    value = Variable(
-        f"fsh_{n}_iu_l",
-        _P,
-        Kind.NUMBER,
-        f"FSH, measurement {n} (for the POI rule)",
-        "IU/L",
-        FSH_HARD,
-        FSH_SOFT,
-        alternatives=(AlternativeUnit(f"fsh_{n}_miu_ml", "mIU/mL", 1.0),),
-        group="Ovarian reserve and diagnosis",
-    )
-    date = Variable(
-        f"fsh_{n}_date",
-        _P,
-        Kind.DATE,
-        f"date of FSH measurement {n}",
-        group="Ovarian reserve and diagnosis",
-    )
-    return value, date
 
 
 def _wbc(name: str, per_mm3_column: str, description: str, soft: Limits, group: str) -> Variable:
@@ -163,7 +135,7 @@ def _flag(name: str, description: str, group: str) -> Variable:
 
 def _build() -> tuple[Variable, ...]:
     ident = "Identification and flow"
-    reserve = "Ovarian reserve and diagnosis"
+    reserve = RESERVE
     blood = "Blood count"
     eligibility = "Eligibility"
     exclusion = "Exclusion conditions"
@@ -205,7 +177,7 @@ def _build() -> tuple[Variable, ...]:
         ),
         Variable("ethnicity", _P, Kind.TEXT, "self-reported ethnicity", group=ident),
         Variable("screening_date", _P, Kind.DATE, "date of the screening visit", group=ident),
-        _amh("amh_ng_ml", "amh_pmol_l", "baseline anti-Müllerian hormone", reserve),
+        amh("amh_ng_ml", "amh_pmol_l", "baseline anti-Müllerian hormone", reserve),
         Variable(
             "afc",
             _P,
@@ -216,8 +188,9 @@ def _build() -> tuple[Variable, ...]:
             AFC_SOFT,
             group=reserve,
         ),
-        *_fsh(1),
-        *_fsh(2),
+        *fsh(1),
+        *fsh(2),
+        oestradiol("oestradiol_pg_ml", "oestradiol_pmol_l", "baseline serum oestradiol", reserve),
         Variable(
             "amenorrhea_months",
             _P,
@@ -442,7 +415,17 @@ def _build() -> tuple[Variable, ...]:
             repeated=True,
         ),
         replace(
-            _amh("amh_post_ng_ml", "amh_post_pmol_l", "AMH after treatment", followup),
+            amh("amh_post_ng_ml", "amh_post_pmol_l", "AMH after treatment", followup),
+            repeated=True,
+        ),
+        fsh_after_treatment(followup),
+        replace(
+            oestradiol(
+                "oestradiol_post_pg_ml",
+                "oestradiol_post_pmol_l",
+                "oestradiol after treatment",
+                followup,
+            ),
             repeated=True,
         ),
         replace(

@@ -2,7 +2,8 @@
 
 INTERCHANGE.md: ``amh_pmol_l`` is "accepted instead and converted", likewise ``wbc_per_mm3``,
 ``platelets_per_mm3``, ``wbc_dN_per_mm3`` (and, from the data dictionary, ``fsh_N_miu_ml``,
-``hemoglobin_g_l``, ``amh_post_pmol_l``): ``canonical = value × factor``.
+``hemoglobin_g_l``, ``amh_post_pmol_l``, ``oestradiol_pmol_l``, ``oestradiol_post_pmol_l``):
+``canonical = value × factor``.
 
 When a file carries the canonical column and an alternative, a row may fill either; where both
 hold a value they must agree: the difference may not exceed 2 % of the larger value plus the

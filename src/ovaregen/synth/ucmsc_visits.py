@@ -19,7 +19,10 @@ count (≥ 0), AMH to 0.01 ng/mL (≥ 0.01). Menses: in each arm the women are r
 their month-3 AMH rise plus noise, and at each visit the first ``k`` have resumed (irregular
 cycles), ``k`` apportioned from the visit's assumed rate — so with falling rates the women
 resumed later are among those resumed earlier. ``followup_months`` is the time from treatment
-to the last visit (days / 30.4375, one decimal); no long-term complication occurs.
+to the last visit (days / 30.4375, one decimal); no long-term complication occurs. FSH and
+oestradiol after treatment (:data:`NOT_SYNTHESISED`) are recorded by the schedule but not
+generated: no figure to draw them from, so their columns stay empty and no random number is
+drawn for them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "LEVEL_SD",
     "MENSES",
     "NOISE_SD",
+    "NOT_SYNTHESISED",
     "RESPONSE_SD",
     "VISIT_DAYS",
     "FollowUp",
@@ -61,6 +65,8 @@ NOISE_SD = {"afc": 0.6, "amh": 0.03}
 RESPONSE_SD = 0.35
 """SD of a woman's response factor to the cells (mean 1, at least 0.2)."""
 DAYS_PER_MONTH = 30.4375
+NOT_SYNTHESISED = frozenset({"fsh_post_iu_l", "oestradiol_post_pg_ml"})
+"""Recorded at the follow-up visits, left empty in the synthetic cohort (module docstring)."""
 
 Codes = npt.NDArray[np.generic]
 
@@ -169,10 +175,11 @@ def follow_up(
     by_visit: dict[str, dict[str, Codes]] = {}
     groups: list[Columns] = []
     for code, visit in enumerate(schedule):
-        missing = [r for r in visit.records if r not in computed[visit.id]]
+        recorded = [r for r in visit.records if r not in NOT_SYNTHESISED]
+        missing = [r for r in recorded if r not in computed[visit.id]]
         if missing:
             raise ValueError(f"visit {visit.id} records {', '.join(missing)}: not generated")
-        by_visit[visit.id] = {r: computed[visit.id][r] for r in visit.records}
+        by_visit[visit.id] = {r: computed[visit.id][r] for r in recorded}
         group = Columns(n)
         group.set("visit", code)
         group.set("visit_date", dates[visit.id])
