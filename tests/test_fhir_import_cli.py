@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ovaregen.cli import app
-from ovaregen.domain.variables import AMH_PMOL_L_PER_NG_ML
+from ovaregen.domain.variables import AMH_PMOL_L_PER_NG_ML, OESTRADIOL_PMOL_L_PER_PG_ML
 from ovaregen.store.database import SQLITE_FILE
 from tests.formats.fhir.lab_bundles import LOCAL, LabBundle, system_of
 
@@ -177,18 +177,27 @@ def test_results_land_on_their_visits_in_the_dictionary_units(
     assert f"FHIR Observation {ids['amh_ng']} (issued 2024-06-01T09:30:00+02:00)" in amh[3]
 
 
-def test_pmol_alone_is_converted(clinic: Path, dataset: Path, tmp_path: Path) -> None:
+def test_each_analyte_lands_converted_on_its_visit(
+    clinic: Path, dataset: Path, tmp_path: Path
+) -> None:
     day0 = treated(dataset, "UC-002")
     bundle = LabBundle()
     her = bundle.patient("UC-002", system=SYSTEM)
     bundle.result(her, "48377-6", 5.0, "pmol/L", str(day0 + timedelta(days=80)))
+    bundle.result(her, "14715-7", 550.0, "pmol/L", str(day0 + timedelta(days=80)))
+    bundle.result(her, "15067-2", 33.0, "m[IU]/mL", str(day0 + timedelta(days=180)))
+    bundle.result(her, "2243-4", 61.0, "ng/L", str(day0 - timedelta(days=3)))
     ok("fhir", "import", write(bundle, tmp_path / "labs.json"), "--data", clinic, "--study", STUDY)
-    visits = {
-        (v["participant_id"], v["visit"]): v for v in exported(clinic, tmp_path / "o")["visits"]
-    }
-    assert float(visits[("UC-002", "month_3")]["amh_post_ng_ml"]) == pytest.approx(
-        5.0 / AMH_PMOL_L_PER_NG_ML
+    tables = exported(clinic, tmp_path / "o")
+    visits = {(v["participant_id"], v["visit"]): v for v in tables["visits"]}
+    month_3, month_6 = visits[("UC-002", "month_3")], visits[("UC-002", "month_6")]
+    assert float(month_3["amh_post_ng_ml"]) == pytest.approx(5.0 / AMH_PMOL_L_PER_NG_ML)
+    assert float(month_3["oestradiol_post_pg_ml"]) == pytest.approx(
+        550.0 / OESTRADIOL_PMOL_L_PER_PG_ML
     )
+    assert float(month_6["fsh_post_iu_l"]) == 33.0
+    her_row = next(p for p in tables["participants"] if p["participant_id"] == "UC-002")
+    assert float(her_row["oestradiol_pg_ml"]) == 61.0
 
 
 def test_review_stores_nothing_and_a_second_import_finds_the_values_saved(

@@ -22,7 +22,7 @@ from ovaregen.domain.laboratory import (
 )
 from ovaregen.domain.laboratory_placement import place
 from ovaregen.domain.protocols import load_protocol
-from ovaregen.domain.variables import AMH_PMOL_L_PER_NG_ML
+from ovaregen.domain.variables import AMH_PMOL_L_PER_NG_ML, OESTRADIOL_PMOL_L_PER_PG_ML
 
 STUDY = "ucmsc-rct"
 SYSTEM = f"urn:ovaregen:study:{STUDY}:participant"
@@ -320,3 +320,20 @@ def test_a_result_of_the_g_csf_mobilisation_belongs_to_the_day_s_form() -> None:
         "wbc_10e9_l",
         day(-6),
     )
+
+
+def test_fsh_and_oestradiol_after_treatment_go_to_the_follow_up_visits() -> None:
+    """Oestradiol in pmol/L is stored in pg/mL (÷ 3.671); FSH in IU/L; both at the visit
+    whose window holds the date, beside AMH."""
+    found = review(
+        result(Analyte.FSH, 38.0, "IU/L", day(92)),
+        result(Analyte.OESTRADIOL, 183.55, "pmol/L", day(92)),
+        result(Analyte.OESTRADIOL, 20.0, "pg/mL", day(-15)),
+    )
+    assert not found.refusals
+    placed = {(p.visit, p.slot.variable): p.value for p in found.placements}
+    assert placed == {
+        ("screening", "oestradiol_pg_ml"): 20.0,
+        ("month_3", "fsh_post_iu_l"): 38.0,
+        ("month_3", "oestradiol_post_pg_ml"): pytest.approx(183.55 / OESTRADIOL_PMOL_L_PER_PG_ML),
+    }

@@ -61,7 +61,8 @@ def fsh(n: int) -> tuple[Variable, Variable]:
 
 
 def fsh_after_treatment(group: str) -> Variable:
-    """FSH at a follow-up visit (IU/L), recorded by the clinic."""
+    """FSH at a follow-up visit (IU/L; mIU/mL accepted, as at screening), recorded by the
+    clinic."""
     return Variable(
         "fsh_post_iu_l",
         _P,
@@ -70,6 +71,7 @@ def fsh_after_treatment(group: str) -> Variable:
         "IU/L",
         FSH_HARD,
         FSH_SOFT,
+        alternatives=(AlternativeUnit("fsh_post_miu_ml", "mIU/mL", 1.0),),
         group=group,
         repeated=True,
     )
