@@ -166,6 +166,11 @@ REQUESTS: dict[tuple[str, str], tuple[str, Body]] = {
         INVESTIGATOR,
         {"day": 1, "decision": "accept"},
     ),
+    ("POST", "/studies/{study}/participants/{code}/laboratory/fetch"): (INVESTIGATOR, {}),
+    ("POST", "/studies/{study}/participants/{code}/laboratory/accept"): (
+        INVESTIGATOR,
+        {"key": "x"},
+    ),
     ("POST", "/studies/{study}/participants/{code}/randomise"): (INVESTIGATOR, {}),
     ("POST", "/api/studies/{study}/participants/{code}/allocation"): (INVESTIGATOR, {}),
     ("POST", "/studies/{study}/randomisation"): (ADMIN, {}),
