@@ -149,7 +149,7 @@ def test_the_command_sets_shows_and_clears_it_in_an_administrators_name(
     refused = _cli(sqlite_database, tmp_path, *url, "--by", "coordinator")
     assert refused.exit_code == 1
     assert "--by: coordinator holds" in refused.output
-    assert "no role that may set mensc up" in refused.output
+    assert "no role that may set mensc up at every site" in refused.output
     nobody = _cli(sqlite_database, tmp_path, *url)
     assert nobody.exit_code == 1 and "--by" in nobody.output
     done = _cli(sqlite_database, tmp_path, *url, "--by", "admin")

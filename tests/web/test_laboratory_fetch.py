@@ -298,3 +298,25 @@ def test_a_locked_casebook_is_refused_before_the_server_is_asked(
     assert "casebook clean" in refused.text
     assert len(fhir.requests) == asked
     assert _form(clinic_database, code, "screening") == {}
+
+
+def test_the_administrator_sets_and_clears_the_server_on_the_study_page(
+    login, clinic_database: Database, fhir: FakeFhir
+) -> None:  # type: ignore[no-untyped-def]
+    admin = login("admin")
+    study = admin.client.get("/studies/regenera")
+    assert 'id="fhir-server"' in study.text and "None: the participant pages" in study.text
+    setting = {"base_url": f"{fhir.base_url}/", "identifier_system": SYSTEM}
+    done = admin.post_form("/studies/regenera/fhir-server", setting)
+    assert done.status_code == 303, done.text
+    assert f"{fhir.base_url} · identifier system" in admin.client.get("/studies/regenera").text
+    refused = admin.post_form("/studies/regenera/fhir-server", setting | {"base_url": "ftp://x"})
+    assert refused.status_code == 409 and "only http and https" in refused.text
+    coordinator, code = _woman(login, clinic_database)
+    assert 'id="fhir-server"' not in coordinator.client.get("/studies/regenera").text
+    assert coordinator.post_form("/studies/regenera/fhir-server", setting).status_code == 403
+    hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
+    assert 'id="fetch-results"' in hub.text
+    assert admin.post_form("/studies/regenera/fhir-server/clear", {}).status_code == 303
+    hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
+    assert 'id="fetch-results"' not in hub.text

@@ -2,7 +2,8 @@
 the participant page's "Fetch laboratory results" asks it (``clinic.fhir_settings``).
 
 Setting or clearing it is a set-up change in the name of an administrator (``--by``: an active
-user whose role in the study holds ``Permission.SET_UP``), audited; ``--show`` prints it.
+user whose role holds ``Permission.SET_UP`` at every site of the study, as on the study page),
+audited; ``--show`` prints it.
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def _check_administrator(session: Session, username: str, study: str) -> None:
     if not user.active:
         refuse(f"--by: {username} is deactivated; expected an active administrator")
     held = access_of(session, user.id)
-    if not held.holding(Permission.SET_UP).studies([study]):
+    if not held.holding(Permission.SET_UP).every_site(study):
         refuse(
-            f"--by: {username} holds {held.describe()}, no role that may set {study} up; "
-            "expected an administrator of that study; nothing was changed"
+            f"--by: {username} holds {held.describe()}, no role that may set {study} up at "
+            "every site; expected an administrator of every site of that study (the server "
+            "serves every site's women); nothing was changed"
         )
