@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from ovaregen.clinic import ecrf
+from ovaregen.clinic import ecrf, enrolment
 from ovaregen.clinic.fhir_settings import set_fhir_server
 from ovaregen.clinic.roles import Role
 from ovaregen.clinic.scope import Grant
 from ovaregen.clinic.site_access import give
-from ovaregen.clinic.studies import add_site, participant_coded, study_named
+from ovaregen.clinic.studies import StudyError, add_site, participant_coded, study_named
 from ovaregen.clinic.users import add_user
 from ovaregen.domain.variables import variable
 from ovaregen.formats.fhir import loinc
@@ -167,8 +167,12 @@ def test_accept_stores_exactly_the_selected_values_audited_with_their_source(
         f"laboratory result: FHIR Observation obs-amh (issued {ISSUED}) from {fhir.base_url}"
     ]
     again = _fetch(coordinator, code)
-    assert len(KEY.findall(again.text)) == 1  # AFC only; the others are on the form now
+    left = KEY.findall(again.text)
+    assert len(left) == 1 and "|afc|" in left[0]  # the others are on the form now
     assert 'id="laboratory-saved"' in again.text
+    assert _accept(coordinator, code, left).status_code == 303
+    afc = _form(clinic_database, code, "screening")["afc"]
+    assert (afc, type(afc)) == (6, int), "a count is stored as the whole number it is"
 
 
 def test_a_result_changed_at_the_laboratory_since_the_review_is_not_stored(
@@ -185,7 +189,7 @@ def test_a_result_changed_at_the_laboratory_since_the_review_is_not_stored(
     assert stored.status_code == 303, stored.text
     hub = coordinator.client.get(stored.headers["location"])
     assert "3 laboratory values stored" in hub.text
-    assert "2 of those selected changed at the laboratory since the review" in hub.text
+    assert "2 of those selected changed since the review" in hub.text
     form = _form(clinic_database, code, "screening")
     assert "wbc_10e9_l" not in form and "afc" not in form
     assert form["fsh_1_iu_l"] == 40.0
@@ -320,3 +324,28 @@ def test_the_administrator_sets_and_clears_the_server_on_the_study_page(
     assert admin.post_form("/studies/regenera/fhir-server/clear", {}).status_code == 303
     hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
     assert 'id="fetch-results"' not in hub.text
+
+
+def test_an_acceptance_refused_midway_stores_nothing_of_it(
+    login, clinic_database: Database, fhir: FakeFhir, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator, code = _woman(login, clinic_database)
+    _configure(clinic_database, fhir.base_url)
+    _screening_results(fhir, code)
+    keys = KEY.findall(_fetch(coordinator, code).text)
+    saves = {"count": 0}
+    real_save = enrolment.save_visit
+
+    def save_then_refuse(*args: Any, **kwargs: Any) -> Any:
+        saves["count"] += 1
+        if saves["count"] == 3:
+            raise StudyError("the form changed meanwhile (refused by the test)")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(enrolment, "save_visit", save_then_refuse)
+    before = _state(clinic_database)
+    refused = _accept(coordinator, code, keys)
+    assert refused.status_code == 409
+    assert "(refused by the test): nothing of this acceptance was stored" in refused.text
+    assert saves["count"] == 3, "two values were saved before the refusal"
+    assert _state(clinic_database) == before, "and both were rolled back with it"

@@ -97,7 +97,7 @@ def _view(placement: Placement, visit_labels: dict[str, str]) -> PlacementView:
         visit=visit_labels.get(placement.visit, placement.visit),
         variable=placement.slot.variable,
         label=variable(placement.slot.variable).description,
-        value=measured_text(placement.value),
+        value=measured_text(float(placement.value)),
         unit=placement.unit,
         sent=", ".join(placement.sent),
         specimen_date=placement.specimen_date.isoformat(),
@@ -265,7 +265,7 @@ def _refused(
     message: str,
     status: int,
 ) -> Response:
-    said = f"not stored: {message}; nothing of this acceptance was stored"
+    said = f"{message}: nothing of this acceptance was stored"
     return _page(request, actor, study, woman, server=server, error=said, status_code=status)
 
 
@@ -304,7 +304,8 @@ def laboratory_flash(request: Request) -> str:
     said = f"{stored} laboratory value{'' if stored == 1 else 's'} stored"
     if changed:
         said += (
-            f"; {changed} of those selected changed at the laboratory since the review and "
-            f"{'was' if changed == 1 else 'were'} not stored: fetch the results again"
+            f"; {changed} of those selected changed since the review (at the laboratory, or on "
+            f"her forms) and {'was' if changed == 1 else 'were'} not stored: fetch the results "
+            "again"
         )
     return said
