@@ -38,12 +38,13 @@ NOT_DATA_CHANGES = (
     "/questionnaire-links",
     "/deviations",
     "/questionnaire/",
+    "/fhir-server",
 )
 """URL parts of writes that change no study data (module docstring): also user administration
 and password links; giving or revoking a questionnaire link; the protocol-deviation log, kept
 open on locked data as monitoring is. A questionnaire answer (``/questionnaire/{token}``, no
 login) saves through ``ecrf.save_form``, whose lock guard refuses it; it has no role for this
-walk to send it as."""
+walk to send it as; the study's FHIR server setting (set-up, not study data)."""
 OUTSIDE_A_STUDY = frozenset({"/login", "/logout", "/sites", "/api/sites"})
 """Writes that concern no study (sessions, the site list)."""
 NOT_STUDY_DATA = frozenset(
@@ -165,6 +166,11 @@ REQUESTS: dict[tuple[str, str], tuple[str, Body]] = {
     ("POST", "/api/studies/{study}/participants/{code}/gcsf/decision"): (
         INVESTIGATOR,
         {"day": 1, "decision": "accept"},
+    ),
+    ("POST", "/studies/{study}/participants/{code}/laboratory/fetch"): (INVESTIGATOR, {}),
+    ("POST", "/studies/{study}/participants/{code}/laboratory/accept"): (
+        INVESTIGATOR,
+        {"key": "x"},
     ),
     ("POST", "/studies/{study}/participants/{code}/randomise"): (INVESTIGATOR, {}),
     ("POST", "/api/studies/{study}/participants/{code}/allocation"): (INVESTIGATOR, {}),

@@ -13,6 +13,7 @@ import typer
 from ovaregen.clinic_commands.accounts import user_app
 from ovaregen.clinic_commands.exchange import export_dataset, import_dataset
 from ovaregen.clinic_commands.fhir import fhir_app
+from ovaregen.clinic_commands.fhir_server import fhir_server
 from ovaregen.clinic_commands.locking import lock_app, unlock_app
 from ovaregen.clinic_commands.randomisation_list import randomisation_app
 from ovaregen.clinic_commands.redcap import redcap_app
@@ -36,3 +37,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(unlock_app, name="unlock")
     app.add_typer(redcap_app, name="redcap")
     app.add_typer(fhir_app, name="fhir")
+    fhir_app.command("server")(fhir_server)

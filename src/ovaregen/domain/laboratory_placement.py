@@ -263,13 +263,17 @@ def _placement(items: list[_Converted], kept: _Converted, slot: Slot, saved: boo
     seen: dict[str, Any] = {}
     for item in items:
         seen.setdefault(item.result.source.observation, item.result.source)
+    target = variable(slot.variable)
+    # A count (AFC) is stored as the whole number the eCRF stores (``_within_limits`` refused
+    # a fraction): 6.0 in an integer column breaks the screening frame (polars Int64).
+    value = int(kept.value) if target.kind is Kind.INTEGER else kept.value
     return Placement(
         participant=kept.participant,
         visit=kept.visit.id,
         analyte=kept.result.analyte,
         slot=slot,
-        value=kept.value,
-        unit=variable(slot.variable).unit or "",
+        value=value,
+        unit=target.unit or "",
         specimen_date=min(i.result.specimen_date for i in items),
         sources=tuple(seen.values()),
         sent=tuple(dict.fromkeys(i.result.sent for i in items)),

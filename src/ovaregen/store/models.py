@@ -554,3 +554,21 @@ class QuestionnaireLink(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+
+
+# The FHIR server of a study's laboratory results (issue 15, clinic.fhir_settings)
+class FhirServer(Base):
+    """The hospital's or central laboratory's FHIR R4 server that the participant page asks for
+    a woman's laboratory results, and the identifier system under which it knows the women by
+    their participant id; one per study, set by an administrator (revision 0017)."""
+
+    __tablename__ = "fhir_server"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    identifier_system: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    study: Mapped[Study] = relationship(lazy="joined", innerjoin=True)

@@ -22,9 +22,9 @@ GET and HEAD. Pages never accept tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -87,6 +87,26 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 write lock (issue 11). OPTIONS is left out: it is never routed to a handler here."""
 
 
+READS_ONLY = "_ovaregen_reads_only"
+"""The mark of an endpoint that changes nothing in its request's transaction (``reads_only``)."""
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Mark a POST route whose request transaction only reads, as a GET's does: it may wait
+    for another server (a FHIR server, ``web.routes.laboratory``) without holding the write
+    lock that every save of the clinic needs, and writes, if at all, in a short
+    ``transaction()`` of its own (``DatabaseDep``). The CSRF check is the POST's."""
+    setattr(endpoint, READS_ONLY, True)
+    return endpoint
+
+
+def _reads(request: Request) -> bool:
+    return request.method in READ_METHODS or bool(
+        getattr(request.scope.get("endpoint"), READS_ONLY, False)
+    )
+
+
 def db_session(
     request: Request,
     db: Annotated[Database, Depends(database)],
@@ -94,8 +114,8 @@ def db_session(
 ) -> Iterator[Session]:
     """One transaction per request, begun once the request has its turn at the database
     (``web.database_turns``): read-only for GET and HEAD, else a write transaction committed
-    when the route returns and rolled back on error."""
-    with db.read() if request.method in READ_METHODS else db.transaction() as session:
+    when the route returns and rolled back on error (a ``reads_only`` POST: read-only too)."""
+    with db.read() if _reads(request) else db.transaction() as session:
         yield session
 
 

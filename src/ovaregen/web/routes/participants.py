@@ -31,6 +31,7 @@ from ovaregen.web.routes.forms import (
     save_visit_form,
     typed_text,
 )
+from ovaregen.web.routes.laboratory import laboratory_flash, laboratory_offered
 from ovaregen.web.routes.locks import lock_panel
 from ovaregen.web.routes.questionnaire_links import questionnaire_panel
 from ovaregen.web.routes.studies import participant_json
@@ -70,6 +71,8 @@ def participant_page(
         lock_panel=lock_panel(session, participant),
         deviations=deviations.deviations_of(session, participant),
         questionnaire=questionnaire_panel(session, protocol, participant),
+        laboratory=laboratory_offered(session, found_study),
+        laboratory_flash=laboratory_flash(request),
     )
 
 

@@ -22,11 +22,13 @@ from starlette.responses import Response
 from ovaregen.clinic import locks, participant_search, scope
 from ovaregen.clinic import studies as service
 from ovaregen.clinic.blinding import allocations_of
+from ovaregen.clinic.fhir_settings import fhir_server_of
 from ovaregen.formats.registry import CODECS, Format
 from ovaregen.store.audit import timestamp
 from ovaregen.store.models import Participant, Site, Study
 from ovaregen.web.dependencies import Actor, Screener, SessionDep, SetUp, Viewer
 from ovaregen.web.pages import page
+from ovaregen.web.routes.fhir_server import may_set
 
 router = APIRouter()
 T = TypeVar("T")
@@ -281,6 +283,8 @@ def study_page(study: str, request: Request, session: SessionDep, actor: Viewer)
         ],
         every_site=actor.access.every_site(found.name),
         study_lock=locks.study_lock(session, found),
+        fhir_setting=may_set(actor, found.name),
+        fhir_server=fhir_server_of(session, found) if may_set(actor, found.name) else None,
     )
 
 
