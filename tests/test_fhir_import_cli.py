@@ -317,3 +317,29 @@ def test_by_names_the_person_and_matches_only_the_women_of_her_sites(
             "SELECT username FROM audit_entry WHERE entity LIKE 'form:%' ORDER BY id DESC"
         ).fetchone()
     assert who == "ana"
+
+
+def test_the_configured_server_s_identifier_system_matches_her(
+    clinic: Path, dataset: Path, tmp_path: Path
+) -> None:
+    """A central laboratory that knows the women by participant id under its own system: once
+    the administrator configures it with the study's FHIR server, its Bundles match."""
+    lab_system = "https://central-lab.example.org/study-subject"
+    day0 = treated(dataset, "UC-006")
+    bundle = LabBundle()
+    her = bundle.patient("UC-006", system=lab_system)
+    bundle.result(her, "38476-8", 0.9, "ng/mL", str(day0 + timedelta(days=91)))
+    labs = write(bundle, tmp_path / "labs.json")
+    before = invoke("fhir", "import", labs, "--data", clinic, "--study", STUDY, "--review")
+    assert before.exit_code == 1 and "the patient matches no participant" in before.stderr
+    ok(
+        "user", "add", "--data", clinic, "--username", "root_admin", "--role", "admin",
+        "--site", "all", "--password-stdin", input=PASSWORD + "\n",
+    )  # fmt: skip
+    ok(
+        "fhir", "server", "--data", clinic, "--study", STUDY,
+        "--url", "https://lab.example.org/fhir", "--identifier-system", lab_system,
+        "--by", "root_admin",
+    )  # fmt: skip
+    after = ok("fhir", "import", labs, "--data", clinic, "--study", STUDY, "--review")
+    assert "UC-006  month_3  amh_post_ng_ml = 0.9 ng/mL" in after

@@ -39,8 +39,10 @@ fhir_app = typer.Typer(
 
 def _configured_system(session: Session, study: Study) -> str | None:
     """The identifier system of the study's configured FHIR server, if any."""
-    del session, study  # the server setting lands with clinic.fhir_settings
-    return None
+    from ovaregen.clinic.fhir_settings import fhir_server_of  # noqa: PLC0415
+
+    server = fhir_server_of(session, study)
+    return server.identifier_system if server is not None else None
 
 
 def _value_text(placement: Placement) -> str:
