@@ -48,7 +48,7 @@ def _configured_system(session: Session, study: Study) -> str | None:
 def _value_text(placement: Placement) -> str:
     from ovaregen.io.units import measured_text  # noqa: PLC0415
 
-    return f"{measured_text(placement.value)} {placement.unit}".rstrip()
+    return f"{measured_text(float(placement.value))} {placement.unit}".rstrip()
 
 
 def _print_review(review: Review, *, stored: bool) -> None:
