@@ -337,3 +337,15 @@ def test_fsh_and_oestradiol_after_treatment_go_to_the_follow_up_visits() -> None
         ("month_3", "fsh_post_iu_l"): 38.0,
         ("month_3", "oestradiol_post_pg_ml"): pytest.approx(183.55 / OESTRADIOL_PMOL_L_PER_PG_ML),
     }
+
+
+def test_the_key_names_the_placement_as_reviewed() -> None:
+    """The same Observation amended by the laboratory gives another key: an accept step keyed
+    by what was reviewed never stores the amended value unseen."""
+    first = result(Analyte.AMH, 1.0, "ng/mL", day(91), observation="obs-a")
+    (reviewed,) = review(first).placements
+    (again,) = review(replace(first)).placements
+    (amended,) = review(replace(first, value=1.2)).placements
+    assert again.key == reviewed.key
+    assert amended.key != reviewed.key
+    assert amended.key.startswith("UC-001|month_3|amh_post_ng_ml|obs-a#")

@@ -16,6 +16,8 @@ Rules (issue 15; CRITERIA.md "Units and plausibility"):
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -162,9 +164,20 @@ class Placement:
 
     @property
     def key(self) -> str:
-        """Names the placement in an accept step: who, where, what, which results."""
+        """Names the placement in an accept step as it was reviewed: who, where, what, which
+        results, and a digest of what would be stored and where from (value, unit, date, as
+        sent, issued times). A laboratory that amends a value under the same Observation id
+        changes the key, so an amended result is never accepted unreviewed."""
         observations = "+".join(sorted(s.observation for s in self.sources))
-        return f"{self.participant}|{self.visit}|{self.slot.variable}|{observations}"
+        seen = [
+            repr(self.value),
+            self.unit,
+            self.specimen_date.isoformat(),
+            list(self.sent),
+            sorted([s.observation, s.issued or ""] for s in self.sources),
+        ]
+        digest = hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:16]
+        return f"{self.participant}|{self.visit}|{self.slot.variable}|{observations}#{digest}"
 
     def values(self) -> dict[str, Any]:
         """The form values to save: the canonical value, and its date where the slot has one."""

@@ -19,8 +19,6 @@ Rules (``clinic.laboratory``):
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -52,7 +50,7 @@ router = APIRouter()
 
 BASE = "/studies/{study}/participants/{code}/laboratory"
 KEY_FIELD = "key"
-"""The review's checkboxes: one per placement to store, its ``reviewed`` token."""
+"""The review's checkboxes: one per placement to store, its ``Placement.key``."""
 MAX_KEYS = 500
 STORED, CHANGED = "lab_stored", "lab_changed"
 """The participant page's flash after an acceptance (counts only, never text from a request)."""
@@ -74,26 +72,9 @@ class PlacementView:
     warnings: tuple[str, ...]
 
 
-def reviewed(placement: Placement) -> str:
-    """The placement as the coordinator reviewed it: its key (who, where, which results) and a
-    digest of what would be stored and where from (value, unit, date, as sent, issued times).
-    ``Placement.key`` alone stays the same when the laboratory amends a value under the same
-    Observation id; the digest does not, so an amended result is never stored unreviewed."""
-    seen = [
-        placement.key,
-        repr(placement.value),
-        placement.unit,
-        placement.specimen_date.isoformat(),
-        list(placement.sent),
-        sorted([s.observation, s.issued or ""] for s in placement.sources),
-    ]
-    digest = hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:16]
-    return f"{placement.key}#{digest}"
-
-
 def _view(placement: Placement, visit_labels: dict[str, str]) -> PlacementView:
     return PlacementView(
-        key=reviewed(placement),
+        key=placement.key,
         visit=visit_labels.get(placement.visit, placement.visit),
         variable=placement.slot.variable,
         label=variable(placement.slot.variable).description,
@@ -278,17 +259,15 @@ def _store(
     actor: Actor,
 ) -> tuple[int, int]:
     """Place the results on her forms as they are now and store the selected placements still
-    as reviewed (``reviewed``), all in one transaction: (how many stored, how many selected
+    as reviewed (``Placement.key``), all in one transaction: (how many stored, how many selected
     are no longer placed as reviewed)."""
     with database.transaction() as session:
         found_study = service.study_named(session, study)
         woman = service.participant_coded(session, found_study, code)
         locks.refuse_participant_change(session, woman)
         review = _reviewed(session, found_study, woman, read, actor)
-        now = {reviewed(p): p.key for p in review.to_store}
-        still = {now[token] for token in keys if token in now}
-        done = accept(session, found_study, review, keys=still, username=actor.username)
-    return len(done.stored), len(set(keys) - set(now))
+        done = accept(session, found_study, review, keys=keys, username=actor.username)
+    return len(done.stored), len(done.missing)
 
 
 def _count(text: str | None) -> int:
