@@ -96,14 +96,17 @@ def named_holder(
     username: str,
     study: str,
     permission: Permission,
-    what: str,
-    roles: str,
+    *,
+    may: str,
+    expected: str,
     outcome: str,
+    every_site: bool = False,
 ) -> Access:
-    """The grants with which the person named by ``--by`` does ``what`` in ``study``: refused
-    unless she is an active user whose role there holds ``permission``. A recorded action names
-    the person who did it, not the operating-system account (21 CFR 11.10(e), attributable
-    audit trail; ICH E6(R3) §3.16)."""
+    """The grants with which the person named by ``--by`` acts in ``study``: refused unless
+    she is an active user whose role there holds ``permission`` (at every site of the study
+    with ``every_site``). ``may`` and ``expected`` word the refusal ("no role that may
+    {may}; expected {expected}"). A recorded action names the person who did it, not the
+    operating-system account (21 CFR 11.10(e), attributable audit trail; ICH E6(R3) §3.16)."""
     from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
     from ovaregen.clinic.scope import access_of  # noqa: PLC0415
     from ovaregen.clinic.users import UserError  # noqa: PLC0415
@@ -117,9 +120,10 @@ def named_holder(
     if not active:
         refuse(f"--by: {username} is deactivated; expected an active user; {outcome}")
     access = held.holding(permission)
-    if not access.studies([study]):
+    covered = access.every_site(study) if every_site else bool(access.studies([study]))
+    if not covered:
         refuse(
-            f"--by: {username} holds {held.describe()}, no role that may {what} {study}; "
-            f"expected a user allowed to {what} ({roles}) there; {outcome}"
+            f"--by: {username} holds {held.describe()}, no role that may {may}; "
+            f"expected {expected}; {outcome}"
         )
     return access

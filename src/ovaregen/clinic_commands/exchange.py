@@ -73,9 +73,9 @@ def _named_exporter(database: Database, username: str, study: str) -> Access:
         username,
         study,
         Permission.EXPORT,
-        "export",
-        "investigator, statistician, data manager",
-        "nothing was written",
+        may=f"export {study}",
+        expected="a user allowed to export (investigator, statistician, data manager) there",
+        outcome="nothing was written",
     )
 
 

@@ -129,9 +129,9 @@ def import_results(
                 by,
                 study,
                 Permission.ENTER_DATA,
-                "enter data in",
-                "investigator, coordinator",
-                "nothing was stored",
+                may=f"enter data in {study}",
+                expected="a user allowed to enter data in (investigator, coordinator) there",
+                outcome="nothing was stored",
             )
         with database.transaction() as session:
             found = study_named(session, study)

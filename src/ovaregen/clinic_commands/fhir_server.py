@@ -8,7 +8,7 @@ audited; ``--show`` prints it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,13 +17,11 @@ from ovaregen.clinic_commands.common import (
     DataOpt,
     StudyOpt,
     UrlOpt,
+    named_holder,
     open_database,
     out,
     refuse,
 )
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 
 def fhir_server(
@@ -77,8 +75,8 @@ def _run(
     clear: bool,
 ) -> None:
     from ovaregen.clinic import fhir_settings  # noqa: PLC0415
+    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
     from ovaregen.clinic.studies import NotFoundError, StudyError, study_named  # noqa: PLC0415
-    from ovaregen.clinic.users import UserError  # noqa: PLC0415
 
     database = open_database(data, database_url)
     try:
@@ -94,9 +92,19 @@ def _run(
                 )
         else:
             assert by is not None  # checked by the command
+            named_holder(
+                database,
+                by,
+                study,
+                Permission.SET_UP,
+                may=f"set {study} up at every site",
+                expected="an administrator of every site of that study (the server serves "
+                "every site's women)",
+                outcome="nothing was changed",
+                every_site=True,
+            )
             with database.transaction() as session:
                 found_study = study_named(session, study)
-                _check_administrator(session, by, found_study.name)
                 if clear:
                     gone = fhir_settings.clear_fhir_server(session, found_study, username=by)
                     said = f"{study}: FHIR server {gone.base_url} removed by {by}"
@@ -115,26 +123,8 @@ def _run(
                     )
     except NotFoundError as error:
         refuse(f"{error.args[0] if error.args else error}; nothing was changed")
-    except (StudyError, UserError) as error:
+    except StudyError as error:
         refuse(f"{error}; nothing was changed")
     finally:
         database.dispose()
     out.print(said, markup=False)
-
-
-def _check_administrator(session: Session, username: str, study: str) -> None:
-    """Refuse unless ``username`` is an active user whose role in ``study`` may set it up."""
-    from ovaregen.clinic.accounts import user_named  # noqa: PLC0415
-    from ovaregen.clinic.roles import Permission  # noqa: PLC0415
-    from ovaregen.clinic.scope import access_of  # noqa: PLC0415
-
-    user = user_named(session, username)
-    if not user.active:
-        refuse(f"--by: {username} is deactivated; expected an active administrator")
-    held = access_of(session, user.id)
-    if not held.holding(Permission.SET_UP).every_site(study):
-        refuse(
-            f"--by: {username} holds {held.describe()}, no role that may set {study} up at "
-            "every site; expected an administrator of every site of that study (the server "
-            "serves every site's women); nothing was changed"
-        )
