@@ -28,6 +28,7 @@ from ovaregen.store.database import Database
 from ovaregen.store.models import AuditEntry, FormEntry
 from tests.clinic_fixtures import PASSWORD, Browser
 from tests.web.fake_fhir import FakeFhir, observation, running_fhir
+from tests.web.test_gcsf import enrolled
 
 SYSTEM = "urn:oid:2.16.724.4.9.20.90.1"
 """The identifier system under which the fake hospital knows the women by participant id."""
@@ -45,16 +46,6 @@ CREATININE = ("http://loinc.org", "2160-0")
 def fhir() -> Iterator[FakeFhir]:
     with running_fhir() as fake:
         yield fake
-
-
-def _woman(login, database: Database, study: str = "regenera") -> tuple[Browser, str]:  # type: ignore[no-untyped-def]
-    coordinator = login("coordinator")
-    created = coordinator.api("POST", f"/api/studies/{study}/participants", json={"site": "MAD1"})
-    assert created.status_code == 201, created.text
-    code = created.json()["code"]
-    with database.transaction() as session:
-        participant_coded(session, study_named(session, study), code).status = "ongoing"
-    return coordinator, code
 
 
 def _configure(database: Database, base_url: str, study: str = "regenera") -> None:
@@ -119,7 +110,7 @@ def _accept(browser: Browser, code: str, keys: list[str], study: str = "regenera
 def test_fetch_shows_each_result_converted_and_stores_nothing(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
@@ -143,7 +134,7 @@ def test_fetch_shows_each_result_converted_and_stores_nothing(
 def test_accept_stores_exactly_the_selected_values_audited_with_their_source(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     keys = KEY.findall(_fetch(coordinator, code).text)
@@ -178,7 +169,7 @@ def test_accept_stores_exactly_the_selected_values_audited_with_their_source(
 def test_a_result_changed_at_the_laboratory_since_the_review_is_not_stored(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     keys = KEY.findall(_fetch(coordinator, code).text)
@@ -198,7 +189,7 @@ def test_a_result_changed_at_the_laboratory_since_the_review_is_not_stored(
 def test_follow_up_results_go_to_the_visit_whose_window_holds_the_specimen_date(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _treated(clinic_database, code, "2024-01-01")
     fhir.add_patient("pat-1", (SYSTEM, code))
@@ -220,7 +211,7 @@ def test_follow_up_results_go_to_the_visit_whose_window_holds_the_specimen_date(
 def test_a_woman_the_server_does_not_know_is_a_message(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     fhir.add_patient("pat-9", ("urn:other-hospital:mrn", code))  # her code in another system
     before = _state(clinic_database)
@@ -235,7 +226,7 @@ def test_a_woman_the_server_does_not_know_is_a_message(
 def test_a_server_that_is_down_or_unreachable_is_a_message(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     fhir.fail_with = 503
     down = _fetch(coordinator, code)
@@ -253,7 +244,7 @@ def test_a_server_that_is_down_or_unreachable_is_a_message(
 def test_without_a_server_there_is_no_button_and_the_route_says_why(
     login, clinic_database: Database
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
     assert 'id="fetch-results"' not in hub.text
     refused = _fetch(coordinator, code)
@@ -264,7 +255,7 @@ def test_without_a_server_there_is_no_button_and_the_route_says_why(
 def test_roles_without_data_entry_and_other_sites_are_refused(
     login, clinic_app, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    _, code = _woman(login, clinic_database)
+    _, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     monitor = login("monitor")
@@ -287,7 +278,7 @@ def test_roles_without_data_entry_and_other_sites_are_refused(
 def test_a_locked_casebook_is_refused_before_the_server_is_asked(
     login, clinic_database: Database, fhir: FakeFhir
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     keys = KEY.findall(_fetch(coordinator, code).text)
@@ -316,7 +307,7 @@ def test_the_administrator_sets_and_clears_the_server_on_the_study_page(
     assert f"{fhir.base_url} · identifier system" in admin.client.get("/studies/regenera").text
     refused = admin.post_form("/studies/regenera/fhir-server", setting | {"base_url": "ftp://x"})
     assert refused.status_code == 409 and "only http and https" in refused.text
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     assert 'id="fhir-server"' not in coordinator.client.get("/studies/regenera").text
     assert coordinator.post_form("/studies/regenera/fhir-server", setting).status_code == 403
     hub = coordinator.client.get(f"/studies/regenera/participants/{code}")
@@ -329,7 +320,7 @@ def test_the_administrator_sets_and_clears_the_server_on_the_study_page(
 def test_an_acceptance_refused_midway_stores_nothing_of_it(
     login, clinic_database: Database, fhir: FakeFhir, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    coordinator, code = _woman(login, clinic_database)
+    coordinator, code = enrolled(login, clinic_database)
     _configure(clinic_database, fhir.base_url)
     _screening_results(fhir, code)
     keys = KEY.findall(_fetch(coordinator, code).text)
