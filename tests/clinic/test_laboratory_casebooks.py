@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from ovaregen.clinic import locks
 from ovaregen.clinic.deviations import treatment_date
 from ovaregen.clinic.importing import import_dataset
 from ovaregen.clinic.laboratory import casebooks_of
+from ovaregen.clinic.scope import EVERYWHERE, participants_seen
 from ovaregen.clinic.studies import protocol_of, study_named
 from ovaregen.store.database import Database
 from ovaregen.store.models import Participant, Study
@@ -36,29 +35,13 @@ def test_locked_forms_are_the_forms_a_save_refuses(
     with clinic_database.transaction() as session:
         study = study_named(session, "ucmsc-rct")
         import_dataset(session, study, source, username="importer", default_site=SITE)
-        women = (
-            session.execute(
-                select(Participant)
-                .where(Participant.study_id == study.id)
-                .order_by(Participant.code)
-            )
-            .scalars()
-            .all()
-        )
+        women = participants_seen(session, study, EVERYWHERE)
         locks.lock(session, study, women[0], "month_3", username="dm", reason="query closed")
         locks.lock(session, study, women[0], "screening", username="dm", reason="verified")
         locks.lock(session, study, women[1], username="dm", reason="casebook signed")
     with clinic_database.transaction() as session:
         study = study_named(session, "ucmsc-rct")
-        women = (
-            session.execute(
-                select(Participant)
-                .where(Participant.study_id == study.id)
-                .order_by(Participant.code)
-            )
-            .scalars()
-            .all()
-        )
+        women = participants_seen(session, study, EVERYWHERE)
         books = casebooks_of(session, study, women)
         protocol = protocol_of(study.name)
         for woman in women:
