@@ -134,8 +134,6 @@ def _visit_of(result: LabResult, book: Casebook, protocol: Protocol, screening: 
                 f"the specimen date {taken} is day {day} of the {course.label} "
                 f"({first} to {book.treated}): {course.where}"
             )
-        if taken < first:
-            return next(v for v in protocol.schedule if v.id == screening)
     if book.treated is None or taken <= book.treated:
         return next(v for v in protocol.schedule if v.id == screening)
     day = (taken - book.treated).days

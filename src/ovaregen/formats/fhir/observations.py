@@ -119,7 +119,10 @@ def read_bundle(data: Any, *, origin: str) -> Results:
             continue
         observations += 1
         read = _result(entry, resource, number, origin, index)
-        (refusals if isinstance(read, Refusal) else results).append(read)  # type: ignore[arg-type]
+        if isinstance(read, Refusal):
+            refusals.append(read)
+        else:
+            results.append(read)
     return Results(tuple(results), tuple(refusals), observations)
 
 
@@ -214,7 +217,11 @@ def _known_code(resource: Resource) -> loinc.Incoming | str:
     if found:
         return next(iter(found.values()))
     sent = ", ".join(f"{c.get('system', '')}|{c.get('code', '')}" for c in codings) or "none"
-    taken = ", ".join(f"{i.analyte.label} {i.code.code}" for i in loinc.INCOMING[:-1])
+    taken = ", ".join(
+        f"{i.analyte.label} {i.code.code}"
+        for i in loinc.INCOMING
+        if i.code.system == loinc.LOINC_SYSTEM
+    )
     bad_digit = [
         c.get("code", "")
         for c in codings
