@@ -129,16 +129,12 @@ def _writable(review: Review, study: Study, actor: Actor) -> Review:
 
 
 def _reviewed(
-    session: Session, study: Study, woman: Participant, read: Results, actor: Actor
+    session: Session, study: Study, woman: Participant, read: Results, actor: Actor, system: str
 ) -> Review:
-    server = fhir_server_of(session, study)
+    """Her results placed on the visits she may write, matched by ``system``: the identifier
+    system the server was asked with."""
     review = review_results(
-        session,
-        study,
-        read,
-        [woman],
-        configured_system=server.identifier_system if server else None,
-        today=utc_now().date(),
+        session, study, read, [woman], configured_system=system, today=utc_now().date()
     )
     return _writable(review, study, actor)
 
@@ -185,7 +181,7 @@ def fetch_page(
     read = _fetched(server, woman)
     if isinstance(read, str):
         return _page(request, actor, found_study, woman, server=server, error=read, status_code=502)
-    review = _reviewed(session, found_study, woman, read, actor)
+    review = _reviewed(session, found_study, woman, read, actor, server.identifier_system)
     return _page(request, actor, found_study, woman, server=server, review=review)
 
 
@@ -228,7 +224,9 @@ def accept_page(
     if isinstance(read, str):
         return _page(request, actor, found_study, woman, server=server, error=read, status_code=502)
     try:
-        stored, missing = _store(database, found_study.name, woman.code, read, keys, actor)
+        stored, missing = _store(
+            database, found_study.name, woman.code, read, keys, actor, server.identifier_system
+        )
     except locks.LockedError as error:
         return _refused(request, actor, found_study, woman, server, str(error), 423)
     except (service.StudyError, ecrf.VersionConflictError, ecrf.FormRefusedError) as error:
@@ -257,6 +255,7 @@ def _store(
     read: Results,
     keys: Sequence[str],
     actor: Actor,
+    system: str,
 ) -> tuple[int, int]:
     """Place the results on her forms as they are now and store the selected placements still
     as reviewed (``Placement.key``), all in one transaction: (how many stored, how many selected
@@ -265,7 +264,7 @@ def _store(
         found_study = service.study_named(session, study)
         woman = service.participant_coded(session, found_study, code)
         locks.refuse_participant_change(session, woman)
-        review = _reviewed(session, found_study, woman, read, actor)
+        review = _reviewed(session, found_study, woman, read, actor, system)
         done = accept(session, found_study, review, keys=keys, username=actor.username)
     return len(done.stored), len(done.missing)
 
