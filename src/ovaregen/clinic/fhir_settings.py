@@ -16,6 +16,7 @@ Rules:
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -42,10 +43,15 @@ def fhir_server_of(session: Session, study: Study) -> FhirServer | None:
     ).scalar_one_or_none()
 
 
+def _shown(given: str) -> str:
+    """A value as a message quotes it: at most 80 characters."""
+    return given if len(given) <= 80 else given[:77] + "..."
+
+
 def normalised_base_url(text: str) -> str:
     """The base URL as kept (module rules), or ``FhirSettingError`` naming what is wrong."""
     given = text.strip()
-    shown = given if len(given) <= 80 else given[:77] + "..."
+    shown = _shown(given)
     expected = "expected http(s)://HOST[:PORT]/PATH, e.g. https://lab.example.org/fhir"
     if not given:
         raise FhirSettingError(f"the FHIR server's base URL is empty: {expected}")
@@ -106,9 +112,9 @@ def checked_identifier_system(text: str) -> str:
             f"the identifier system has {len(given)} characters: at most {MAX_LENGTH}"
         )
     if "|" in given or "," in given or not _URI_SCHEME.match(given):
-        shown = given if len(given) <= 80 else given[:77] + "..."
         raise FhirSettingError(
-            f"the identifier system {shown!r} is not an absolute URI without '|' or ',': {expected}"
+            f"the identifier system {_shown(given)!r} is not an absolute URI without '|' or "
+            f"',': {expected}"
         )
     return given
 
@@ -120,21 +126,26 @@ def set_fhir_server(
     url = normalised_base_url(base_url)
     system = checked_identifier_system(identifier_system)
     found = fhir_server_of(session, study)
-    before = (found.base_url, found.identifier_system) if found is not None else (None, None)
+    before = _setting(found)
     if found is None:
         found = FhirServer(study_id=study.id, base_url=url, identifier_system=system)
         session.add(found)
     found.base_url, found.identifier_system = url, system
     found.set_by, found.set_at = username, utc_now()
     session.flush()
-    changes = {
-        name: [old, new]
-        for name, old, new in (
-            ("base_url", before[0], url),
-            ("identifier_system", before[1], system),
-        )
-        if old != new
-    }
+    _audit(session, study, username, audit.differences(before, _setting(found)))
+    return found
+
+
+def _setting(server: FhirServer | None) -> dict[str, str | None]:
+    """What the audit trail records of the setting (nothing when none is configured)."""
+    if server is None:
+        return {}
+    return {"base_url": server.base_url, "identifier_system": server.identifier_system}
+
+
+def _audit(session: Session, study: Study, username: str, changes: dict[str, list[Any]]) -> None:
+    """A set-up entry for a change of the study's FHIR server (none when nothing changed)."""
     if changes:
         audit.record(
             session,
@@ -145,7 +156,6 @@ def set_fhir_server(
             study=study.name,
             changes=changes,
         )
-    return found
 
 
 def clear_fhir_server(session: Session, study: Study, *, username: str) -> FhirServer:
@@ -154,18 +164,7 @@ def clear_fhir_server(session: Session, study: Study, *, username: str) -> FhirS
     found = fhir_server_of(session, study)
     if found is None:
         raise FhirSettingError(f"study {study.name} has no FHIR server configured: none to clear")
-    audit.record(
-        session,
-        username=username,
-        action=audit.Action.SETUP,
-        entity="fhir_server",
-        entity_id=study.id,
-        study=study.name,
-        changes={
-            "base_url": [found.base_url, None],
-            "identifier_system": [found.identifier_system, None],
-        },
-    )
+    _audit(session, study, username, audit.differences(_setting(found), {}))
     session.delete(found)
     session.flush()
     return found
